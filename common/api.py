@@ -1,0 +1,49 @@
+"""Operational API endpoints."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.health import system_health
+
+_store = inline_serializer(
+    "StoreHealth",
+    {
+        "status": serializers.ChoiceField(choices=["up", "down"]),
+        "latency_ms": serializers.FloatField(),
+        "backend": serializers.CharField(),
+        "error": serializers.CharField(required=False),
+    },
+)
+_health = inline_serializer(
+    "Health",
+    {
+        "status": serializers.ChoiceField(choices=["ok", "degraded", "down"]),
+        "degraded": serializers.ListField(child=serializers.CharField(), required=False),
+        "message": serializers.CharField(required=False),
+        "stores": serializers.DictField(child=_store),
+        "schema": inline_serializer(
+            "SchemaState",
+            {
+                "status": serializers.ChoiceField(choices=["current", "pending"]),
+                "pending": serializers.ListField(child=serializers.CharField()),
+            },
+            required=False,
+        ),
+    },
+)
+
+
+class HealthView(APIView):
+    """State and latency of each store; 200 while the database answers, 503 when it does not."""
+
+    permission_classes = [AllowAny]
+    throttle_classes: list = []  # monitors poll this; throttling would need the cache it probes
+
+    @extend_schema(responses={200: _health, 503: OpenApiResponse(_health, "Database down")})
+    def get(self, request: Request) -> Response:
+        status_code, body = system_health()
+        return Response(body, status=status_code)

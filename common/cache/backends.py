@@ -1,0 +1,77 @@
+"""Cache backends that time every call into `common.telemetry` and can be probed for health.
+
+Both subclass the stock backends; nothing changes in how values are stored. `ping()` bypasses
+django-redis's fail-open mode so that health checks see an outage the reads deliberately hide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+from django.core.cache.backends.locmem import LocMemCache
+from django_redis.cache import RedisCache
+
+from common import telemetry
+
+TIMED_METHODS = (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "set_many",
+    "delete_many",
+    "has_key",
+    "incr",
+    "decr",
+    "clear",
+    "get_or_set",
+)
+
+
+# Base implementations call each other (get_many -> get); only the caller's call is counted.
+_inside_cache_call: ContextVar[bool] = ContextVar("inside_cache_call", default=False)
+
+
+def _timed_method(name: str) -> Callable[..., Any]:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        call = getattr(super(self._instrumented_base, self), name)
+        if _inside_cache_call.get():
+            return call(*args, **kwargs)
+        token = _inside_cache_call.set(True)
+        try:
+            with telemetry.timed("cache", name, backend=self.backend_name):
+                return call(*args, **kwargs)
+        finally:
+            _inside_cache_call.reset(token)
+
+    method.__name__ = name
+    return method
+
+
+def instrumented(cls: type) -> type:
+    """Wrap the public cache API of `cls` so each call is recorded once, at the outermost call."""
+    cls._instrumented_base = cls
+    for name in TIMED_METHODS:
+        setattr(cls, name, _timed_method(name))
+    return cls
+
+
+@instrumented
+class InstrumentedRedisCache(RedisCache):
+    backend_name = "redis"
+
+    def ping(self) -> None:
+        """Raise if Redis does not answer."""
+        self.client.get_client(write=True).ping()
+
+
+@instrumented
+class InstrumentedLocMemCache(LocMemCache):
+    backend_name = "locmem"
+
+    def ping(self) -> None:
+        """Process memory always answers."""

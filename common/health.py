@@ -1,0 +1,108 @@
+"""Probes of each store: state and latency, never an exception."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db import DatabaseError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.migrations.executor import MigrationExecutor
+
+UP, DOWN = "up", "down"
+
+
+@dataclass
+class StoreHealth:
+    status: str
+    latency_ms: float
+    backend: str
+    error: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if not self.error:
+            data.pop("error")
+        if not self.details:
+            data.pop("details")
+        return data
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+def _short(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}".strip(": ")
+
+
+def check_database(connection: BaseDatabaseWrapper | None = None) -> StoreHealth:
+    connection = connection or connections["default"]
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        return StoreHealth(DOWN, _elapsed_ms(started), connection.vendor, _short(error))
+    return StoreHealth(UP, _elapsed_ms(started), connection.vendor)
+
+
+def check_cache() -> StoreHealth:
+    backend = getattr(cache, "backend_name", type(cache).__name__)
+    started = time.perf_counter()
+    try:
+        cache.ping()
+    except Exception as error:  # noqa: BLE001 - any client error means the cache is down
+        return StoreHealth(DOWN, _elapsed_ms(started), backend, _short(error))
+    return StoreHealth(UP, _elapsed_ms(started), backend)
+
+
+def check_graph() -> StoreHealth:
+    from delegation.graph import get_graph
+
+    graph = get_graph()
+    started = time.perf_counter()
+    try:
+        graph.ping()
+    except Exception as error:  # noqa: BLE001 - any driver error means the graph is down
+        return StoreHealth(DOWN, _elapsed_ms(started), graph.name, _short(error))
+    return StoreHealth(UP, _elapsed_ms(started), graph.name)
+
+
+def pending_migrations(connection: BaseDatabaseWrapper | None = None) -> list[str]:
+    """`app.migration` names the code has and the database has not applied."""
+    executor = MigrationExecutor(connection or connections["default"])
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+
+
+def schema_state() -> dict[str, Any]:
+    pending = pending_migrations()
+    return {"status": "pending" if pending else "current", "pending": pending}
+
+
+def system_health() -> tuple[int, dict[str, Any]]:
+    """HTTP status and body for the health endpoint: 503 only when the system of record is down."""
+    database = check_database()
+    stores = {"database": database, "cache": check_cache()}
+    if database.status == DOWN:
+        body = {
+            "status": "down",
+            "message": "The system of record (database) does not answer.",
+            "stores": {name: probe.as_dict() for name, probe in stores.items()},
+        }
+        return 503, body
+    stores["graph"] = check_graph()
+    degraded = [name for name, probe in stores.items() if probe.status == DOWN]
+    body = {
+        "status": "degraded" if degraded else "ok",
+        "degraded": degraded,
+        "stores": {name: probe.as_dict() for name, probe in stores.items()},
+        "schema": schema_state(),
+    }
+    return 200, body

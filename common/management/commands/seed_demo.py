@@ -1,0 +1,19 @@
+"""`manage.py seed_demo --size small|large`: deterministic demo data, safe to run again."""
+
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Create deterministic demo data for every app (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--size", choices=["small", "large"], default="small")
+
+    def handle(self, *args: Any, size: str, **options: Any) -> None:
+        for step in settings.SEED_DEMO_STEPS:
+            import_module(step).seed(size=size, log=self.stdout.write)
+        self.stdout.write(self.style.SUCCESS(f"seed_demo --size {size}: done"))

@@ -1,0 +1,119 @@
+"""Per-request time and call counts for each store, published as a `Server-Timing` header.
+
+The database is measured with Django's `execute_wrapper`, the cache by the instrumented cache
+backends (`common.cache.backends`) and the graph by its backends (`delegation.graph`), which all
+call `record()`. Outside a request, `collect()` measures any block of code the same way
+(benchmarks use it).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connections
+from django.http import HttpRequest, HttpResponse
+
+STORES = ("db", "cache", "graph")
+STORE_UNITS = {"db": "queries", "cache": "calls", "graph": "calls"}
+
+
+@dataclass
+class StoreEvent:
+    store: str
+    seconds: float
+    label: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Stats:
+    """What one request (or one `collect()` block) asked of each store."""
+
+    events: list[StoreEvent] = field(default_factory=list)
+
+    def count(self, store: str) -> int:
+        return sum(1 for event in self.events if event.store == store)
+
+    def milliseconds(self, store: str) -> float:
+        return sum(event.seconds for event in self.events if event.store == store) * 1000
+
+    def of(self, store: str) -> list[StoreEvent]:
+        return [event for event in self.events if event.store == store]
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        return {
+            store: {"count": self.count(store), "ms": round(self.milliseconds(store), 3)}
+            for store in STORES
+        }
+
+    def server_timing(self, total_seconds: float) -> str:
+        parts = [
+            f'{store};dur={self.milliseconds(store):.2f};desc="{self.count(store)} '
+            f'{STORE_UNITS[store]}"'
+            for store in STORES
+        ]
+        parts.append(f"total;dur={total_seconds * 1000:.2f}")
+        return ", ".join(parts)
+
+
+_current: ContextVar[Stats | None] = ContextVar("campus_telemetry", default=None)
+
+
+def current() -> Stats | None:
+    """The stats being collected in this context, if any."""
+    return _current.get()
+
+
+def record(store: str, seconds: float, label: str = "", **detail: Any) -> None:
+    """Add one store call to the stats being collected; a no-op outside `collect()`."""
+    stats = _current.get()
+    if stats is not None:
+        stats.events.append(StoreEvent(store, seconds, label, detail))
+
+
+@contextmanager
+def timed(store: str, label: str = "", **detail: Any) -> Iterator[None]:
+    """Time the block as one call to `store`."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        record(store, time.perf_counter() - started, label, **detail)
+
+
+def _record_query(execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
+    with timed("db", sql, alias=context["connection"].alias):
+        return execute(sql, params, many, context)
+
+
+@contextmanager
+def collect() -> Iterator[Stats]:
+    """Collect store calls made inside the block (nested blocks collect separately)."""
+    stats = Stats()
+    token = _current.set(stats)
+    try:
+        with ExitStack() as stack:
+            for alias in connections:
+                stack.enter_context(connections[alias].execute_wrapper(_record_query))
+            yield stats
+    finally:
+        _current.reset(token)
+
+
+class ServerTimingMiddleware:
+    """Adds `Server-Timing: db;dur=..;desc="N queries", cache;..., graph;..., total;...`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        with collect() as stats:
+            response = self.get_response(request)
+        response["Server-Timing"] = stats.server_timing(time.perf_counter() - started)
+        return response

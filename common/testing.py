@@ -1,0 +1,69 @@
+"""Test helpers: query counts that must not grow with the page size.
+
+Every list endpoint and admin changelist asserts, at two page sizes, that it costs the same
+number of queries; a difference means an N+1 somewhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import connection
+from django.db.models import Model
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+
+def count_queries(client: Client, url: str, **params: Any) -> tuple[int, Any]:
+    """Queries run by one GET of `url` (the response must be 200)."""
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url, params)
+    assert response.status_code == 200, (response.status_code, getattr(response, "data", None))
+    return len(context.captured_queries), response
+
+
+def _describe(context: CaptureQueriesContext) -> str:
+    return "\n".join(query["sql"][:300] for query in context.captured_queries)
+
+
+def assert_constant_queries_for_page_sizes(
+    client: Client, url: str, sizes: tuple[int, int] = (2, 10), **params: Any
+) -> int:
+    """GET `url` at two `page_size`s: same query count, each page really holding that many rows."""
+    counts = []
+    for size in sizes:
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url, {**params, "page_size": size})
+        assert response.status_code == 200, (response.status_code, response.content[:500])
+        rows = response.json()["results"]
+        assert len(rows) == size, f"need at least {size} rows at {url} to compare, got {len(rows)}"
+        counts.append((len(context.captured_queries), _describe(context)))
+    (small, _), (large, large_sql) = counts
+    assert small == large, f"{url}: {small} vs {large} queries at {sizes}\n{large_sql}"
+    return small
+
+
+def assert_constant_admin_changelist(
+    client: Client, model: type[Model], sizes: tuple[int, int] = (2, 10)
+) -> int:
+    """The admin changelist of `model` costs the same queries showing either number of rows."""
+    model_admin = admin.site._registry[model]
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    original = model_admin.list_per_page
+    counts = []
+    try:
+        for size in sizes:
+            model_admin.list_per_page = size
+            with CaptureQueriesContext(connection) as context:
+                response = client.get(url)
+            assert response.status_code == 200, response.status_code
+            shown = len(response.context["cl"].result_list)
+            assert shown == size, f"need at least {size} {model.__name__} rows, got {shown}"
+            counts.append((len(context.captured_queries), _describe(context)))
+    finally:
+        model_admin.list_per_page = original
+    (small, _), (large, large_sql) = counts
+    assert small == large, f"{model.__name__} changelist: {small} vs {large} queries\n{large_sql}"
+    return small

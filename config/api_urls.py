@@ -1,0 +1,16 @@
+"""Everything under /api/: schema and docs, health, and each app's routes."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from common.api import HealthView
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("health/", HealthView.as_view(), name="api-health"),
+    path("school/", include("school.api_urls")),
+    path("library/", include("library.api_urls")),
+    path("blog/", include("blog.api_urls")),
+    path("delegation/", include("delegation.api_urls")),
+]

@@ -1,0 +1,211 @@
+"""Settings shared by every environment.
+
+The environment is read here and only here (django-environ). Each store has an embedded default
+so that `manage.py runserver` works with no environment at all:
+
+| variable        | set                               | unset (embedded default)          |
+|-----------------|-----------------------------------|-----------------------------------|
+| DATABASE_URL    | PostgreSQL, psycopg 3, native pool | SQLite file `db.sqlite3`          |
+| REDIS_URL       | Redis via django-redis, fail-open  | LocMemCache                       |
+| NEO4J_BOLT_URL  | Neo4j via neomodel                 | graph on its SQL backend          |
+"""
+
+from pathlib import Path
+from typing import Any
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-only-never-in-production")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "common",
+    "school",
+    "library",
+    "blog",
+    "delegation",
+]
+
+MIDDLEWARE = [
+    # First, so that the Server-Timing header covers every query the other middleware makes.
+    "common.telemetry.ServerTimingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "common.context_processors.stores",
+            ],
+        },
+    },
+]
+
+
+# --- Relational store -------------------------------------------------------------------------
+def database_config(url: str) -> dict[str, Any]:
+    """Django DATABASES entry for `url`; PostgreSQL gets psycopg 3's pool with a health check."""
+    config = env.db_url_config(url)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config["CONN_MAX_AGE"] = 0  # the pool owns connection lifetime; Django requires 0 with it
+        config["CONN_HEALTH_CHECKS"] = True  # the pool checks a connection before lending it
+        config["OPTIONS"] = {
+            "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
+            "pool": {
+                "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+                "max_size": env.int("DB_POOL_MAX_SIZE", default=24),
+                "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),
+            },
+        }
+    return config
+
+
+DATABASE_URL = env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+DATABASES = {"default": database_config(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+# --- Cache ------------------------------------------------------------------------------------
+def cache_config(redis_url: str) -> dict[str, Any]:
+    """Redis through django-redis when `redis_url` is set, else process-local memory."""
+    if not redis_url:
+        return {
+            "BACKEND": "common.cache.backends.InstrumentedLocMemCache",
+            "LOCATION": "campus",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    return {
+        "BACKEND": "common.cache.backends.InstrumentedRedisCache",
+        "LOCATION": redis_url,
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            # Fail open: a Redis outage turns reads into misses (logged), never into errors.
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.25),
+            "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT", default=0.25),
+        },
+    }
+
+
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="campus")
+REDIS_URL = env("REDIS_URL", default="")
+CACHES = {"default": cache_config(REDIS_URL)}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "common.cache"
+# Seconds a cached value of each data family lives; families are named by the code that caches.
+CACHE_TTLS: dict[str, int] = {"default": env.int("CACHE_TTL_DEFAULT", default=300)}
+
+
+# --- Graph ------------------------------------------------------------------------------------
+NEO4J_BOLT_URL = env("NEO4J_BOLT_URL", default="")
+GRAPH_BACKEND = "neo4j" if NEO4J_BOLT_URL else "sql"
+
+
+# --- Auth, i18n, static -----------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+# --- API --------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PAGINATION_CLASS": "common.pagination.PageNumberPagination",
+    "PAGE_SIZE": env.int("API_PAGE_SIZE", default=20),
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="120/minute"),
+        "user": env("API_THROTTLE_USER", default="1200/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "common.exceptions.api_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Campus API",
+    "DESCRIPTION": "Library, blog, delegation and school directory of the campus monolith.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI served from our own static files, so /api/docs/ works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Demo data: each step is a module with `seed(*, size: str, log: Callable[[str], None])`, run in
+# this order because later steps refer to what earlier ones made.
+SEED_DEMO_STEPS = ["common.seed", "school.seed"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+# Password of the demo accounts `seed_demo` creates (admin, staff); demo data only.
+DEMO_PASSWORD = env("DEMO_PASSWORD", default="campus-demo")

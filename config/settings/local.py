@@ -1,0 +1,21 @@
+"""Developer machine: DEBUG on, django-debug-toolbar on every HTML page and the browsable API."""
+
+from django.http import HttpRequest
+
+from .base import *  # noqa: F403
+from .base import INSTALLED_APPS, MIDDLEWARE, env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+
+INSTALLED_APPS = [*INSTALLED_APPS, "debug_toolbar"]
+# Right after Server-Timing, so the toolbar sees the queries of every later middleware and view.
+MIDDLEWARE = [MIDDLEWARE[0], "debug_toolbar.middleware.DebugToolbarMiddleware", *MIDDLEWARE[1:]]
+INTERNAL_IPS = ["127.0.0.1", "::1"]
+
+
+def show_toolbar(request: HttpRequest) -> bool:
+    """Show the toolbar to every visitor of a DEBUG server (students run it in containers too)."""
+    return DEBUG
+
+
+DEBUG_TOOLBAR_CONFIG = {"SHOW_TOOLBAR_CALLBACK": "config.settings.local.show_toolbar"}

@@ -1,0 +1,44 @@
+"""Fixtures shared by every app's tests."""
+
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (the test Redis database is the suite's own)."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def staff_user(db: None) -> User:
+    return User.objects.create_user("staffer", "staffer@example.com", "pw", is_staff=True)
+
+
+@pytest.fixture
+def staff_client(staff_user: User) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(staff_user)
+    return client
+
+
+@pytest.fixture
+def member_user(db: None) -> User:
+    return User.objects.create_user("member", "member@example.com", "pw")
+
+
+@pytest.fixture
+def member_client(member_user: User) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(member_user)
+    return client

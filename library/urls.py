@@ -1,0 +1,10 @@
+"""HTML pages of the library app."""
+
+from django.urls import path
+
+from library import views
+
+app_name = "library"
+urlpatterns = [
+    path("", views.index, name="index"),
+]
