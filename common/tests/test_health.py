@@ -1,0 +1,87 @@
+"""GET /api/health/: each store's state and latency; 503 only when the database is down."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.db import connections
+from django.test import override_settings
+from django.urls import reverse
+
+from common.health import check_cache
+
+CLOSED_REDIS = {
+    "default": {
+        "BACKEND": "common.cache.backends.InstrumentedRedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2},
+    }
+}
+
+pytestmark = pytest.mark.django_db
+
+
+def test_all_stores_up(api_client) -> None:
+    response = api_client.get(reverse("api-health"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["degraded"] == []
+    assert body["stores"]["database"]["backend"] == "postgresql"
+    assert body["stores"]["cache"]["backend"] == "redis"
+    assert body["stores"]["graph"]["backend"] == "sql"
+    for store in ("database", "cache", "graph"):
+        assert body["stores"][store]["status"] == "up"
+        assert body["stores"][store]["latency_ms"] >= 0
+    assert body["schema"] == {"status": "current", "pending": []}
+
+
+@override_settings(CACHES=CLOSED_REDIS)
+def test_cache_on_a_closed_port_is_reported_down_but_the_site_answers(api_client) -> None:
+    response = api_client.get(reverse("api-health"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["degraded"] == ["cache"]
+    assert body["stores"]["cache"]["status"] == "down"
+    assert "Connection" in body["stores"]["cache"]["error"]
+
+
+@override_settings(CACHES=CLOSED_REDIS)
+def test_cache_down_is_fail_open_for_reads() -> None:
+    from django.core.cache import cache
+
+    assert cache.get("anything") is None
+    cache.set("anything", 1)
+    assert check_cache().status == "down"
+
+
+@pytest.fixture
+def database_on_a_closed_port() -> Iterator[None]:
+    """Swap the default connection for a real one to a port where nothing listens."""
+    original = connections["default"]
+    settings_dict = {**original.settings_dict, "PORT": "1", "OPTIONS": {"connect_timeout": 2}}
+    broken = type(original)(settings_dict, alias="default")
+    connections["default"] = broken
+    try:
+        yield
+    finally:
+        broken.close()
+        connections["default"] = original
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_down_answers_503_quickly_without_a_traceback(
+    api_client, database_on_a_closed_port: None
+) -> None:
+    started = time.perf_counter()
+    response = api_client.get(reverse("api-health"))
+    assert time.perf_counter() - started < 5
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "down"
+    assert body["stores"]["database"]["status"] == "down"
+    assert "Traceback" not in response.content.decode()
+    assert "database" in body["message"]

@@ -1,0 +1,17 @@
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+
+def _row_counts() -> dict[str, int]:
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_deterministic() -> None:
+    call_command("seed_demo", "--size", "small", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    first = _row_counts()
+    call_command("seed_demo", "--size", "small", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert _row_counts() == first
+    assert first["school.Person"] > 0
+    assert first["auth.User"] >= 2
