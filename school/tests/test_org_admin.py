@@ -1,0 +1,29 @@
+"""The org-chart admin changelists cost the same number of queries at any page size."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from common.testing import assert_constant_admin_changelist
+from school.models import OrgUnit, Person, ReportingLine
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org() -> None:
+    root = OrgUnit.objects.create(code="root", name="Root")
+    units = [OrgUnit.objects.create(code=f"u{i}", name=f"Unit {i}", parent=root) for i in range(12)]
+    head = Person.objects.create(
+        given_name="H", family_name="Head", email="h@x.test", org_unit=root
+    )
+    for i, unit in enumerate(units):
+        person = Person.objects.create(
+            given_name=f"P{i}", family_name="Member", email=f"p{i}@x.test", org_unit=unit
+        )
+        ReportingLine.objects.create(person=person, manager=head)
+
+
+@pytest.mark.parametrize("model", [OrgUnit, Person, ReportingLine])
+def test_changelist_query_count_is_constant(client, admin_user: User, org: None, model) -> None:
+    client.force_login(admin_user)
+    assert_constant_admin_changelist(client, model, sizes=(3, 10))
