@@ -1,0 +1,159 @@
+"""Tools the blog's migrations import: online index builds and batched, idempotent backfills.
+
+Historical migrations import this module, so it must stay backwards compatible: change a
+function's behaviour only by adding a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.operations import AddConstraint, AddIndex
+from django.db.migrations.state import ProjectState
+from django.db.models import Model, QuerySet, UniqueConstraint
+from django.utils.text import slugify
+
+# Rows per backfill batch: each batch is one short transaction, so locks are held briefly and a
+# failed run resumes where it stopped.
+BATCH_SIZE = 500
+
+
+def _is_postgres(schema_editor: BaseDatabaseSchemaEditor) -> bool:
+    return schema_editor.connection.vendor == "postgresql"
+
+
+class AddIndexConcurrentlyIfPostgres(AddIndexConcurrently):
+    """`CREATE INDEX CONCURRENTLY` on PostgreSQL (writes go on); a plain index elsewhere.
+
+    The migration using it must set `atomic = False`: PostgreSQL cannot build an index
+    concurrently inside a transaction.
+    """
+
+    def describe(self) -> str:
+        return f"Create index {self.index.name} concurrently on PostgreSQL"
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        if _is_postgres(schema_editor):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+        else:
+            AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        if _is_postgres(schema_editor):
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+        else:
+            AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+
+class AddUniqueConstraintConcurrently(AddConstraint):
+    """A plain-column UNIQUE constraint whose index PostgreSQL builds without blocking writes.
+
+    PostgreSQL: `CREATE UNIQUE INDEX CONCURRENTLY`, then `ADD CONSTRAINT ... UNIQUE USING INDEX`,
+    which only takes a brief lock. Elsewhere: an ordinary AddConstraint. Needs `atomic = False`.
+    An invalid index left by a failed concurrent build is dropped first, so a rerun succeeds.
+    """
+
+    def __init__(self, model_name: str, constraint: UniqueConstraint) -> None:
+        if constraint.condition or constraint.expressions or constraint.include:
+            raise ValueError("only a plain UNIQUE (fields) constraint can be attached to an index")
+        super().__init__(model_name, constraint)
+
+    def describe(self) -> str:
+        return f"Create unique constraint {self.constraint.name} concurrently on PostgreSQL"
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        if not _is_postgres(schema_editor):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+            return
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        quote = schema_editor.quote_name
+        table = quote(model._meta.db_table)
+        name = quote(self.constraint.name)
+        columns = ", ".join(
+            quote(model._meta.get_field(field).column) for field in self.constraint.fields
+        )
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        schema_editor.execute(f"CREATE UNIQUE INDEX CONCURRENTLY {name} ON {table} ({columns})")
+        schema_editor.execute(
+            f"ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}"
+        )
+
+
+def pk_batches(queryset: QuerySet, size: int | None = None) -> Iterator[list[int]]:
+    """Primary keys of `queryset` in ascending batches, by keyset (never the whole table at once).
+
+    The queryset is re-evaluated for each batch, so rows a batch has just fixed (and that the
+    filter now excludes) are simply skipped.
+    """
+    size = size or BATCH_SIZE
+    last = None
+    while True:
+        page = queryset.order_by("pk")
+        if last is not None:
+            page = page.filter(pk__gt=last)
+        pks = list(page.values_list("pk", flat=True)[:size])
+        if not pks:
+            return
+        yield pks
+        last = pks[-1]
+
+
+def unique_slugs(
+    wanted: Iterable[tuple[int, str]],
+    taken: Callable[[set[str]], set[str]],
+    max_length: int,
+    fallback: str,
+) -> dict[int, str]:
+    """A unique slug per `(key, text)`: the slug of `text`, or `<slug>-<key>` when it is taken.
+
+    `taken(candidates)` answers which candidates the database already holds. Slugs given earlier
+    in the same call count as taken too. Deterministic: the same rows get the same slugs.
+    """
+    wanted = list(wanted)
+    bases = {key: slugify(text)[: max_length - 21].strip("-") or fallback for key, text in wanted}
+    used = taken(set(bases.values()))
+    slugs: dict[int, str] = {}
+    for key, _text in wanted:
+        candidate = bases[key]
+        if candidate in used:
+            candidate = _suffixed(f"{bases[key]}-{key}", taken, used)
+        used.add(candidate)
+        slugs[key] = candidate
+    return slugs
+
+
+def _suffixed(candidate: str, taken: Callable[[set[str]], set[str]], used: set[str]) -> str:
+    number = 1
+    base = candidate
+    while candidate in used or taken({candidate}):
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def model_field_values(model: type[Model], field: str, values: set[str]) -> set[str]:
+    """Which of `values` rows of `model` already hold in `field`."""
+    rows = model._default_manager.filter(**{f"{field}__in": values})
+    return set(rows.values_list(field, flat=True))
