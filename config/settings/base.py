@@ -197,7 +197,7 @@ SPECTACULAR_SETTINGS = {
 
 # Demo data: each step is a module with `seed(*, size: str, log: Callable[[str], None])`, run in
 # this order because later steps refer to what earlier ones made.
-SEED_DEMO_STEPS = ["common.seed", "school.seed"]
+SEED_DEMO_STEPS = ["common.seed", "school.seed", "blog.seed"]
 
 LOGGING = {
     "version": 1,
