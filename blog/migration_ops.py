@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import NotSupportedError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations import AddConstraint, AddIndex
 from django.db.migrations.state import ProjectState
@@ -33,6 +34,11 @@ class AddIndexConcurrentlyIfPostgres(AddIndexConcurrently):
 
     def describe(self) -> str:
         return f"Create index {self.index.name} concurrently on PostgreSQL"
+
+    def _ensure_not_in_transaction(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        # Only collecting SQL (sqlmigrate, the lab page) runs nothing, in a transaction or not.
+        if not schema_editor.collect_sql:
+            super()._ensure_not_in_transaction(schema_editor)
 
     def database_forwards(
         self,
@@ -85,6 +91,10 @@ class AddUniqueConstraintConcurrently(AddConstraint):
         if not _is_postgres(schema_editor):
             super().database_forwards(app_label, schema_editor, from_state, to_state)
             return
+        if schema_editor.connection.in_atomic_block and not schema_editor.collect_sql:
+            raise NotSupportedError(
+                f"{type(self).__name__} cannot run inside a transaction (atomic = False)."
+            )
         model = to_state.apps.get_model(app_label, self.model_name)
         if not self.allow_migrate_model(schema_editor.connection.alias, model):
             return

@@ -193,6 +193,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name with another ("status") get a name of their own.
+    "ENUM_NAME_OVERRIDES": {"PostStatusEnum": "blog.models.Post.Status"},
 }
 
 # Demo data: each step is a module with `seed(*, size: str, log: Callable[[str], None])`, run in
