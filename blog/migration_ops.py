@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import NotSupportedError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.migrations.operations import AddConstraint, AddIndex
+from django.db.migrations.operations import AddConstraint, AddIndex, AlterField
 from django.db.migrations.state import ProjectState
 from django.db.models import Model, QuerySet, UniqueConstraint
 from django.utils.text import slugify
@@ -109,6 +109,98 @@ class AddUniqueConstraintConcurrently(AddConstraint):
         schema_editor.execute(
             f"ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}"
         )
+
+
+class AddCheckConstraintOnline(AddConstraint):
+    """A CHECK constraint added NOT VALID, then validated: writes go on during the scan.
+
+    PostgreSQL: `ADD CONSTRAINT ... NOT VALID` takes the table lock only for an instant, and
+    `VALIDATE CONSTRAINT` scans under a lock that lets rows be written. Needs `atomic = False`,
+    or the first lock is held through the scan. Rerunnable after a failure. Elsewhere: an
+    ordinary AddConstraint.
+    """
+
+    def describe(self) -> str:
+        return f"Create constraint {self.constraint.name} NOT VALID, then validate it"
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        if not _is_postgres(schema_editor):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+            return
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        table = schema_editor.quote_name(model._meta.db_table)
+        name = schema_editor.quote_name(self.constraint.name)
+        schema_editor.execute(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")
+        schema_editor.execute(f"{self.constraint.create_sql(model, schema_editor)} NOT VALID")
+        schema_editor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
+
+
+class SetNotNullOnline(AlterField):
+    """Make a nullable column NOT NULL without scanning the table under an exclusive lock.
+
+    PostgreSQL 12+: a `CHECK (column IS NOT NULL)` added NOT VALID and validated (writes go on)
+    lets `SET NOT NULL` skip its own scan; the helper constraint is then dropped. Backwards is
+    `DROP NOT NULL`, instant. Only nullability may change; needs `atomic = False`. Elsewhere
+    (SQLite): an ordinary AlterField, which rebuilds the table.
+    """
+
+    def describe(self) -> str:
+        return f"Set {self.model_name}.{self.name} NOT NULL via a validated check"
+
+    def _column(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState
+    ) -> tuple[str, str, str]:
+        model = from_state.apps.get_model(app_label, self.model_name)
+        before = model._meta.get_field(self.name)
+        _, _, _, old = before.deconstruct()
+        _, _, _, new = self.field.clone().deconstruct()
+        if {**old, "null": False} != {**new, "null": False} or not old.get("null"):
+            raise ValueError(f"{type(self).__name__} may only drop NULL from {self.name}")
+        quote = schema_editor.quote_name
+        table = model._meta.db_table
+        check = f"{table}_{before.column}_not_null"[:63]
+        return quote(table), quote(before.column), quote(check)
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        if not _is_postgres(schema_editor):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+            return
+        table, column, check = self._column(app_label, schema_editor, from_state)
+        for sql in [
+            f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {check}",
+            f"ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID",
+            f"ALTER TABLE {table} VALIDATE CONSTRAINT {check}",
+            f"ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL",
+            f"ALTER TABLE {table} DROP CONSTRAINT {check}",
+        ]:
+            schema_editor.execute(sql)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        if not _is_postgres(schema_editor):
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+            return
+        table, column, _ = self._column(app_label, schema_editor, to_state)
+        schema_editor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL")
 
 
 def pk_batches(queryset: QuerySet, size: int | None = None) -> Iterator[list[int]]:

@@ -70,9 +70,11 @@ STEPS = (
             "batches of 500, one transaction each: slug from the title (`-<id>` appended on "
             "a clash, `post` when the title has no letters), `status` from `published`, "
             "`published_at` from `created_at`. Rerunning it skips rows already done. Contract "
-            "(0004) makes `slug` NOT NULL, drops `published` and adds a check that a published "
-            "post has a date; 0005 builds the unique slug index and the (status, published_at) "
-            "index CONCURRENTLY, so writes continue while they build."
+            "(0004) makes `slug` NOT NULL, adds a check that a published post has a date, and "
+            "drops `published`; both constraints are first added NOT VALID and then validated, "
+            "so the scan that proves them lets writes through. 0005 builds the unique slug "
+            "index and the (status, published_at) index CONCURRENTLY, so writes continue while "
+            "they build."
         ),
         rollback=(
             "`manage.py migrate blog 0001_initial`: the indexes and constraint go, "
@@ -122,14 +124,16 @@ STEPS = (
             "without an author in batches: it creates the missing profiles of their users "
             "(display name from first and last name, else the username; slug from the "
             "username, `-<user id>` on a clash) with ON CONFLICT DO NOTHING, then sets "
-            "`author` with one UPDATE ... FROM a subquery per batch. 0011 builds the "
+            "`author` with one UPDATE with a subquery per batch. 0011 builds the "
             "(author, published_at) index CONCURRENTLY, which also serves the foreign key. "
-            "Contract (0012) makes `author` NOT NULL and drops `Post.user`."
+            "Contract (0012) makes `author` NOT NULL (proven by a validated check, as in 0004) "
+            "and drops `Post.user`."
         ),
         rollback=(
             "`manage.py migrate blog 0008`: `Post.user` comes back nullable, 0010's reverse "
             "sets it from the author's user, 0009's reverse makes it NOT NULL again and drops "
-            "the profiles. Lost: bios and display names edited since."
+            "the profiles. Lost: bios and display names edited since. The way back rebuilds "
+            "the `user_id` index with a plain CREATE INDEX, which holds writes while it runs."
         ),
     ),
 )
