@@ -103,6 +103,36 @@ def test_step1_backfill_is_safe_to_run_twice(migrate: Migrate) -> None:
     assert len({slug for slug, _, _ in first}) == 3
 
 
+def test_step1_backfill_resumes_after_a_crash(
+    migrate: Migrate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apps = migrate("0002_post_slug_status_expand")
+    Post = apps.get_model("blog", "Post")
+    user = _user(apps, "ada")
+    for number in range(5):
+        Post.objects.create(user=user, title=f"Post {number}", body="b", published=True)
+    module = importlib.import_module("blog.migrations.0003_post_slug_status_backfill")
+    real_unique_slugs = module.unique_slugs
+    calls = []
+
+    def crash_on_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the machine went away")
+        return real_unique_slugs(*args, **kwargs)
+
+    monkeypatch.setattr(module, "unique_slugs", crash_on_second_batch)
+    with pytest.raises(RuntimeError):
+        module.fill_slug_and_status(apps, None)
+    # The first batch committed; the failed one left nothing half-done.
+    assert Post.objects.filter(slug__isnull=False).count() == 2
+    assert not Post.objects.filter(slug__isnull=True, status="published").exists()
+
+    monkeypatch.setattr(module, "unique_slugs", real_unique_slugs)
+    module.fill_slug_and_status(apps, None)
+    assert sorted(Post.objects.values_list("slug", flat=True)) == [f"post-{n}" for n in range(5)]
+
+
 def test_step2_tags_copied_to_table_then_back_to_text(migrate: Migrate) -> None:
     apps = migrate("0005_post_slug_unique_concurrently")
     Post = apps.get_model("blog", "Post")
