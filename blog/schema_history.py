@@ -13,7 +13,7 @@ from functools import lru_cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
 
-from blog.schema_version import APP_LABEL, code_history
+from blog.schema_version import APP_LABEL, code_history, migration_doc
 
 
 @dataclass(frozen=True)
@@ -149,11 +149,12 @@ def migrations_sql(alias: str = DEFAULT_DB_ALIAS) -> dict[str, MigrationSql]:
     connection = connections[alias]
     loader = MigrationLoader(connection, replace_migrations=False)
     result = {}
-    for name, description in code_history():
+    for name, _ in code_history():
         migration = loader.graph.nodes[(APP_LABEL, name)]
         forwards = loader.collect_sql([(migration, False)])
         backwards = loader.collect_sql([(migration, True)])
-        result[name] = MigrationSql(name, description, "\n".join(forwards), "\n".join(backwards))
+        doc = migration_doc(migration.__module__)
+        result[name] = MigrationSql(name, doc, "\n".join(forwards), "\n".join(backwards))
     return result
 
 

@@ -9,6 +9,7 @@ costs no query in the common case and never builds a MigrationLoader.
 
 from __future__ import annotations
 
+import inspect
 import sys
 import time
 from dataclasses import dataclass
@@ -82,8 +83,13 @@ class SchemaOutOfDate(StoreUnavailable):
     default_code = "schema_out_of_date"
 
 
+def migration_doc(module_name: str) -> str:
+    """The docstring of a migration module: what it does and why."""
+    return inspect.cleandoc(sys.modules[module_name].__doc__ or "")
+
+
 def _description(module_name: str) -> str:
-    doc = (sys.modules[module_name].__doc__ or "").strip()
+    doc = migration_doc(module_name)
     return doc.splitlines()[0] if doc else ""
 
 
