@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -27,11 +27,14 @@ from blog.serializers import (
     PostDetailSerializer,
     PostInputSerializer,
     PostListSerializer,
+    SchemaOutOfDateSerializer,
     SchemaVersionSerializer,
     TagWithCountSerializer,
 )
 
-SCHEMA_503 = OpenApiResponse(description="The blog schema is behind or ahead of the code.")
+SCHEMA_503 = OpenApiResponse(
+    SchemaOutOfDateSerializer, description="The blog schema is behind or ahead of the code."
+)
 
 
 class SchemaGuardMixin:
@@ -42,6 +45,9 @@ class SchemaGuardMixin:
         super().initial(request, *args, **kwargs)
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: PostListSerializer(many=True), 503: SCHEMA_503})
+)
 class PostListView(SchemaGuardMixin, generics.ListCreateAPIView):
     """Posts newest first, with author, tags and comment count; drafts only to their author."""
 
@@ -67,6 +73,7 @@ class PostListView(SchemaGuardMixin, generics.ListCreateAPIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(get=extend_schema(responses={200: PostDetailSerializer, 503: SCHEMA_503}))
 class PostDetailView(SchemaGuardMixin, generics.RetrieveAPIView):
     """One post with its body; PATCH and DELETE for its author and staff."""
 
@@ -92,6 +99,9 @@ class PostDetailView(SchemaGuardMixin, generics.RetrieveAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: CommentSerializer(many=True), 503: SCHEMA_503})
+)
 class PostCommentsView(SchemaGuardMixin, generics.ListCreateAPIView):
     """Comments of one post, oldest first; any signed-in user may comment on a published post."""
 
@@ -116,6 +126,9 @@ class PostCommentsView(SchemaGuardMixin, generics.ListCreateAPIView):
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: TagWithCountSerializer(many=True), 503: SCHEMA_503})
+)
 class TagListView(SchemaGuardMixin, generics.ListAPIView):
     """Tags by name, with their number of published posts."""
 
@@ -127,6 +140,9 @@ class TagListView(SchemaGuardMixin, generics.ListAPIView):
         return selectors.tag_list()
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: AuthorWithCountSerializer(many=True), 503: SCHEMA_503})
+)
 class AuthorListView(SchemaGuardMixin, generics.ListAPIView):
     """Authors by name, with their number of published posts."""
 

@@ -123,3 +123,20 @@ class SchemaVersionSerializer(serializers.Serializer):
     )
     message = serializers.CharField()
     history = HistoryEntrySerializer(many=True)
+
+
+class SchemaOutOfDateDetailSerializer(serializers.Serializer):
+    status = serializers.IntegerField(help_text="503")
+    code = serializers.CharField(help_text="schema_out_of_date")
+    message = serializers.CharField()
+    state = serializers.ChoiceField(choices=["behind", "ahead"])
+    applied = serializers.CharField(allow_null=True)
+    expected = serializers.CharField()
+    pending = serializers.ListField(child=serializers.CharField())
+    command = serializers.CharField()
+
+
+class SchemaOutOfDateSerializer(serializers.Serializer):
+    """The 503 every blog route but /schema/ answers while the schema is behind or ahead."""
+
+    error = SchemaOutOfDateDetailSerializer()
