@@ -6,5 +6,7 @@ from blog import views
 
 app_name = "blog"
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", views.post_list, name="index"),
+    path("posts/<slug:slug>/", views.post_detail, name="post-detail"),
+    path("schema/", views.schema_lab, name="schema-lab"),
 ]

@@ -193,11 +193,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name with another ("status") get a name of their own.
+    "ENUM_NAME_OVERRIDES": {"PostStatusEnum": "blog.models.Post.Status"},
 }
 
 # Demo data: each step is a module with `seed(*, size: str, log: Callable[[str], None])`, run in
 # this order because later steps refer to what earlier ones made.
-SEED_DEMO_STEPS = ["common.seed", "school.seed"]
+SEED_DEMO_STEPS = ["common.seed", "school.seed", "blog.seed"]
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,54 @@
+"""The migration helpers: what they refuse, and how they batch and name."""
+
+import pytest
+from django.db import connection, models
+from django.db.migrations.loader import MigrationLoader
+
+from blog.migration_ops import (
+    AddUniqueConstraintConcurrently,
+    SetNotNullOnline,
+    pk_batches,
+    unique_slugs,
+)
+from blog.models import Tag
+from blog.schema_version import code_history
+
+
+def test_unique_slugs_suffix_clashes_with_the_key() -> None:
+    wanted = [(1, "Hello"), (2, "hello!"), (3, "???"), (4, "Hi")]
+    slugs = unique_slugs(wanted, lambda candidates: {"hi"} & candidates, 40, "post")
+    assert slugs == {1: "hello", 2: "hello-2", 3: "post", 4: "hi-4"}
+
+
+def test_unique_slugs_skip_a_suffixed_slug_already_taken() -> None:
+    taken = {"hello", "hello-2"}
+    slugs = unique_slugs([(2, "Hello")], lambda candidates: taken & candidates, 40, "post")
+    assert slugs == {2: "hello-2-2"}
+
+
+@pytest.mark.django_db
+def test_pk_batches_walk_by_keyset_and_skip_rows_fixed_meanwhile() -> None:
+    tags = [Tag.objects.create(name=f"t{n}", slug=f"t{n}") for n in range(5)]
+    batches = []
+    for pks in pk_batches(Tag.objects.filter(name__startswith="t"), size=2):
+        batches.append(pks)
+        Tag.objects.filter(pk__in=pks).update(name="done")
+    assert batches == [[t.pk for t in tags[:2]], [t.pk for t in tags[2:4]], [tags[4].pk]]
+
+
+def test_unique_constraint_concurrently_refuses_what_an_index_cannot_back() -> None:
+    conditional = models.UniqueConstraint(
+        fields=["slug"], condition=models.Q(name="x"), name="partial"
+    )
+    with pytest.raises(ValueError, match="plain UNIQUE"):
+        AddUniqueConstraintConcurrently(model_name="tag", constraint=conditional)
+
+
+@pytest.mark.django_db
+def test_set_not_null_online_refuses_other_changes() -> None:
+    state = MigrationLoader(None).project_state(("blog", code_history()[-1][0]))
+    operation = SetNotNullOnline(
+        model_name="post", name="published_at", field=models.DateTimeField(db_index=True)
+    )
+    with connection.schema_editor(collect_sql=True) as editor, pytest.raises(ValueError):
+        operation.database_forwards("blog", editor, state, state)
