@@ -61,19 +61,21 @@ class Stats:
         return ", ".join(parts)
 
 
-_current: ContextVar[Stats | None] = ContextVar("campus_telemetry", default=None)
+# Every open `collect()` block of this context, outermost first; each sees every call.
+_active: ContextVar[tuple[Stats, ...]] = ContextVar("campus_telemetry", default=())
 
 
 def current() -> Stats | None:
-    """The stats being collected in this context, if any."""
-    return _current.get()
+    """The innermost stats being collected in this context, if any."""
+    active = _active.get()
+    return active[-1] if active else None
 
 
 def record(store: str, seconds: float, label: str = "", **detail: Any) -> None:
-    """Add one store call to the stats being collected; a no-op outside `collect()`."""
-    stats = _current.get()
-    if stats is not None:
-        stats.events.append(StoreEvent(store, seconds, label, detail))
+    """Add one store call to every open `collect()` block; a no-op outside them."""
+    event = StoreEvent(store, seconds, label, detail)
+    for stats in _active.get():
+        stats.events.append(event)
 
 
 @contextmanager
@@ -93,16 +95,18 @@ def _record_query(execute: Callable, sql: str, params: Any, many: bool, context:
 
 @contextmanager
 def collect() -> Iterator[Stats]:
-    """Collect store calls made inside the block (nested blocks collect separately)."""
+    """Collect the store calls made inside the block; nested blocks each see their own calls."""
     stats = Stats()
-    token = _current.set(stats)
+    outer = _active.get()
+    token = _active.set((*outer, stats))
     try:
         with ExitStack() as stack:
-            for alias in connections:
-                stack.enter_context(connections[alias].execute_wrapper(_record_query))
+            if not outer:  # one query wrapper per context, however deep the nesting
+                for alias in connections:
+                    stack.enter_context(connections[alias].execute_wrapper(_record_query))
             yield stats
     finally:
-        _current.reset(token)
+        _active.reset(token)
 
 
 class ServerTimingMiddleware:
