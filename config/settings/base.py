@@ -193,11 +193,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name get explicit component names.
+    "ENUM_NAME_OVERRIDES": {
+        "CopyStatusEnum": "library.models.Copy.Status",
+        "HoldStatusEnum": "library.models.Hold.Status",
+    },
 }
 
 # Demo data: each step is a module with `seed(*, size: str, log: Callable[[str], None])`, run in
 # this order because later steps refer to what earlier ones made.
-SEED_DEMO_STEPS = ["common.seed", "school.seed"]
+SEED_DEMO_STEPS = ["common.seed", "school.seed", "library.seed"]
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,51 @@
+"""Run a book-list loading strategy and report what it cost: queries, their SQL, time and rows.
+
+Used by the lab page, its API endpoint and `bench_library`, so all three measure the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from statistics import median
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from library.selectors import BOOK_ROW_STRATEGIES, BookRow
+
+STRATEGIES = tuple(BOOK_ROW_STRATEGIES)
+
+
+@dataclass
+class StrategyReport:
+    strategy: str
+    queries: int
+    milliseconds: float
+    sql: list[str]
+    rows: list[BookRow]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "milliseconds": round(self.milliseconds, 3)}
+
+
+def measure(strategy: str, limit: int) -> StrategyReport:
+    """Load `limit` books with `strategy` once, capturing every query it ran."""
+    load = BOOK_ROW_STRATEGIES[strategy]
+    # CaptureQueriesContext, not telemetry.collect(): collect() nested in the Server-Timing
+    # middleware's own block would see each query twice.
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        rows = load(limit)
+        elapsed = time.perf_counter() - started
+    sql = [query["sql"] for query in captured.captured_queries]
+    return StrategyReport(strategy, len(sql), elapsed * 1000, sql, rows)
+
+
+def measure_median(strategy: str, limit: int, repeat: int) -> StrategyReport:
+    """`measure` `repeat` times after one warm-up run; the time reported is the median."""
+    measure(strategy, limit)
+    reports = [measure(strategy, limit) for _ in range(repeat)]
+    reports[0].milliseconds = median(report.milliseconds for report in reports)
+    return reports[0]
