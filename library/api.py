@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,7 +18,6 @@ from rest_framework.views import APIView
 from common.pagination import CursorPagination
 from library import lab, selectors, services
 from library.filters import BookFilter, CopyFilter, EventFilter, HoldFilter, LoanFilter
-from library.models import Loan
 from library.serializers import (
     AuthorSerializer,
     BookDetailSerializer,
@@ -193,8 +191,10 @@ def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
     return serializer.validated_data
 
 
-def _visible_loan(request: Request, pk: int) -> Loan:
-    return get_object_or_404(selectors.loan_list(user=request.user).only("pk"), pk=pk)
+def _ensure_visible(rows: QuerySet, pk: int) -> None:
+    """404 for rows the caller may not see, exactly as for rows that do not exist."""
+    if not rows.filter(pk=pk).exists():
+        raise NotFound()
 
 
 class LoanReturnView(APIView):
@@ -217,7 +217,8 @@ class LoanRenewView(APIView):
 
     @extend_schema(request=None, responses={200: LoanSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        loan = services.renew(actor=request.user, loan_id=_visible_loan(request, pk).pk)
+        _ensure_visible(selectors.loan_list(user=request.user), pk)
+        loan = services.renew(actor=request.user, loan_id=pk)
         return Response(LoanSerializer(selectors.loan_detail(loan.pk)).data)
 
 
@@ -258,7 +259,7 @@ class HoldCancelView(APIView):
     @extend_schema(request=None, responses={200: HoldSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         holds = selectors.hold_list(user=request.user)
-        get_object_or_404(holds.only("pk"), pk=pk)
+        _ensure_visible(holds, pk)
         services.cancel_hold(actor=request.user, hold_id=pk)
         return Response(HoldSerializer(holds.get(pk=pk)).data)
 
