@@ -8,7 +8,7 @@ and `bench_library` can show what each strategy costs.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -205,15 +205,16 @@ def _first_books(limit: int) -> QuerySet[Book]:
     return Book.objects.order_by("title", "id")[:limit]
 
 
+def _row(book: Book, authors: Iterable[str], available: int) -> BookRow:
+    return BookRow(book.id, book.title, book.year, book.category.name, tuple(authors), available)
+
+
 def _rows_lazy(limit: int) -> list[BookRow]:
     """Naive: every related object is fetched when first touched (1 + N + N + N·authors + N)."""
     return [
-        BookRow(
-            book.id,
-            book.title,
-            book.year,
-            book.category.name,
-            tuple(link.author.name for link in book.book_authors.order_by("position")),
+        _row(
+            book,
+            (link.author.name for link in book.book_authors.order_by("position")),
             book.copies.filter(status=Copy.Status.AVAILABLE).count(),
         )
         for book in _first_books(limit)
@@ -223,12 +224,9 @@ def _rows_lazy(limit: int) -> list[BookRow]:
 def _rows_select_related(limit: int) -> list[BookRow]:
     """Foreign keys joined (category; author per link), but each book's to-many still costs."""
     return [
-        BookRow(
-            book.id,
-            book.title,
-            book.year,
-            book.category.name,
-            tuple(
+        _row(
+            book,
+            (
                 link.author.name
                 for link in book.book_authors.select_related("author").order_by("position")
             ),
@@ -243,12 +241,9 @@ def _rows_prefetch_related(limit: int) -> list[BookRow]:
     books = _first_books(limit).select_related("category")
     books = books.prefetch_related("book_authors__author", "copies")
     return [
-        BookRow(
-            book.id,
-            book.title,
-            book.year,
-            book.category.name,
-            tuple(link.author.name for link in book.book_authors.all()),
+        _row(
+            book,
+            (link.author.name for link in book.book_authors.all()),
             sum(copy.status == Copy.Status.AVAILABLE for copy in book.copies.all()),
         )
         for book in books
@@ -257,14 +252,7 @@ def _rows_prefetch_related(limit: int) -> list[BookRow]:
 
 def _prefetched_rows(books: QuerySet[Book]) -> list[BookRow]:
     return [
-        BookRow(
-            book.id,
-            book.title,
-            book.year,
-            book.category.name,
-            tuple(link.author.name for link in book.author_links),
-            book.available_copies,
-        )
+        _row(book, (link.author.name for link in book.author_links), book.available_copies)
         for book in books
     ]
 

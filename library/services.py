@@ -370,15 +370,20 @@ def _available_copies(book_id: int) -> int:
 
 
 # --- Return and renewal -----------------------------------------------------------------------
-def _locked_loan(loan_id: int) -> Loan:
+def _locked_active_loan(loan_id: int) -> Loan:
     try:
-        return (
+        loan = (
             Loan.objects.select_for_update(of=("self",))
             .select_related("copy", "member__category")
             .get(pk=loan_id)
         )
     except Loan.DoesNotExist:
         raise NotFoundError(f"No loan has id {loan_id}.", code="loan_not_found") from None
+    if loan.returned_at is not None:
+        raise ConflictError(
+            f"Loan {loan_id} was already returned.", code="loan_returned", loan=loan_id
+        )
+    return loan
 
 
 def _loan_subject(loan_id: int) -> dict[str, Any]:
@@ -396,11 +401,7 @@ def return_copy(*, actor: Actor, loan_id: int, now: datetime | None = None) -> R
     """Close the loan, charge a fine if it came back late, and pass the copy to the next hold."""
     now = now or timezone.now()
     with _refusal_logged(Action.RETURN, actor, **_loan_subject(loan_id)), transaction.atomic():
-        loan = _locked_loan(loan_id)
-        if loan.returned_at is not None:
-            raise ConflictError(
-                f"Loan {loan_id} was already returned.", code="loan_returned", loan=loan_id
-            )
+        loan = _locked_active_loan(loan_id)
         _lock_book(loan.copy.book_id)
         loan.returned_at = max(now, loan.loaned_at)
         loan.save(update_fields=["returned_at"])
@@ -424,11 +425,7 @@ def renew(*, actor: Actor, loan_id: int, now: datetime | None = None) -> Loan:
     """Extend an active loan by the member's loan period, unless others wait for the book."""
     now = now or timezone.now()
     with _refusal_logged(Action.RENEW, actor, **_loan_subject(loan_id)), transaction.atomic():
-        loan = _locked_loan(loan_id)
-        if loan.returned_at is not None:
-            raise ConflictError(
-                f"Loan {loan_id} was already returned.", code="loan_returned", loan=loan_id
-            )
+        loan = _locked_active_loan(loan_id)
         category = loan.member.category
         if loan.renewals_used >= category.max_renewals:
             raise ServiceError(
