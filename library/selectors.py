@@ -12,12 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    SearchVector,
-    TrigramSimilarity,
-)
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
@@ -105,9 +100,11 @@ def book_detail() -> QuerySet[Book]:
 def search_books(books: QuerySet[Book], text: str) -> QuerySet[Book]:
     """Books matching `text`, best first.
 
-    PostgreSQL: full-text match on the GIN-indexed `search_document` (stemmed, weighted title >
-    subtitle > summary) OR pg_trgm similarity of the title (`%`, its own GIN index) so typos still
-    find the book; ranked by the better of the two scores. Elsewhere: icontains.
+    PostgreSQL: a full-text match on the GIN-indexed `search_document` (stemmed; weighted title >
+    subtitle > summary), OR a title close to the text by pg_trgm (`%`: the whole title is
+    similar; `%>`: some words of the title are), so misspelt queries still find the book. Each
+    condition can use an index (a BitmapOr in the plan). Ranked by the better of the two scores.
+    Elsewhere (SQLite): icontains, unranked.
     """
     text = text.strip()
     if not text:
@@ -117,26 +114,33 @@ def search_books(books: QuerySet[Book], text: str) -> QuerySet[Book]:
             Q(title__icontains=text) | Q(subtitle__icontains=text) | Q(summary__icontains=text)
         )
     query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    close_title = Q(title__trigram_similar=text) | Q(title__trigram_word_similar=text)
     return (
         books.annotate(
             rank=SearchRank(F("search_document"), query),
-            similarity=TrigramSimilarity("title", text),
+            similarity=TrigramWordSimilarity(text, "title"),
         )
-        .filter(Q(search_document=query) | Q(title__trigram_similar=text))
+        .filter(Q(search_document=query) | close_title)
         .order_by(Greatest("rank", "similarity").desc(), "title", "id")
     )
 
 
-def search_books_unindexed(text: str) -> QuerySet[Book]:
-    """The same full-text match computed row by row (`to_tsvector` on the fly): no index can serve
-    it. Kept only so `bench_library` can show what the GIN index saves."""
-    document = (
-        SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("subtitle", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("summary", weight="C", config=SEARCH_CONFIG)
-    )
+def full_text_ranked(text: str, *, use_index: bool = True) -> QuerySet[Book]:
+    """Full-text matches only (no trigram), best first; PostgreSQL only.
+
+    `use_index=False` computes the document row by row from the model's own generation
+    expression: the same matches, but no index can serve it. `bench_library` times both.
+    """
+    stored = Book._meta.get_field("search_document")
+    document = F("search_document") if use_index else stored.expression
     query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-    return Book.objects.annotate(document=document).filter(document=query)
+    return (
+        Book.objects.alias(document=document)
+        .filter(document=query)
+        .annotate(rank=SearchRank(F("document"), query))
+        .order_by("-rank", "id")
+        .only("id", "title")
+    )
 
 
 def author_list() -> QuerySet[Author]:
@@ -165,13 +169,17 @@ def member_for_user(user: User) -> Member | None:
     return Member.objects.filter(user_id=user.pk).first() if user.is_authenticated else None
 
 
+def all_loans() -> QuerySet[Loan]:
+    return Loan.objects.select_related("copy__book", "member__user")
+
+
 def loan_list(*, user: User) -> QuerySet[Loan]:
-    loans = Loan.objects.select_related("copy__book", "member__user")
+    loans = all_loans()
     return loans if can_circulate(user) else loans.filter(member__user_id=user.pk)
 
 
 def loan_detail(pk: int) -> Loan:
-    return Loan.objects.select_related("copy__book", "member__user").get(pk=pk)
+    return all_loans().get(pk=pk)
 
 
 def hold_list(*, user: User) -> QuerySet[Hold]:
