@@ -245,6 +245,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='book',
+            index=models.Index(fields=['title', 'id'], name='book_title_id_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='book',
             index=models.Index(fields=['language', 'year'], name='book_language_year_idx'),
         ),
         migrations.AddIndex(
@@ -254,6 +258,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='copy',
             index=models.Index(fields=['book', 'status'], name='copy_book_status_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='loan',
+            index=models.Index(fields=['loaned_at', 'id'], name='loan_loaned_idx'),
         ),
         migrations.AddIndex(
             model_name='loan',
