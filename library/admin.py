@@ -83,9 +83,13 @@ class MemberCategoryAdmin(admin.ModelAdmin):
 
 
 class LoanInline(admin.TabularInline):
-    """A member's loans, read-only: loans change through circulation, never by hand."""
+    """A member's current loans, read-only: loans change through circulation, never by hand.
+
+    The history (hundreds of rows for a long-standing member) is the Loan list filtered by member.
+    """
 
     model = Loan
+    verbose_name_plural = "current loans"
     fields = ["copy", "loaned_at", "due_at", "returned_at", "renewals_used"]
     readonly_fields = fields
     extra = 0
@@ -97,7 +101,7 @@ class LoanInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Loan]:
-        return super().get_queryset(request).select_related("copy")
+        return super().get_queryset(request).filter(returned_at__isnull=True).select_related("copy")
 
 
 @admin.register(Member)

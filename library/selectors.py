@@ -151,8 +151,13 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.select_related("parent")
 
 
+def _without_wide_book_columns(path: str) -> tuple[str, ...]:
+    """The book columns no list shows, reached through `path`: the tsvector is the widest."""
+    return (f"{path}__search_document", f"{path}__summary")
+
+
 def copy_list() -> QuerySet[Copy]:
-    return Copy.objects.select_related("book")
+    return Copy.objects.select_related("book").defer(*_without_wide_book_columns("book"))
 
 
 # --- Circulation: members see their own rows, circulation staff see all -----------------------
@@ -170,7 +175,8 @@ def member_for_user(user: User) -> Member | None:
 
 
 def all_loans() -> QuerySet[Loan]:
-    return Loan.objects.select_related("copy__book", "member__user")
+    loans = Loan.objects.select_related("copy__book", "member__user")
+    return loans.defer(*_without_wide_book_columns("copy__book"))
 
 
 def loan_list(*, user: User) -> QuerySet[Loan]:
@@ -184,6 +190,7 @@ def loan_detail(pk: int) -> Loan:
 
 def hold_list(*, user: User) -> QuerySet[Hold]:
     holds = Hold.objects.select_related("book", "member__user", "copy")
+    holds = holds.defer(*_without_wide_book_columns("book"))
     return holds if can_circulate(user) else holds.filter(member__user_id=user.pk)
 
 

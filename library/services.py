@@ -1,9 +1,10 @@
 """Circulation writes: checkout, return, renewal and the hold queue.
 
 Every function runs in one transaction and locks the rows it changes (`select_for_update`), so
-concurrent requests queue instead of racing; the partial unique constraint on active loans is the
-last line of defence. A refused attempt raises a `ServiceError` and is written to the
-circulation log *after* the transaction rolled back, so the refusal survives the rollback.
+concurrent requests queue instead of racing; locks are always taken in the order member, book
+(its hold queue), copy, so services cannot deadlock one another. The partial unique constraint on
+active loans is the last line of defence. A refused attempt raises a `ServiceError` and is
+written to the circulation log *after* the transaction rolled back, so the refusal survives.
 
 Refusal codes (the `code` of the API error, and `reason` in the log):
 
@@ -248,9 +249,7 @@ def _checkout_locked(
     except ServiceError as error:
         result.refused.extend(_refusal(barcode, error) for barcode in barcodes)
         raise
-    # Lock every named copy at once, in barcode order, so two multi-copy checkouts cannot deadlock.
-    locked = Copy.objects.select_for_update().filter(barcode__in=barcodes).order_by("barcode")
-    copies = {copy.barcode: copy for copy in locked}
+    copies = _lock_books_then_copies(barcodes)
     active = member.loans.filter(returned_at__isnull=True).count()
     for barcode in barcodes:
         try:
@@ -266,6 +265,17 @@ def _checkout_locked(
             continue
         result.loans.append(loan)
         active += 1
+
+
+def _lock_books_then_copies(barcodes: list[str]) -> dict[str, Copy]:
+    """Lock the books (their hold queues), then the copies, each in key order.
+
+    Every service locks in the order member, book, copy, so no two of them can deadlock.
+    """
+    book_ids = Copy.objects.filter(barcode__in=barcodes).values_list("book_id", flat=True)
+    list(Book.objects.select_for_update().filter(pk__in=book_ids).order_by("pk").values_list("pk"))
+    locked = Copy.objects.select_for_update().filter(barcode__in=barcodes).order_by("barcode")
+    return {copy.barcode: copy for copy in locked}
 
 
 def _refusal(barcode: str, error: ServiceError) -> Refusal:
@@ -339,7 +349,6 @@ def _check_copy_lendable(copy: Copy, member: Member) -> None:
             field="copies",
             code="copy_not_lendable",
         )
-    _lock_book(copy.book_id)  # the hold queue of the book is read, then changed
     if copy.status == Copy.Status.ON_HOLD_SHELF:
         kept_for_member = copy.holds.filter(status=Hold.Status.READY, member=member).exists()
         if not kept_for_member:
@@ -461,7 +470,18 @@ def place_hold(*, actor: Actor, member_id: int, book_id: int, now: datetime | No
             book_id=book_id, member=member, position=(last or 0) + 1, placed_at=now
         )
         _log(Action.HOLD_PLACE, actor, member=member, book_id=book_id)
+        _set_aside_shelf_copy(book_id, actor, now)
+    hold.refresh_from_db()
     return hold
+
+
+def _set_aside_shelf_copy(book_id: int, actor: Actor, now: datetime) -> None:
+    """A copy on the shelf goes straight to the first waiting hold (as a desk would trap it)."""
+    on_shelf = Copy.objects.select_for_update().filter(
+        book_id=book_id, status=Copy.Status.AVAILABLE
+    )
+    if copy := on_shelf.order_by("barcode").first():
+        _shelve_or_hand_to_hold(copy, actor, now)
 
 
 def _check_can_hold(member: Member, book_id: int) -> None:

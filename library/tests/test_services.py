@@ -290,6 +290,18 @@ def test_holds_queue_in_order_and_close_the_gap_when_one_is_cancelled():
     assert queue(book)[-1] == (members[1].pk, 4)
 
 
+def test_a_hold_on_a_book_with_a_copy_on_the_shelf_sets_that_copy_aside():
+    copy = CopyFactory()
+    member = MemberFactory()
+    hold = services.place_hold(actor=None, member_id=member.pk, book_id=copy.book_id)
+    assert (hold.status, hold.copy, hold.position) == (Hold.Status.READY, copy, 1)
+    copy.refresh_from_db()
+    assert copy.status == Status.ON_HOLD_SHELF
+    with pytest.raises(ConflictError):
+        checkout(MemberFactory(), copy)
+    assert checkout(member, copy).loans
+
+
 def test_cancelling_a_ready_hold_hands_its_copy_to_the_next_in_line():
     book = BookFactory()
     loan = LoanFactory(copy__book=book)
