@@ -1,54 +1,73 @@
-"""Twenty desks lend the same copy at the same moment: exactly one loan, nineteen conflicts."""
+"""Many desks at the same moment, each thread on its own database connection (PostgreSQL)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
 
-from common.exceptions import ConflictError
+from common.exceptions import ServiceError
 from library import services
-from library.models import CirculationEvent, Copy, Loan
-from library.tests.factories import CopyFactory, MemberFactory
+from library.models import CirculationEvent, Copy, Hold, Loan
+from library.tests.factories import BookFactory, CopyFactory, MemberFactory
 
 THREADS = 20
 
-
-def _checkout_in_thread(
-    member_id: int, barcode: str, start: threading.Barrier, outcomes: list[str]
-) -> None:
-    """Run in its own thread, hence with its own database connection (closed at the end)."""
-    try:
-        start.wait()
-        services.checkout(actor=None, member_id=member_id, barcodes=[barcode])
-        outcomes.append("lent")
-    except ConflictError as error:
-        outcomes.append(error.code)
-    except Exception as error:  # noqa: BLE001 - any other outcome must fail the test, visibly
-        outcomes.append(f"unexpected {type(error).__name__}: {error}")
-    finally:
-        connection.close()
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_checkouts_of_one_copy_lend_it_once():
-    assert connection.vendor == "postgresql", "row locks need the real database"
-    copy = CopyFactory()
-    members = [MemberFactory() for _ in range(THREADS)]
-    start = threading.Barrier(THREADS)
+def _run_at_once(calls: list[Callable[[], object]]) -> list[str]:
+    """Start every call at the same instant; each one's outcome: "ok" or the refusal code."""
+    start = threading.Barrier(len(calls))
     outcomes: list[str] = []
-    threads = [
-        threading.Thread(target=_checkout_in_thread, args=(m.pk, copy.barcode, start, outcomes))
-        for m in members
-    ]
+
+    def run(call: Callable[[], object]) -> None:
+        try:
+            start.wait()
+            call()
+            outcomes.append("ok")
+        except ServiceError as error:
+            outcomes.append(error.code)
+        except Exception as error:  # noqa: BLE001 - any other outcome must fail the test, visibly
+            outcomes.append(f"unexpected {type(error).__name__}: {error}")
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    return outcomes
 
-    assert sorted(outcomes) == ["copy_on_loan"] * (THREADS - 1) + ["lent"]
+
+def test_concurrent_checkouts_of_one_copy_lend_it_once():
+    assert connection.vendor == "postgresql", "row locks need the real database"
+    copy = CopyFactory()
+    members = [MemberFactory() for _ in range(THREADS)]
+    outcomes = _run_at_once(
+        [
+            lambda m=m: services.checkout(actor=None, member_id=m.pk, barcodes=[copy.barcode])
+            for m in members
+        ]
+    )
+    assert sorted(outcomes) == ["copy_on_loan"] * (THREADS - 1) + ["ok"]
     assert Loan.objects.filter(copy=copy, returned_at__isnull=True).count() == 1
     assert Copy.objects.get(pk=copy.pk).status == Copy.Status.ON_LOAN
     assert CirculationEvent.objects.filter(outcome="refused").count() == THREADS - 1
+
+
+def test_concurrent_holds_get_a_dense_queue():
+    book = BookFactory()
+    members = [MemberFactory() for _ in range(10)]
+    outcomes = _run_at_once(
+        [
+            lambda m=m: services.place_hold(actor=None, member_id=m.pk, book_id=book.pk)
+            for m in members
+        ]
+    )
+    assert outcomes == ["ok"] * 10
+    positions = Hold.objects.filter(book=book).values_list("position", flat=True)
+    assert sorted(positions) == list(range(1, 11))
