@@ -12,7 +12,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -52,13 +53,27 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """A category may not sit below itself (the database only stops the one-step loop)."""
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError({"parent": "A category cannot be inside itself."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
 
 class Book(models.Model):
     """A work (a title), as opposed to the physical copies the library lends."""
 
     title = models.CharField(max_length=300)
     subtitle = models.CharField(max_length=300, blank=True)
-    isbn = models.CharField("ISBN", max_length=13, unique=True)
+    isbn = models.CharField(
+        "ISBN",
+        max_length=13,
+        unique=True,
+        validators=[RegexValidator(r"^(\d{9}[\dX]|\d{13})$", "ISBN-10 or ISBN-13, no hyphens.")],
+    )
     language = models.CharField(max_length=8, default="en", help_text="ISO 639-1 code.")
     year = models.SmallIntegerField(null=True, blank=True)
     summary = models.TextField(blank=True)

@@ -48,11 +48,13 @@ def category_subtree_ids(category_id: int) -> list[int]:
     children: dict[int | None, list[int]] = defaultdict(list)
     for pk, parent_id in Category.objects.values_list("id", "parent_id"):
         children[parent_id].append(pk)
-    found, stack = [], [category_id]
+    found: list[int] = []
+    stack = [category_id]
     while stack:
         pk = stack.pop()
-        found.append(pk)
-        stack.extend(children.get(pk, []))
+        if pk not in found:  # a cycle written behind the admin's back must not loop forever
+            found.append(pk)
+            stack.extend(children.get(pk, []))
     return found
 
 

@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('title', models.CharField(max_length=300)),
                 ('subtitle', models.CharField(blank=True, max_length=300)),
-                ('isbn', models.CharField(max_length=13, unique=True, verbose_name='ISBN')),
+                ('isbn', models.CharField(max_length=13, unique=True, validators=[django.core.validators.RegexValidator('^(\\d{9}[\\dX]|\\d{13})$', 'ISBN-10 or ISBN-13, no hyphens.')], verbose_name='ISBN')),
                 ('language', models.CharField(default='en', help_text='ISO 639-1 code.', max_length=8)),
                 ('year', models.SmallIntegerField(blank=True, null=True)),
                 ('summary', models.TextField(blank=True)),
