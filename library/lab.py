@@ -33,6 +33,7 @@ class StrategyReport:
 def measure(strategy: str, limit: int) -> StrategyReport:
     """Load `limit` books with `strategy` once, capturing every query it ran."""
     load = BOOK_ROW_STRATEGIES[strategy]
+    connection.ensure_connection()  # opening one runs setup queries that are not the strategy's
     sql: list[str] = []
     with connection.execute_wrapper(_recorder(sql)):
         started = time.perf_counter()
@@ -50,8 +51,12 @@ def _recorder(sql: list[str]) -> Callable[..., Any]:
     """
 
     def record(execute: Callable[..., Any], statement: str, params: Any, many: bool, context: dict):
-        sql.append(statement)
-        return execute(statement, params, many, context)
+        try:
+            return execute(statement, params, many, context)
+        finally:
+            # With its parameters in place, as the debug toolbar shows it.
+            cursor = context["cursor"]
+            sql.append(connection.ops.last_executed_query(cursor, statement, params))
 
     return record
 
