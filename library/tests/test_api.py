@@ -293,6 +293,7 @@ def test_lab_endpoint_reports_each_strategy_with_the_same_rows(api_client, catal
     assert len({str(report["rows"]) for report in reports.values()}) == 1
     assert reports["lazy"]["queries"] > reports["prefetch_to_attr"]["queries"] == 2
     assert len(reports["lazy"]["sql"]) == reports["lazy"]["queries"]
+    assert reports["lazy"]["sql"][0].endswith("LIMIT 5")  # parameters shown in place
     one = api_client.get(url("lab"), {"strategy": "only", "limit": 3}).json()
     assert [(r["strategy"], len(r["rows"])) for r in one] == [("only", 3)]
     assert api_client.get(url("lab"), {"strategy": "eager"}).status_code == 400
