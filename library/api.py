@@ -10,7 +10,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,12 +21,15 @@ from library.filters import BookFilter, CopyFilter, EventFilter, HoldFilter, Loa
 from library.serializers import (
     AuthorSerializer,
     BookDetailSerializer,
+    BookInputSerializer,
     BookSerializer,
     CategorySerializer,
     CheckoutInputSerializer,
     CheckoutResultSerializer,
     CirculationEventSerializer,
+    CopyInputSerializer,
     CopySerializer,
+    CopyUpdateSerializer,
     FineSerializer,
     HoldInputSerializer,
     HoldSerializer,
@@ -59,46 +62,97 @@ class NewestFirstCursorPagination(CursorPagination):
     ordering = "-id"
 
 
-# --- Catalogue --------------------------------------------------------------------------------
+# --- Catalogue: anyone reads, staff write -----------------------------------------------------
+class IsStaffOrReadOnly(BasePermission):
+    message = "Catalogue changes need staff rights."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return request.method in SAFE_METHODS or bool(request.user and request.user.is_staff)
+
+
 class BookListView(generics.ListAPIView):
     """Books with authors (credit order), category and available copies; `q` searches."""
 
     serializer_class = BookSerializer
     filterset_class = BookFilter
     ordering_fields = ["title", "year", "id"]
+    permission_classes = [IsStaffOrReadOnly]
 
     def get_queryset(self) -> QuerySet:
         return selectors.book_list()
 
+    @extend_schema(request=BookInputSerializer, responses={201: BookDetailSerializer, **ERRORS})
+    def post(self, request: Request) -> Response:
+        book = services.book_create(**_valid(BookInputSerializer, request.data))
+        body = BookDetailSerializer(selectors.book_detail().get(pk=book.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
 
 class BookDetailView(generics.RetrieveAPIView):
     serializer_class = BookDetailSerializer
+    permission_classes = [IsStaffOrReadOnly]
 
     def get_queryset(self) -> QuerySet:
         return selectors.book_detail()
 
+    @extend_schema(request=BookInputSerializer, responses={200: BookDetailSerializer, **ERRORS})
+    def patch(self, request: Request, pk: int) -> Response:
+        book = self.get_object()
+        data = _valid(BookInputSerializer, request.data, partial=True)
+        services.book_update(book=book, **data)
+        return Response(BookDetailSerializer(self.get_queryset().get(pk=pk)).data)
 
-class AuthorListView(generics.ListAPIView):
+
+class AuthorListView(generics.ListCreateAPIView):
     serializer_class = AuthorSerializer
     ordering_fields = ["name", "id"]
+    permission_classes = [IsStaffOrReadOnly]
 
     def get_queryset(self) -> QuerySet:
         return selectors.author_list()
 
+    def perform_create(self, serializer: AuthorSerializer) -> None:
+        serializer.instance = services.author_create(**serializer.validated_data)
 
-class CategoryListView(generics.ListAPIView):
+
+class CategoryListView(generics.ListCreateAPIView):
     serializer_class = CategorySerializer
+    permission_classes = [IsStaffOrReadOnly]
 
     def get_queryset(self) -> QuerySet:
         return selectors.category_list()
+
+    def perform_create(self, serializer: CategorySerializer) -> None:
+        serializer.instance = services.category_create(**serializer.validated_data)
 
 
 class CopyListView(generics.ListAPIView):
     serializer_class = CopySerializer
     filterset_class = CopyFilter
+    permission_classes = [IsStaffOrReadOnly]
 
     def get_queryset(self) -> QuerySet:
         return selectors.copy_list()
+
+    @extend_schema(request=CopyInputSerializer, responses={201: CopySerializer, **ERRORS})
+    def post(self, request: Request) -> Response:
+        copy = services.copy_create(**_valid(CopyInputSerializer, request.data))
+        body = CopySerializer(self.get_queryset().get(pk=copy.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class CopyDetailView(generics.RetrieveAPIView):
+    serializer_class = CopySerializer
+    permission_classes = [IsStaffOrReadOnly]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.copy_list()
+
+    @extend_schema(request=CopyUpdateSerializer, responses={200: CopySerializer, **ERRORS})
+    def patch(self, request: Request, pk: int) -> Response:
+        copy = self.get_object()
+        services.copy_update(copy_id=copy.pk, **_valid(CopyUpdateSerializer, request.data))
+        return Response(CopySerializer(self.get_queryset().get(pk=pk)).data)
 
 
 # --- Members and circulation lists ------------------------------------------------------------
@@ -185,8 +239,8 @@ class CheckoutView(APIView):
         return Response(CheckoutResultSerializer(result).data, status=code)
 
 
-def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
+def _valid(serializer_class: type, data: Any, partial: bool = False) -> dict[str, Any]:
+    serializer = serializer_class(data=data, partial=partial)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 

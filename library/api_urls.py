@@ -11,6 +11,7 @@ urlpatterns = [
     path("authors/", api.AuthorListView.as_view(), name="author-list"),
     path("categories/", api.CategoryListView.as_view(), name="category-list"),
     path("copies/", api.CopyListView.as_view(), name="copy-list"),
+    path("copies/<int:pk>/", api.CopyDetailView.as_view(), name="copy-detail"),
     path("member-categories/", api.MemberCategoryListView.as_view(), name="membercategory-list"),
     path("members/", api.MemberListView.as_view(), name="member-list"),
     path("loans/", api.LoanListView.as_view(), name="loan-list"),

@@ -88,8 +88,34 @@ class BookDetailSerializer(BookSerializer):
         fields = [*BookSerializer.Meta.fields, "summary", "copies"]
 
 
+class BookInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    subtitle = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    isbn = serializers.CharField(max_length=13, help_text="ISBN-10 or ISBN-13, no hyphens.")
+    language = serializers.CharField(max_length=8, required=False)
+    year = serializers.IntegerField(
+        required=False, allow_null=True, min_value=-32768, max_value=32767
+    )
+    summary = serializers.CharField(required=False, allow_blank=True)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    authors = serializers.PrimaryKeyRelatedField(
+        queryset=Author.objects.all(), many=True, required=False, help_text="In credit order."
+    )
+
+
+class CopyInputSerializer(serializers.Serializer):
+    book = serializers.PrimaryKeyRelatedField(queryset=Book.objects.only("pk"))
+    barcode = serializers.CharField(max_length=32)
+    shelf_location = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
+class CopyUpdateSerializer(serializers.Serializer):
+    shelf_location = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=Copy.Status.choices, required=False)
+
+
 class CopySerializer(serializers.ModelSerializer):
-    book_title = serializers.CharField(source="book.title")
+    book_title = serializers.CharField(source="book.title", read_only=True)
 
     class Meta:
         model = Copy

@@ -313,3 +313,58 @@ def test_out_of_range_ids_and_odd_search_text_are_not_server_errors(staff_client
     response = staff_client.post(url("hold-list"), {"member": huge, "book": huge})
     assert response.status_code == 400
     assert api_client.get(url("book-list"), {"category": huge}).status_code in (200, 400)
+
+
+# --- Catalogue writes (staff) -----------------------------------------------------------------
+def test_staff_create_a_book_with_authors_in_credit_order(staff_client, member_client):
+    category, first, second = CategoryFactory(), AuthorFactory(), AuthorFactory()
+    body = {
+        "title": "Designing Data",
+        "isbn": "9781449373320",
+        "category": category.pk,
+        "authors": [second.pk, first.pk],
+    }
+    assert member_client.post(url("book-list"), body).status_code == 403
+    response = staff_client.post(url("book-list"), body)
+    assert response.status_code == 201, response.content
+    assert [a["id"] for a in response.json()["authors"]] == [second.pk, first.pk]
+    duplicate = staff_client.post(url("book-list"), body)
+    assert duplicate.status_code == 400
+    assert "isbn" in duplicate.json()["error"]["fields"]
+    bad = staff_client.post(url("book-list"), {**body, "isbn": "978-1449"})
+    assert (bad.status_code, list(bad.json()["error"]["fields"])) == (400, ["isbn"])
+
+
+def test_staff_update_a_book_and_reorder_its_authors(staff_client, api_client):
+    link = BookAuthorFactory(position=1)
+    other = AuthorFactory()
+    book_url = url("book-detail", pk=link.book_id)
+    response = staff_client.patch(book_url, {"year": 1999, "authors": [other.pk, link.author_id]})
+    assert response.status_code == 200, response.content
+    assert response.json()["year"] == 1999
+    assert [a["id"] for a in response.json()["authors"]] == [other.pk, link.author_id]
+    assert api_client.patch(book_url, {"year": 2000}).status_code in (401, 403)
+    twice = staff_client.patch(book_url, {"authors": [other.pk, other.pk]})
+    assert twice.status_code == 400
+
+
+def test_staff_create_authors_and_categories(staff_client, member_client):
+    assert member_client.post(url("author-list"), {"name": "N. Wirth"}).status_code == 403
+    assert staff_client.post(url("author-list"), {"name": "N. Wirth"}).status_code == 201
+    parent = CategoryFactory()
+    body = {"name": "Compilers", "slug": "compilers", "parent": parent.pk}
+    assert staff_client.post(url("category-list"), body).status_code == 201
+    assert staff_client.post(url("category-list"), body).status_code == 400  # slug taken
+
+
+def test_staff_add_copies_and_set_their_status_outside_circulation(staff_client):
+    book = BookFactory()
+    response = staff_client.post(url("copy-list"), {"book": book.pk, "barcode": "NEW-1"})
+    assert response.status_code == 201
+    copy_url = url("copy-detail", pk=response.json()["id"])
+    assert staff_client.patch(copy_url, {"status": "lost"}).json()["status"] == "lost"
+    by_hand = staff_client.patch(copy_url, {"status": "on_loan"})
+    assert (by_hand.status_code, list(by_hand.json()["error"]["fields"])) == (400, ["status"])
+    lent = LoanFactory().copy
+    refused = staff_client.patch(url("copy-detail", pk=lent.pk), {"status": "withdrawn"})
+    assert (refused.status_code, error_code(refused)) == (409, "copy_in_circulation")
