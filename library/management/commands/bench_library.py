@@ -193,11 +193,12 @@ class Command(BaseCommand):
             return
         widths = [max(len(h), *(len(_cell(row[h])) for row in rows)) for h in headers]
         self.stdout.write(f"\n{title}")
-        self.stdout.write("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+        titles = (h.ljust(w) for h, w in zip(headers, widths, strict=True))
+        self.stdout.write("  ".join(titles).rstrip())
         self.stdout.write("  ".join("-" * w for w in widths))
         for row in rows:
             cells = (_cell(row[h]).ljust(w) for h, w in zip(headers, widths, strict=True))
-            self.stdout.write("  ".join(cells))
+            self.stdout.write("  ".join(cells).rstrip())
 
 
 def _cell(value: Any) -> str:
