@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
+        PostgreSQLOnly(TrigramExtension()),  # Django does not skip its reversal on SQLite
         migrations.CreateModel(
             name='Book',
             fields=[
