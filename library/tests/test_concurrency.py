@@ -71,3 +71,18 @@ def test_concurrent_holds_get_a_dense_queue():
     assert outcomes == ["ok"] * 10
     positions = Hold.objects.filter(book=book).values_list("position", flat=True)
     assert sorted(positions) == list(range(1, 11))
+
+
+def test_multi_copy_checkouts_in_opposite_orders_do_not_deadlock():
+    """Books, then copies, are locked in key order, whatever order the request names them in."""
+    first, second = CopyFactory(), CopyFactory()
+    orders = [[first.barcode, second.barcode], [second.barcode, first.barcode]] * 5
+    members = [MemberFactory() for _ in orders]
+    outcomes = _run_at_once(
+        [
+            lambda m=m, codes=codes: services.checkout(actor=None, member_id=m.pk, barcodes=codes)
+            for m, codes in zip(members, orders, strict=True)
+        ]
+    )
+    assert sorted(outcomes) == ["copy_on_loan"] * (len(orders) - 1) + ["ok"]
+    assert Loan.objects.filter(returned_at__isnull=True).count() == 2
