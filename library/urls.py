@@ -7,4 +7,5 @@ from library import views
 app_name = "library"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("lab/", views.lab_page, name="lab"),
 ]

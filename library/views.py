@@ -1,8 +1,26 @@
-"""HTML pages of the library app."""
+"""HTML pages of the library app: the index and the loading-strategy lab."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from library import lab
+from library.serializers import LabQuerySerializer
+
 
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "library/index.html")
+
+
+def lab_page(request: HttpRequest) -> HttpResponse:
+    """Every strategy loads the same books; the page shows what each one cost, side by side."""
+    query = LabQuerySerializer(data=request.GET)
+    limit = query.validated_data["limit"] if query.is_valid() else 20
+    reports = [lab.measure(strategy, limit) for strategy in lab.STRATEGIES]
+    context = {
+        "reports": reports,
+        "limit": limit,
+        "rows": reports[0].rows,
+        "same_rows": all(report.rows == reports[0].rows for report in reports),
+        "errors": query.errors,
+    }
+    return render(request, "library/lab.html", context, status=200 if query.is_valid() else 400)

@@ -193,13 +193,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Choice sets that share a field name with another ("status") get a name of their own.
-    "ENUM_NAME_OVERRIDES": {"PostStatusEnum": "blog.models.Post.Status"},
+    # Choice sets that share a field name ("status") get component names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "PostStatusEnum": "blog.models.Post.Status",
+        "CopyStatusEnum": "library.models.Copy.Status",
+        "HoldStatusEnum": "library.models.Hold.Status",
+    },
 }
 
 # Demo data: each step is a module with `seed(*, size: str, log: Callable[[str], None])`, run in
 # this order because later steps refer to what earlier ones made.
-SEED_DEMO_STEPS = ["common.seed", "school.seed", "blog.seed"]
+SEED_DEMO_STEPS = ["common.seed", "school.seed", "library.seed", "blog.seed"]
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,335 @@
+"""Library API: the catalogue (public reads), circulation (members see their own rows, circulation
+staff see all and act for anyone), and the loading-strategy lab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.pagination import CursorPagination
+from library import lab, selectors, services
+from library.filters import BookFilter, CopyFilter, EventFilter, HoldFilter, LoanFilter
+from library.serializers import (
+    AuthorSerializer,
+    BookDetailSerializer,
+    BookInputSerializer,
+    BookSerializer,
+    CategorySerializer,
+    CheckoutInputSerializer,
+    CheckoutResultSerializer,
+    CirculationEventSerializer,
+    CopyInputSerializer,
+    CopySerializer,
+    CopyUpdateSerializer,
+    FineSerializer,
+    HoldInputSerializer,
+    HoldSerializer,
+    LabQuerySerializer,
+    LoanSerializer,
+    MemberCategorySerializer,
+    MemberSerializer,
+    ReturnResultSerializer,
+    StrategyReportSerializer,
+)
+
+ERRORS = {
+    400: OpenApiResponse(description="A rule refused the request (error body names the code)."),
+    403: OpenApiResponse(description="The caller may not circulate for others."),
+    404: OpenApiResponse(description="No such row, or not yours."),
+    409: OpenApiResponse(description="Conflicts with the current state, e.g. copy_on_loan."),
+}
+
+
+class CanCirculate(BasePermission):
+    """Staff, or anyone the delegation graph grants `library.circulate`."""
+
+    message = "You may not circulate library items."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return selectors.can_circulate(request.user)
+
+
+class NewestFirstCursorPagination(CursorPagination):
+    ordering = "-id"
+
+
+# --- Catalogue: anyone reads, staff write -----------------------------------------------------
+class IsStaffOrReadOnly(BasePermission):
+    message = "Catalogue changes need staff rights."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return request.method in SAFE_METHODS or bool(request.user and request.user.is_staff)
+
+
+class BookListView(generics.ListAPIView):
+    """Books with authors (credit order), category and available copies; `q` searches."""
+
+    serializer_class = BookSerializer
+    filterset_class = BookFilter
+    ordering_fields = ["title", "year", "id"]
+    permission_classes = [IsStaffOrReadOnly]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.book_list()
+
+    @extend_schema(request=BookInputSerializer, responses={201: BookDetailSerializer, **ERRORS})
+    def post(self, request: Request) -> Response:
+        book = services.book_create(**_valid(BookInputSerializer, request.data))
+        body = BookDetailSerializer(selectors.book_detail().get(pk=book.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class BookDetailView(generics.RetrieveAPIView):
+    serializer_class = BookDetailSerializer
+    permission_classes = [IsStaffOrReadOnly]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.book_detail()
+
+    @extend_schema(request=BookInputSerializer, responses={200: BookDetailSerializer, **ERRORS})
+    def patch(self, request: Request, pk: int) -> Response:
+        book = self.get_object()
+        data = _valid(BookInputSerializer, request.data, partial=True)
+        services.book_update(book=book, **data)
+        return Response(BookDetailSerializer(self.get_queryset().get(pk=pk)).data)
+
+
+class AuthorListView(generics.ListCreateAPIView):
+    serializer_class = AuthorSerializer
+    ordering_fields = ["name", "id"]
+    permission_classes = [IsStaffOrReadOnly]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.author_list()
+
+    def perform_create(self, serializer: AuthorSerializer) -> None:
+        serializer.instance = services.author_create(**serializer.validated_data)
+
+
+class CategoryListView(generics.ListCreateAPIView):
+    serializer_class = CategorySerializer
+    permission_classes = [IsStaffOrReadOnly]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.category_list()
+
+    def perform_create(self, serializer: CategorySerializer) -> None:
+        serializer.instance = services.category_create(**serializer.validated_data)
+
+
+class CopyListView(generics.ListAPIView):
+    serializer_class = CopySerializer
+    filterset_class = CopyFilter
+    permission_classes = [IsStaffOrReadOnly]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.copy_list()
+
+    @extend_schema(request=CopyInputSerializer, responses={201: CopySerializer, **ERRORS})
+    def post(self, request: Request) -> Response:
+        copy = services.copy_create(**_valid(CopyInputSerializer, request.data))
+        body = CopySerializer(self.get_queryset().get(pk=copy.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class CopyDetailView(generics.RetrieveAPIView):
+    serializer_class = CopySerializer
+    permission_classes = [IsStaffOrReadOnly]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.copy_list()
+
+    @extend_schema(request=CopyUpdateSerializer, responses={200: CopySerializer, **ERRORS})
+    def patch(self, request: Request, pk: int) -> Response:
+        copy = self.get_object()
+        services.copy_update(copy_id=copy.pk, **_valid(CopyUpdateSerializer, request.data))
+        return Response(CopySerializer(self.get_queryset().get(pk=pk)).data)
+
+
+# --- Members and circulation lists ------------------------------------------------------------
+class MemberCategoryListView(generics.ListAPIView):
+    serializer_class = MemberCategorySerializer
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.member_category_list()
+
+
+class MemberListView(generics.ListAPIView):
+    """All members for circulation staff; a member sees only their own membership."""
+
+    serializer_class = MemberSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.member_list(user=self.request.user)
+
+
+class LoanListView(generics.ListAPIView):
+    """Newest first, cursor-paginated (deep pages cost the same as the first)."""
+
+    serializer_class = LoanSerializer
+    permission_classes = [IsAuthenticated]
+    pagination_class = NewestFirstCursorPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LoanFilter
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.loan_list(user=self.request.user)
+
+
+class FineListView(generics.ListAPIView):
+    serializer_class = FineSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.fine_list(user=self.request.user)
+
+
+class EventListView(generics.ListAPIView):
+    """The circulation log, newest first, cursor-paginated; circulation staff only."""
+
+    serializer_class = CirculationEventSerializer
+    permission_classes = [CanCirculate]
+    pagination_class = NewestFirstCursorPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = EventFilter
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.event_list()
+
+
+# --- Circulation writes -----------------------------------------------------------------------
+class CheckoutView(APIView):
+    permission_classes = [CanCirculate]
+
+    @extend_schema(
+        request=CheckoutInputSerializer,
+        responses={
+            201: CheckoutResultSerializer,
+            200: OpenApiResponse(
+                CheckoutResultSerializer, "Partial mode, nothing lent: see `refused`."
+            ),
+            **ERRORS,
+        },
+        summary="Lend copies to a member",
+        description=(
+            "`all_or_nothing`: any refusal rolls everything back (409 `copy_on_loan` names the "
+            "copy; 400 for limits and member blocks). `partial`: each copy in its own savepoint; "
+            "`refused` lists the copies not lent and why. Refusals are logged either way."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(CheckoutInputSerializer, request.data)
+        result = services.checkout(
+            actor=request.user,
+            member_id=data["member"],
+            barcodes=data["copies"],
+            mode=data["mode"],
+        )
+        code = status.HTTP_201_CREATED if result.loans else status.HTTP_200_OK
+        return Response(CheckoutResultSerializer(result).data, status=code)
+
+
+def _valid(serializer_class: type, data: Any, partial: bool = False) -> dict[str, Any]:
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _ensure_visible(rows: QuerySet, pk: int) -> None:
+    """404 for rows the caller may not see, exactly as for rows that do not exist."""
+    if not rows.filter(pk=pk).exists():
+        raise NotFound()
+
+
+class LoanReturnView(APIView):
+    permission_classes = [CanCirculate]
+
+    @extend_schema(request=None, responses={200: ReturnResultSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        result = services.return_copy(actor=request.user, loan_id=pk)
+        return Response(ReturnResultSerializer(_reloaded(result)).data)
+
+
+def _reloaded(result: services.ReturnResult) -> services.ReturnResult:
+    return services.ReturnResult(selectors.loan_detail(result.loan.pk), result.fine, result.hold)
+
+
+class LoanRenewView(APIView):
+    """Circulation staff renew any loan; a member may renew their own."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: LoanSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        _ensure_visible(selectors.loan_list(user=request.user), pk)
+        loan = services.renew(actor=request.user, loan_id=pk)
+        return Response(LoanSerializer(selectors.loan_detail(loan.pk)).data)
+
+
+class HoldListView(generics.ListCreateAPIView):
+    """Holds (own, or all for circulation staff); POST places a hold at the end of the queue."""
+
+    serializer_class = HoldSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_class = HoldFilter
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.hold_list(user=self.request.user)
+
+    @extend_schema(request=HoldInputSerializer, responses={201: HoldSerializer, **ERRORS})
+    def post(self, request: Request) -> Response:
+        data = _valid(HoldInputSerializer, request.data)
+        member_id = _acting_for(request, data.get("member"))
+        hold = services.place_hold(actor=request.user, member_id=member_id, book_id=data["book"])
+        body = HoldSerializer(self.get_queryset().get(pk=hold.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _acting_for(request: Request, member_id: int | None) -> int:
+    """The member a request acts for: the caller's own, or anyone's for circulation staff."""
+    own = selectors.member_for_user(request.user)
+    if member_id is None and own is None:
+        raise PermissionDenied("You have no library membership; name the member.")
+    if member_id is None or (own is not None and member_id == own.pk):
+        return own.pk
+    if not selectors.can_circulate(request.user):
+        raise PermissionDenied("You may place holds only for yourself.")
+    return member_id
+
+
+class HoldCancelView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: HoldSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        holds = selectors.hold_list(user=request.user)
+        _ensure_visible(holds, pk)
+        services.cancel_hold(actor=request.user, hold_id=pk)
+        return Response(HoldSerializer(holds.get(pk=pk)).data)
+
+
+# --- Lab --------------------------------------------------------------------------------------
+class LabView(APIView):
+    """The same book list loaded under each strategy: queries, SQL, time and rows side by side."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[LabQuerySerializer],
+        responses={200: StrategyReportSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = _valid(LabQuerySerializer, request.query_params)
+        strategies = [query["strategy"]] if query.get("strategy") else lab.STRATEGIES
+        reports = [lab.measure(strategy, query["limit"]) for strategy in strategies]
+        return Response(StrategyReportSerializer(reports, many=True).data)

@@ -1,0 +1,221 @@
+"""`manage.py bench_library [--json]`: what each way of reading the library costs, in one run.
+
+1. The book list (authors, category, copies on the shelf) under each loading strategy, for 10,
+   100 and 1000 books: query count and median time side by side.
+2. On PostgreSQL: full-text search through the GIN-indexed stored tsvector against the same
+   search computed row by row (no index can help), and the typo-tolerant API search.
+3. The loan list, newest first: OFFSET pagination against keyset (cursor) pagination, on the
+   first page and on the last.
+
+Run it against `seed_demo --size large` for meaningful search and pagination figures.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from statistics import median
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
+
+from library import lab, selectors
+from library.models import Book, Loan
+
+SIZES = (10, 100, 1000)
+SEARCH_TERMS = ("river", "quantum theorem", "hidden garden lisbon", "consistency")
+TYPO_TERM = "Luminous Cathedrl"
+PAGE = 20
+OPTIMIZED = ("prefetch_to_attr", "only")
+
+
+def _median_ms(run: Callable[[], Any], repeat: int) -> float:
+    run()  # warm-up: plans and buffers
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - started) * 1000)
+    return median(samples)
+
+
+def _plan(queryset: Any) -> str:
+    """How PostgreSQL reads the queryset's own table, e.g. `Index Scan Backward using ..._pkey`.
+
+    Search indexes are named first: a bitmap scan reaches the table through them.
+    """
+    plan = queryset.explain()
+    for index in ("book_search_gin", "book_title_trgm_gin"):
+        if index in plan:
+            return f"Bitmap Index Scan using {index}"
+    table = f" on {queryset.model._meta.db_table}"
+    for line in plan.splitlines():
+        if table in line:
+            return line.split(table)[0].replace("->", "").strip()
+    return "other"
+
+
+class Command(BaseCommand):
+    help = "Benchmark loading strategies, search and pagination of the library (one run)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="Print JSON, not tables."
+        )
+        parser.add_argument("--repeat", type=int, default=5, help="Timed runs per cell.")
+
+    def handle(self, *args: Any, as_json: bool, repeat: int, **options: Any) -> None:
+        books = Book.objects.count()
+        results = {
+            "books": books,
+            "loans": Loan.objects.count(),
+            "strategies": self._strategies(books, repeat),
+            "search": self._search(repeat) if connection.vendor == "postgresql" else [],
+            "pagination": self._pagination(repeat),
+        }
+        if as_json:
+            self.stdout.write(_dumps(results))
+        else:
+            self._print(results)
+
+    # --- measurements -------------------------------------------------------------------------
+    def _strategies(self, books: int, repeat: int) -> list[dict[str, Any]]:
+        rows = []
+        for size in (size for size in SIZES if size <= max(books, SIZES[0])):
+            for strategy in lab.STRATEGIES:
+                # The lazy list at 1000 books is thousands of queries: fewer runs still show it.
+                runs = max(1, repeat // 2) if size >= 1000 and strategy == "lazy" else repeat
+                report = lab.measure_median(strategy, size, runs)
+                rows.append(
+                    {
+                        "books": size,
+                        "strategy": strategy,
+                        "queries": report.queries,
+                        "ms": round(report.milliseconds, 2),
+                    }
+                )
+        return rows
+
+    def _search(self, repeat: int) -> list[dict[str, Any]]:
+        rows = []
+        for term in SEARCH_TERMS:
+            indexed = selectors.full_text_ranked(term, use_index=True)
+            on_the_fly = selectors.full_text_ranked(term, use_index=False)
+            rows.append(
+                {
+                    "query": term,
+                    "matches": indexed.count(),
+                    "indexed_ms": round(_median_ms(lambda q=indexed: list(q[:PAGE]), repeat), 2),
+                    "indexed_plan": _plan(indexed[:PAGE]),
+                    "unindexed_ms": round(
+                        _median_ms(lambda q=on_the_fly: list(q[:PAGE]), max(1, repeat // 2)), 2
+                    ),
+                    "unindexed_plan": _plan(on_the_fly[:PAGE]),
+                }
+            )
+        api = selectors.search_books(Book.objects.only("id", "title"), TYPO_TERM)
+        rows.append(
+            {
+                "query": f"{TYPO_TERM} (API: full text OR trigram)",
+                "matches": api.count(),
+                "indexed_ms": round(_median_ms(lambda: list(api[:PAGE]), repeat), 2),
+                "indexed_plan": _plan(api[:PAGE]),
+                "unindexed_ms": None,
+                "unindexed_plan": "",
+            }
+        )
+        return rows
+
+    def _pagination(self, repeat: int) -> list[dict[str, Any]]:
+        loans = selectors.all_loans().order_by("-id")
+        total = loans.count()
+        if total < PAGE:
+            return []
+        deep = total - PAGE
+        # The cursor of the last page: the id just above it (what the API's cursor encodes).
+        boundary = loans.values_list("id", flat=True)[deep - 1] if deep else None
+        cases = {
+            ("offset", "first page"): loans[:PAGE],
+            ("offset", f"offset {deep:,}"): loans[deep : deep + PAGE],
+            ("cursor", "first page"): loans[:PAGE],
+            ("cursor", f"after id {boundary}"): loans.filter(id__lt=boundary or 0)[:PAGE],
+        }
+        return [
+            {
+                "pagination": kind,
+                "page": page,
+                "ms": round(_median_ms(lambda q=query: list(q.all()), repeat), 2),
+                "plan": _plan(query),
+            }
+            for (kind, page), query in cases.items()
+        ]
+
+    # --- output -------------------------------------------------------------------------------
+    def _print(self, results: dict[str, Any]) -> None:
+        self.stdout.write(f"Library: {results['books']:,} books, {results['loans']:,} loans")
+        self._print_strategies(results["strategies"])
+        self._table(
+            "Search: top 20 by rank, median ms",
+            ["query", "matches", "indexed_ms", "indexed_plan", "unindexed_ms", "unindexed_plan"],
+            results["search"],
+        )
+        self._table(
+            "Loan list, newest first: 20 rows, median ms",
+            ["pagination", "page", "ms", "plan"],
+            results["pagination"],
+        )
+
+    def _print_strategies(self, rows: list[dict[str, Any]]) -> None:
+        sizes = sorted({row["books"] for row in rows})
+        cell = {(row["strategy"], row["books"]): row for row in rows}
+        headers = ["strategy"] + [f"{size} books: queries / ms" for size in sizes]
+        table = [
+            {
+                "strategy": strategy,
+                **{
+                    headers[
+                        i + 1
+                    ]: f"{cell[strategy, size]['queries']} / {cell[strategy, size]['ms']}"
+                    for i, size in enumerate(sizes)
+                },
+            }
+            for strategy in lab.STRATEGIES
+        ]
+        self._table("Book list by loading strategy (median of runs)", headers, table)
+        if 100 in sizes:
+            self.stdout.write(_goal(cell))
+
+    def _table(self, title: str, headers: list[str], rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            self.stdout.write(f"\n{title}: skipped (needs PostgreSQL and data)")
+            return
+        widths = [max(len(h), *(len(_cell(row[h])) for row in rows)) for h in headers]
+        self.stdout.write(f"\n{title}")
+        titles = (h.ljust(w) for h, w in zip(headers, widths, strict=True))
+        self.stdout.write("  ".join(titles).rstrip())
+        self.stdout.write("  ".join("-" * w for w in widths))
+        for row in rows:
+            cells = (_cell(row[h]).ljust(w) for h, w in zip(headers, widths, strict=True))
+            self.stdout.write("  ".join(cells).rstrip())
+
+
+def _cell(value: Any) -> str:
+    return "-" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _goal(cell: dict[tuple[str, int], dict[str, Any]]) -> str:
+    lazy = cell["lazy", 100]
+    best = min((cell[name, 100] for name in OPTIMIZED), key=lambda row: row["ms"])
+    speedup = lazy["ms"] / best["ms"] if best["ms"] else float("inf")
+    met = best["queries"] <= 4 and speedup >= 5
+    return (
+        f"\nGoal at 100 books (optimized <= 4 queries, >= 5x faster than lazy): "
+        f"{best['strategy']} {best['queries']} queries, {speedup:.1f}x -> "
+        f"{'met' if met else 'NOT met'}"
+    )
+
+
+def _dumps(results: dict[str, Any]) -> str:
+    return json.dumps(results, indent=2)

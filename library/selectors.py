@@ -1,0 +1,301 @@
+"""Reads of the library, each with an explicit loading strategy.
+
+This is the only module that decides how related rows are fetched (select_related,
+prefetch_related, only). `BOOK_ROW_STRATEGIES` renders one book list five ways so the lab page
+and `bench_library` can show what each strategy costs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
+
+from delegation.authz import user_can
+from library.models import (
+    SEARCH_CONFIG,
+    Author,
+    Book,
+    BookAuthor,
+    Category,
+    CirculationEvent,
+    Copy,
+    Fine,
+    Hold,
+    Loan,
+    Member,
+    MemberCategory,
+)
+
+User = AbstractBaseUser | AnonymousUser
+CIRCULATE = "library.circulate"
+
+
+def can_circulate(user: User) -> bool:
+    """Whether `user` may lend, return, renew and hold on behalf of any member."""
+    return user_can(user, CIRCULATE)
+
+
+# --- Catalogue --------------------------------------------------------------------------------
+def category_subtree_ids(category_id: int) -> list[int]:
+    """The category and all its descendants, walked in Python over one query of (id, parent)."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent_id in Category.objects.values_list("id", "parent_id"):
+        children[parent_id].append(pk)
+    found: list[int] = []
+    stack = [category_id]
+    while stack:
+        pk = stack.pop()
+        if pk not in found:  # a cycle written behind the admin's back must not loop forever
+            found.append(pk)
+            stack.extend(children.get(pk, []))
+    return found
+
+
+def _available_copies() -> Coalesce:
+    """Available copies of the outer book, as a correlated subquery (immune to other joins)."""
+    counted = (
+        Copy.objects.filter(book=OuterRef("pk"), status=Copy.Status.AVAILABLE)
+        .order_by()
+        .values("book")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
+def _ordered_author_links() -> Prefetch:
+    links = BookAuthor.objects.select_related("author").order_by("position")
+    return Prefetch("book_authors", queryset=links, to_attr="author_links")
+
+
+def book_list() -> QuerySet[Book]:
+    """Books for lists: category joined, authors in one prefetch, availability counted in SQL.
+
+    The summary and the search document (a tsvector, larger than the rest of the row) are
+    deferred: lists never show them.
+    """
+    return (
+        Book.objects.select_related("category")
+        .defer("summary", "search_document")
+        .prefetch_related(_ordered_author_links())
+        .annotate(available_copies=_available_copies())
+    )
+
+
+def book_detail() -> QuerySet[Book]:
+    copies = Prefetch("copies", queryset=Copy.objects.order_by("barcode"))
+    return (
+        Book.objects.select_related("category")
+        .defer("search_document")
+        .prefetch_related(_ordered_author_links(), copies)
+        .annotate(available_copies=_available_copies())
+    )
+
+
+def search_books(books: QuerySet[Book], text: str) -> QuerySet[Book]:
+    """Books matching `text`, best first.
+
+    PostgreSQL: a full-text match on the GIN-indexed `search_document` (stemmed; weighted title >
+    subtitle > summary), OR a title close to the text by pg_trgm (`%`: the whole title is
+    similar; `%>`: some words of the title are), so misspelt queries still find the book. Each
+    condition can use an index (a BitmapOr in the plan). Ranked by the better of the two scores.
+    Elsewhere (SQLite): icontains, unranked.
+    """
+    text = text.strip()
+    if not text:
+        return books
+    if connection.vendor != "postgresql":
+        return books.filter(
+            Q(title__icontains=text) | Q(subtitle__icontains=text) | Q(summary__icontains=text)
+        )
+    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    close_title = Q(title__trigram_similar=text) | Q(title__trigram_word_similar=text)
+    return (
+        books.annotate(
+            rank=SearchRank(F("search_document"), query),
+            similarity=TrigramWordSimilarity(text, "title"),
+        )
+        .filter(Q(search_document=query) | close_title)
+        .order_by(Greatest("rank", "similarity").desc(), "title", "id")
+    )
+
+
+def full_text_ranked(text: str, *, use_index: bool = True) -> QuerySet[Book]:
+    """Full-text matches only (no trigram), best first; PostgreSQL only.
+
+    `use_index=False` computes the document row by row from the model's own generation
+    expression: the same matches, but no index can serve it. `bench_library` times both.
+    """
+    stored = Book._meta.get_field("search_document")
+    document = F("search_document") if use_index else stored.expression
+    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    return (
+        Book.objects.alias(document=document)
+        .filter(document=query)
+        .annotate(rank=SearchRank(F("document"), query))
+        .order_by("-rank", "id")
+        .only("id", "title")
+    )
+
+
+def author_list() -> QuerySet[Author]:
+    return Author.objects.all()
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.select_related("parent")
+
+
+def _without_wide_book_columns(path: str) -> tuple[str, ...]:
+    """The book columns no list shows, reached through `path`: the tsvector is the widest."""
+    return (f"{path}__search_document", f"{path}__summary")
+
+
+def copy_list() -> QuerySet[Copy]:
+    return Copy.objects.select_related("book").defer(*_without_wide_book_columns("book"))
+
+
+# --- Circulation: members see their own rows, circulation staff see all -----------------------
+def member_category_list() -> QuerySet[MemberCategory]:
+    return MemberCategory.objects.all()
+
+
+def member_list(*, user: User) -> QuerySet[Member]:
+    members = Member.objects.select_related("user", "category")
+    return members if can_circulate(user) else members.filter(user_id=user.pk)
+
+
+def member_for_user(user: User) -> Member | None:
+    return Member.objects.filter(user_id=user.pk).first() if user.is_authenticated else None
+
+
+def all_loans() -> QuerySet[Loan]:
+    loans = Loan.objects.select_related("copy__book", "member__user")
+    return loans.defer(*_without_wide_book_columns("copy__book"))
+
+
+def loan_list(*, user: User) -> QuerySet[Loan]:
+    loans = all_loans()
+    return loans if can_circulate(user) else loans.filter(member__user_id=user.pk)
+
+
+def loan_detail(pk: int) -> Loan:
+    return all_loans().get(pk=pk)
+
+
+def hold_list(*, user: User) -> QuerySet[Hold]:
+    holds = Hold.objects.select_related("book", "member__user", "copy")
+    holds = holds.defer(*_without_wide_book_columns("book"))
+    return holds if can_circulate(user) else holds.filter(member__user_id=user.pk)
+
+
+def fine_list(*, user: User) -> QuerySet[Fine]:
+    fines = Fine.objects.select_related("member__user", "loan__copy")
+    return fines if can_circulate(user) else fines.filter(member__user_id=user.pk)
+
+
+def event_list() -> QuerySet[CirculationEvent]:
+    return CirculationEvent.objects.select_related("actor", "member__user", "copy", "book")
+
+
+# --- Loading strategies, side by side ---------------------------------------------------------
+@dataclass(frozen=True)
+class BookRow:
+    """What the lab list shows of a book, whatever strategy loaded it."""
+
+    id: int
+    title: str
+    year: int | None
+    category: str
+    authors: tuple[str, ...]
+    available: int
+
+
+def _first_books(limit: int) -> QuerySet[Book]:
+    return Book.objects.order_by("title", "id")[:limit]
+
+
+def _row(book: Book, authors: Iterable[str], available: int) -> BookRow:
+    return BookRow(book.id, book.title, book.year, book.category.name, tuple(authors), available)
+
+
+def _rows_lazy(limit: int) -> list[BookRow]:
+    """Naive: every related object is fetched when first touched (1 + N + N + N·authors + N)."""
+    return [
+        _row(
+            book,
+            (link.author.name for link in book.book_authors.order_by("position")),
+            book.copies.filter(status=Copy.Status.AVAILABLE).count(),
+        )
+        for book in _first_books(limit)
+    ]
+
+
+def _rows_select_related(limit: int) -> list[BookRow]:
+    """Foreign keys joined (category; author per link), but each book's to-many still costs."""
+    return [
+        _row(
+            book,
+            (
+                link.author.name
+                for link in book.book_authors.select_related("author").order_by("position")
+            ),
+            book.copies.filter(status=Copy.Status.AVAILABLE).count(),
+        )
+        for book in _first_books(limit).select_related("category")
+    ]
+
+
+def _rows_prefetch_related(limit: int) -> list[BookRow]:
+    """One query per relation (links, authors, copies); availability counted in Python."""
+    books = _first_books(limit).select_related("category")
+    books = books.prefetch_related("book_authors__author", "copies")
+    return [
+        _row(
+            book,
+            (link.author.name for link in book.book_authors.all()),
+            sum(copy.status == Copy.Status.AVAILABLE for copy in book.copies.all()),
+        )
+        for book in books
+    ]
+
+
+def _prefetched_rows(books: QuerySet[Book]) -> list[BookRow]:
+    return [
+        _row(book, (link.author.name for link in book.author_links), book.available_copies)
+        for book in books
+    ]
+
+
+def _rows_prefetch_to_attr(limit: int) -> list[BookRow]:
+    """Links and authors in one shaped prefetch stored on `author_links`; availability counted by
+    a subquery in the book query: two queries, whatever the number of books."""
+    books = _first_books(limit).select_related("category")
+    books = books.prefetch_related(_ordered_author_links())
+    return _prefetched_rows(books.annotate(available_copies=_available_copies()))
+
+
+def _rows_only(limit: int) -> list[BookRow]:
+    """As prefetch_to_attr, selecting only the columns shown (no summary, no tsvector)."""
+    links = BookAuthor.objects.select_related("author").order_by("position")
+    links = links.only("book_id", "position", "author__name")
+    books = _first_books(limit).select_related("category")
+    books = books.only("id", "title", "year", "category__name")
+    books = books.prefetch_related(Prefetch("book_authors", queryset=links, to_attr="author_links"))
+    return _prefetched_rows(books.annotate(available_copies=_available_copies()))
+
+
+BOOK_ROW_STRATEGIES: dict[str, Callable[[int], list[BookRow]]] = {
+    "lazy": _rows_lazy,
+    "select_related": _rows_select_related,
+    "prefetch_related": _rows_prefetch_related,
+    "prefetch_to_attr": _rows_prefetch_to_attr,
+    "only": _rows_only,
+}

@@ -1,0 +1,522 @@
+"""Circulation writes: checkout, return, renewal and the hold queue.
+
+Every function runs in one transaction and locks the rows it changes (`select_for_update`), so
+concurrent requests queue instead of racing; locks are always taken in the order member, book
+(its hold queue), copy, so services cannot deadlock one another. The partial unique constraint on
+active loans is the last line of defence. A refused attempt raises a `ServiceError` and is
+written to the circulation log *after* the transaction rolled back, so the refusal survives.
+
+Refusal codes (the `code` of the API error, and `reason` in the log):
+
+| code                    | status | when                                                     |
+|-------------------------|--------|----------------------------------------------------------|
+| member_not_found        | 400    | no such member                                           |
+| member_inactive         | 400    | the membership is suspended                              |
+| member_overdue          | 400    | the member has overdue loans                             |
+| member_fines            | 400    | unpaid fines above the category's threshold              |
+| loan_limit              | 400    | the member's category allows no more concurrent loans    |
+| copy_not_found          | 400    | no copy has the barcode                                  |
+| copy_not_lendable       | 400    | the copy is lost or withdrawn                            |
+| copy_on_loan            | 409    | the copy is already lent (also a lost race on the row)   |
+| copy_held_for_another   | 409    | the copy is kept for another member's hold               |
+| loan_returned           | 409    | the loan was already returned                            |
+| renewal_limit           | 400    | no renewals left                                         |
+| book_on_hold            | 409    | others wait for the book, so it cannot be renewed        |
+| hold_exists             | 409    | the member already holds the book                        |
+| hold_already_on_loan    | 400    | the member has a copy of the book on loan                |
+| hold_limit              | 400    | the category's hold limit is reached                     |
+| hold_closed             | 409    | the hold was already fulfilled or cancelled              |
+| book_not_found          | 400    | a hold names no existing book                            |
+| loan_not_found, hold_not_found | 404 | the loan or hold in the URL does not exist           |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+from common.exceptions import ConflictError, NotFoundError, ServiceError
+from library.models import (
+    Book,
+    CirculationEvent,
+    Copy,
+    Fine,
+    Hold,
+    Loan,
+    Member,
+    MemberCategory,
+)
+
+Action = CirculationEvent.Action
+Actor = AbstractBaseUser | None
+
+
+class CheckoutMode(StrEnum):
+    ALL_OR_NOTHING = "all_or_nothing"  # any refusal rolls back every loan of the request
+    PARTIAL = "partial"  # a savepoint per copy: lend what can be lent, report the rest
+
+
+@dataclass(frozen=True)
+class Refusal:
+    barcode: str
+    code: str
+    message: str
+    status: int
+
+
+@dataclass
+class CheckoutResult:
+    loans: list[Loan] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+
+
+@dataclass
+class ReturnResult:
+    loan: Loan
+    fine: Fine | None
+    hold: Hold | None  # the hold the copy now waits for on the hold shelf
+
+
+# --- The circulation log ----------------------------------------------------------------------
+def _log(
+    action: str, actor: Actor, *, outcome: str = CirculationEvent.Outcome.OK, **subject: Any
+) -> CirculationEvent:
+    return CirculationEvent.objects.create(
+        action=action, outcome=outcome, actor=actor if _is_user(actor) else None, **subject
+    )
+
+
+def _is_user(actor: Actor) -> bool:
+    return actor is not None and actor.is_authenticated and actor.pk is not None
+
+
+def _log_refusal(action: str, actor: Actor, error: ServiceError, **subject: Any) -> None:
+    """Log a refused attempt; ids that do not exist (the cause of a 404) are left out."""
+    checks = {"member_id": Member, "copy_id": Copy, "book_id": Book}
+    for key, model in checks.items():
+        if subject.get(key) is not None and not model.objects.filter(pk=subject[key]).exists():
+            subject[key] = None
+    _log(
+        action,
+        actor,
+        outcome=CirculationEvent.Outcome.REFUSED,
+        reason=error.code,
+        message=error.message[:300],
+        **subject,
+    )
+
+
+@contextmanager
+def _refusal_logged(action: str, actor: Actor, **subject: Any) -> Iterator[None]:
+    """Log a `ServiceError` raised in the block; put the block's transaction *inside* this."""
+    try:
+        yield
+    except ServiceError as error:
+        _log_refusal(action, actor, error, **subject)
+        raise
+
+
+# --- Shared rules -----------------------------------------------------------------------------
+def _locked_member(member_id: int) -> Member:
+    try:
+        return (
+            Member.objects.select_for_update(of=("self",))
+            .select_related("category")
+            .get(pk=member_id)
+        )
+    except Member.DoesNotExist:
+        raise ServiceError(
+            f"No member has id {member_id}.", field="member", code="member_not_found"
+        ) from None
+
+
+def _lock_book(book_id: int) -> None:
+    """Serialize changes to one book's hold queue."""
+    Book.objects.select_for_update().filter(pk=book_id).values_list("pk").get()
+
+
+def member_block(member: Member, now: datetime) -> ServiceError | None:
+    """Why `member` may not borrow now, or None."""
+    if not member.active:
+        return ServiceError("The membership is suspended.", field="member", code="member_inactive")
+    if member.loans.filter(returned_at__isnull=True, due_at__lt=now).exists():
+        return ServiceError(
+            "The member has overdue loans; return them first.",
+            field="member",
+            code="member_overdue",
+        )
+    unpaid = member.fines.filter(paid_at__isnull=True).aggregate(total=Sum("amount"))["total"]
+    if unpaid and unpaid > member.category.max_unpaid_fines:
+        return ServiceError(
+            f"Unpaid fines of {unpaid} exceed {member.category.max_unpaid_fines}.",
+            field="member",
+            code="member_fines",
+        )
+    return None
+
+
+def fine_amount(category: MemberCategory, overdue_days: int) -> Decimal:
+    """Every overdue day is charged once the grace period is over, up to the category's cap."""
+    if overdue_days <= category.fine_grace_days:
+        return Decimal("0.00")
+    return min(category.daily_fine * overdue_days, category.fine_cap)
+
+
+def _renumber_after(book_id: int, position: int) -> None:
+    """Close the gap left at `position` so the queue stays 1..n.
+
+    Row by row in ascending order: each move lands on the slot the previous one freed, so the
+    (book, position) unique constraint holds after every statement. Queues are short.
+    """
+    behind = Hold.objects.filter(book_id=book_id, position__gt=position).order_by("position")
+    for hold in behind:
+        hold.position -= 1
+        hold.save(update_fields=["position"])
+
+
+def _close_hold(hold: Hold, status: str, now: datetime) -> None:
+    position = hold.position
+    hold.status, hold.position, hold.closed_at = status, None, now
+    hold.save(update_fields=["status", "position", "closed_at"])
+    if position is not None:
+        _renumber_after(hold.book_id, position)
+
+
+def _shelve_or_hand_to_hold(copy: Copy, actor: Actor, now: datetime) -> Hold | None:
+    """A copy coming back goes to the first waiting hold of its book, else back on the shelf."""
+    hold = (
+        Hold.objects.filter(book_id=copy.book_id, status=Hold.Status.WAITING)
+        .order_by("position")
+        .first()
+    )
+    copy.status = Copy.Status.ON_HOLD_SHELF if hold else Copy.Status.AVAILABLE
+    copy.save(update_fields=["status"])
+    if hold:
+        hold.status, hold.copy = Hold.Status.READY, copy
+        hold.save(update_fields=["status", "copy"])
+        _log(Action.HOLD_READY, actor, member_id=hold.member_id, copy=copy, book_id=copy.book_id)
+    return hold
+
+
+# --- Checkout ---------------------------------------------------------------------------------
+def checkout(
+    *,
+    actor: Actor,
+    member_id: int,
+    barcodes: Sequence[str],
+    mode: CheckoutMode = CheckoutMode.ALL_OR_NOTHING,
+    now: datetime | None = None,
+) -> CheckoutResult:
+    """Lend the copies named by `barcodes` to one member, in one transaction."""
+    now = now or timezone.now()
+    barcodes = list(dict.fromkeys(code.strip() for code in barcodes if code.strip()))
+    if not barcodes:
+        raise ServiceError("Name at least one copy.", field="copies", code="required")
+    result = CheckoutResult()
+    try:
+        with transaction.atomic():
+            _checkout_locked(actor, member_id, barcodes, CheckoutMode(mode), now, result)
+    except ServiceError:
+        # The loans rolled back; the refusals are written now, outside that transaction.
+        _log_checkout_refusals(actor, member_id, result.refused)
+        raise
+    _log_checkout_refusals(actor, member_id, result.refused)
+    return result
+
+
+def _checkout_locked(
+    actor: Actor,
+    member_id: int,
+    barcodes: list[str],
+    mode: CheckoutMode,
+    now: datetime,
+    result: CheckoutResult,
+) -> None:
+    try:
+        member = _locked_member(member_id)
+        if block := member_block(member, now):
+            raise block
+    except ServiceError as error:
+        result.refused.extend(_refusal(barcode, error) for barcode in barcodes)
+        raise
+    copies = _lock_books_then_copies(barcodes)
+    active = member.loans.filter(returned_at__isnull=True).count()
+    for barcode in barcodes:
+        try:
+            if mode is CheckoutMode.PARTIAL:
+                with transaction.atomic():  # a savepoint: a refusal undoes this copy only
+                    loan = _lend(actor, member, barcode, copies.get(barcode), active, now)
+            else:
+                loan = _lend(actor, member, barcode, copies.get(barcode), active, now)
+        except ServiceError as error:
+            result.refused.append(_refusal(barcode, error))
+            if mode is CheckoutMode.ALL_OR_NOTHING:
+                raise
+            continue
+        result.loans.append(loan)
+        active += 1
+
+
+def _lock_books_then_copies(barcodes: list[str]) -> dict[str, Copy]:
+    """Lock the books (their hold queues), then the copies, each in key order.
+
+    Every service locks in the order member, book, copy, so no two of them can deadlock.
+    """
+    book_ids = Copy.objects.filter(barcode__in=barcodes).values_list("book_id", flat=True)
+    list(Book.objects.select_for_update().filter(pk__in=book_ids).order_by("pk").values_list("pk"))
+    locked = Copy.objects.select_for_update().filter(barcode__in=barcodes).order_by("barcode")
+    return {copy.barcode: copy for copy in locked}
+
+
+def _refusal(barcode: str, error: ServiceError) -> Refusal:
+    return Refusal(barcode, error.code, error.message, error.status_code)
+
+
+def _log_checkout_refusals(actor: Actor, member_id: int, refused: list[Refusal]) -> None:
+    if not refused:
+        return
+    copies = dict(
+        Copy.objects.filter(barcode__in=[r.barcode for r in refused]).values_list("barcode", "pk")
+    )
+    member_exists = Member.objects.filter(pk=member_id).exists()
+    CirculationEvent.objects.bulk_create(
+        CirculationEvent(
+            action=Action.CHECKOUT,
+            outcome=CirculationEvent.Outcome.REFUSED,
+            reason=refusal.code,
+            message=refusal.message[:300],
+            actor=actor if _is_user(actor) else None,
+            member_id=member_id if member_exists else None,
+            copy_id=copies.get(refusal.barcode),
+            barcode=refusal.barcode[:32],
+        )
+        for refusal in refused
+    )
+
+
+def _lend(
+    actor: Actor, member: Member, barcode: str, copy: Copy | None, active: int, now: datetime
+) -> Loan:
+    if copy is None:
+        raise ServiceError(f"No copy has barcode {barcode}.", field="copies", code="copy_not_found")
+    _check_copy_lendable(copy, member)
+    if active >= member.category.max_loans:
+        raise ServiceError(
+            f"The member already has {active} loans, the most a {member.category.name} may have.",
+            field="member",
+            code="loan_limit",
+        )
+    try:
+        with transaction.atomic():  # keep the outer transaction usable if the insert fails
+            loan = Loan.objects.create(
+                copy=copy,
+                member=member,
+                loaned_at=now,
+                due_at=now + timedelta(days=member.category.loan_days),
+            )
+    except IntegrityError:
+        raise _copy_on_loan(copy.barcode) from None
+    copy.status = Copy.Status.ON_LOAN
+    copy.save(update_fields=["status"])
+    if hold := member.holds.filter(book_id=copy.book_id, status__in=Hold.ACTIVE).first():
+        _close_hold(hold, Hold.Status.FULFILLED, now)
+    _log(Action.CHECKOUT, actor, member=member, copy=copy, book_id=copy.book_id, barcode=barcode)
+    return loan
+
+
+def _copy_on_loan(barcode: str) -> ConflictError:
+    return ConflictError(
+        f"Copy {barcode} is already on loan.", field="copies", code="copy_on_loan", copy=barcode
+    )
+
+
+def _check_copy_lendable(copy: Copy, member: Member) -> None:
+    if copy.status == Copy.Status.ON_LOAN:
+        raise _copy_on_loan(copy.barcode)
+    if copy.status in (Copy.Status.LOST, Copy.Status.WITHDRAWN):
+        raise ServiceError(
+            f"Copy {copy.barcode} is {copy.get_status_display().lower()}.",
+            field="copies",
+            code="copy_not_lendable",
+        )
+    if copy.status == Copy.Status.ON_HOLD_SHELF:
+        kept_for_member = copy.holds.filter(status=Hold.Status.READY, member=member).exists()
+        if not kept_for_member:
+            raise _held_for_another(copy.barcode)
+    elif _waiting_ahead(copy.book_id, member) >= _available_copies(copy.book_id):
+        raise _held_for_another(copy.barcode)
+
+
+def _held_for_another(barcode: str) -> ConflictError:
+    return ConflictError(
+        f"Copy {barcode} is kept for another member's hold.",
+        field="copies",
+        code="copy_held_for_another",
+        copy=barcode,
+    )
+
+
+def _waiting_ahead(book_id: int, member: Member) -> int:
+    """Holds of other members that wait for a copy ahead of `member` (all, if it holds none)."""
+    waiting = Hold.objects.filter(book_id=book_id, status=Hold.Status.WAITING)
+    own = waiting.filter(member=member).values_list("position", flat=True).first()
+    ahead = waiting.exclude(member=member)
+    return (ahead.filter(position__lt=own) if own else ahead).count()
+
+
+def _available_copies(book_id: int) -> int:
+    return Copy.objects.filter(book_id=book_id, status=Copy.Status.AVAILABLE).count()
+
+
+# --- Return and renewal -----------------------------------------------------------------------
+def _locked_active_loan(loan_id: int) -> Loan:
+    try:
+        loan = (
+            Loan.objects.select_for_update(of=("self",))
+            .select_related("copy", "member__category")
+            .get(pk=loan_id)
+        )
+    except Loan.DoesNotExist:
+        raise NotFoundError(f"No loan has id {loan_id}.", code="loan_not_found") from None
+    if loan.returned_at is not None:
+        raise ConflictError(
+            f"Loan {loan_id} was already returned.", code="loan_returned", loan=loan_id
+        )
+    return loan
+
+
+def _loan_subject(loan_id: int) -> dict[str, Any]:
+    row = Loan.objects.filter(pk=loan_id).values("member_id", "copy_id", "copy__book_id").first()
+    if row is None:
+        return {}
+    return {
+        "member_id": row["member_id"],
+        "copy_id": row["copy_id"],
+        "book_id": row["copy__book_id"],
+    }
+
+
+def return_copy(*, actor: Actor, loan_id: int, now: datetime | None = None) -> ReturnResult:
+    """Close the loan, charge a fine if it came back late, and pass the copy to the next hold."""
+    now = now or timezone.now()
+    with _refusal_logged(Action.RETURN, actor, **_loan_subject(loan_id)), transaction.atomic():
+        loan = _locked_active_loan(loan_id)
+        _lock_book(loan.copy.book_id)
+        loan.returned_at = max(now, loan.loaned_at)
+        loan.save(update_fields=["returned_at"])
+        fine = _assess_fine(loan, now)
+        hold = _shelve_or_hand_to_hold(loan.copy, actor, now)
+        _log(Action.RETURN, actor, member=loan.member, copy=loan.copy, book_id=loan.copy.book_id)
+    return ReturnResult(loan, fine, hold)
+
+
+def _assess_fine(loan: Loan, now: datetime) -> Fine | None:
+    overdue_days = (timezone.localdate(now) - timezone.localdate(loan.due_at)).days
+    amount = fine_amount(loan.member.category, overdue_days)
+    if amount <= 0:
+        return None
+    return Fine.objects.create(
+        loan=loan, member=loan.member, amount=amount, overdue_days=overdue_days, assessed_at=now
+    )
+
+
+def renew(*, actor: Actor, loan_id: int, now: datetime | None = None) -> Loan:
+    """Extend an active loan by the member's loan period, unless others wait for the book."""
+    now = now or timezone.now()
+    with _refusal_logged(Action.RENEW, actor, **_loan_subject(loan_id)), transaction.atomic():
+        loan = _locked_active_loan(loan_id)
+        category = loan.member.category
+        if loan.renewals_used >= category.max_renewals:
+            raise ServiceError(
+                f"No renewals left ({category.max_renewals} allowed).", code="renewal_limit"
+            )
+        others_waiting = Hold.objects.filter(
+            book_id=loan.copy.book_id, status__in=Hold.ACTIVE
+        ).exclude(member_id=loan.member_id)
+        if others_waiting.exists():
+            raise ConflictError(
+                "Other members are waiting for this book.", code="book_on_hold", loan=loan_id
+            )
+        loan.due_at = max(loan.due_at, now + timedelta(days=category.loan_days))
+        loan.renewals_used += 1
+        loan.save(update_fields=["due_at", "renewals_used"])
+        _log(Action.RENEW, actor, member=loan.member, copy=loan.copy, book_id=loan.copy.book_id)
+    return loan
+
+
+# --- Holds ------------------------------------------------------------------------------------
+def place_hold(*, actor: Actor, member_id: int, book_id: int, now: datetime | None = None) -> Hold:
+    """Queue `member` for any copy of the book, at the end of the queue."""
+    now = now or timezone.now()
+    subject = {"member_id": member_id, "book_id": book_id}
+    with _refusal_logged(Action.HOLD_PLACE, actor, **subject), transaction.atomic():
+        member = _locked_member(member_id)
+        if not Book.objects.filter(pk=book_id).exists():
+            raise ServiceError(f"No book has id {book_id}.", field="book", code="book_not_found")
+        _lock_book(book_id)
+        _check_can_hold(member, book_id)
+        last = Hold.objects.filter(book_id=book_id).aggregate(last=Max("position"))["last"]
+        hold = Hold.objects.create(
+            book_id=book_id, member=member, position=(last or 0) + 1, placed_at=now
+        )
+        _log(Action.HOLD_PLACE, actor, member=member, book_id=book_id)
+        _set_aside_shelf_copy(book_id, actor, now)
+    hold.refresh_from_db()
+    return hold
+
+
+def _set_aside_shelf_copy(book_id: int, actor: Actor, now: datetime) -> None:
+    """A copy on the shelf goes straight to the first waiting hold (as a desk would trap it)."""
+    on_shelf = Copy.objects.select_for_update().filter(
+        book_id=book_id, status=Copy.Status.AVAILABLE
+    )
+    if copy := on_shelf.order_by("barcode").first():
+        _shelve_or_hand_to_hold(copy, actor, now)
+
+
+def _check_can_hold(member: Member, book_id: int) -> None:
+    if not member.active:
+        raise ServiceError("The membership is suspended.", field="member", code="member_inactive")
+    active_holds = member.holds.filter(status__in=Hold.ACTIVE)
+    if active_holds.filter(book_id=book_id).exists():
+        raise ConflictError("The member already holds this book.", field="book", code="hold_exists")
+    on_loan = member.loans.filter(returned_at__isnull=True, copy__book_id=book_id)
+    if on_loan.exists():
+        raise ServiceError(
+            "The member has this book on loan.", field="book", code="hold_already_on_loan"
+        )
+    if active_holds.count() >= member.category.hold_limit:
+        raise ServiceError(
+            f"The member already has {member.category.hold_limit} holds, the limit.",
+            field="member",
+            code="hold_limit",
+        )
+
+
+def cancel_hold(*, actor: Actor, hold_id: int, now: datetime | None = None) -> Hold:
+    """Leave the queue; those behind move up, and a copy kept for this hold goes to the next."""
+    now = now or timezone.now()
+    subject = Hold.objects.filter(pk=hold_id).values("member_id", "book_id").first()
+    if subject is None:
+        raise NotFoundError(f"No hold has id {hold_id}.", code="hold_not_found")
+    with _refusal_logged(Action.HOLD_CANCEL, actor, **subject), transaction.atomic():
+        _lock_book(subject["book_id"])
+        hold = Hold.objects.select_related("copy").get(pk=hold_id)
+        if hold.status not in Hold.ACTIVE:
+            raise ConflictError(f"Hold {hold_id} is {hold.status}.", code="hold_closed")
+        copy = hold.copy if hold.status == Hold.Status.READY else None
+        _close_hold(hold, Hold.Status.CANCELLED, now)
+        if copy is not None:
+            _shelve_or_hand_to_hold(copy, actor, now)
+        _log(Action.HOLD_CANCEL, actor, **subject)
+    return hold

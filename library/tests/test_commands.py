@@ -1,0 +1,58 @@
+"""The benchmark and the seed run end to end on small data (timings are printed, never asserted)."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from library import seed
+from library.models import Book, Copy, Hold, Loan, Member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_library(monkeypatch) -> None:
+    monkeypatch.setitem(seed.SIZES, "small", (12, 5, 6, 40))
+    seed.seed(size="small", log=lambda line: None)
+
+
+def test_seed_is_idempotent_and_consistent(small_library):
+    counts = [Book.objects.count(), Copy.objects.count(), Member.objects.count()]
+    loans = Loan.objects.count()
+    seed.seed(size="small", log=lambda line: None)
+    assert [Book.objects.count(), Copy.objects.count(), Member.objects.count()] == counts
+    assert Loan.objects.count() == loans == 40
+    active = Loan.objects.filter(returned_at__isnull=True).values_list("copy_id", flat=True)
+    assert set(Copy.objects.filter(status=Copy.Status.ON_LOAN).values_list("id", flat=True)) == set(
+        active
+    )
+    assert Hold.objects.exists()
+
+
+def test_bench_library_prints_every_section_as_json(small_library):
+    out = StringIO()
+    call_command("bench_library", "--json", "--repeat", "1", stdout=out)
+    results = json.loads(out.getvalue())
+    assert {row["strategy"] for row in results["strategies"]} == {
+        "lazy",
+        "select_related",
+        "prefetch_related",
+        "prefetch_to_attr",
+        "only",
+    }
+    assert {row["books"] for row in results["strategies"]} == {10}
+    assert results["search"][0]["indexed_plan"]
+    assert [row["pagination"] for row in results["pagination"]] == ["offset"] * 2 + ["cursor"] * 2
+
+
+def test_bench_library_prints_tables(small_library):
+    out = StringIO()
+    call_command("bench_library", "--repeat", "1", stdout=out)
+    text = out.getvalue()
+    assert "Book list by loading strategy" in text
+    assert "Search: top 20 by rank" in text
+    assert "Loan list, newest first" in text

@@ -1,0 +1,88 @@
+"""Many desks at the same moment, each thread on its own database connection (PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+
+from common.exceptions import ServiceError
+from library import services
+from library.models import CirculationEvent, Copy, Hold, Loan
+from library.tests.factories import BookFactory, CopyFactory, MemberFactory
+
+THREADS = 20
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def _run_at_once(calls: list[Callable[[], object]]) -> list[str]:
+    """Start every call at the same instant; each one's outcome: "ok" or the refusal code."""
+    start = threading.Barrier(len(calls))
+    outcomes: list[str] = []
+
+    def run(call: Callable[[], object]) -> None:
+        try:
+            start.wait()
+            call()
+            outcomes.append("ok")
+        except ServiceError as error:
+            outcomes.append(error.code)
+        except Exception as error:  # noqa: BLE001 - any other outcome must fail the test, visibly
+            outcomes.append(f"unexpected {type(error).__name__}: {error}")
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_concurrent_checkouts_of_one_copy_lend_it_once():
+    assert connection.vendor == "postgresql", "row locks need the real database"
+    copy = CopyFactory()
+    members = [MemberFactory() for _ in range(THREADS)]
+    outcomes = _run_at_once(
+        [
+            lambda m=m: services.checkout(actor=None, member_id=m.pk, barcodes=[copy.barcode])
+            for m in members
+        ]
+    )
+    assert sorted(outcomes) == ["copy_on_loan"] * (THREADS - 1) + ["ok"]
+    assert Loan.objects.filter(copy=copy, returned_at__isnull=True).count() == 1
+    assert Copy.objects.get(pk=copy.pk).status == Copy.Status.ON_LOAN
+    assert CirculationEvent.objects.filter(outcome="refused").count() == THREADS - 1
+
+
+def test_concurrent_holds_get_a_dense_queue():
+    book = BookFactory()
+    members = [MemberFactory() for _ in range(10)]
+    outcomes = _run_at_once(
+        [
+            lambda m=m: services.place_hold(actor=None, member_id=m.pk, book_id=book.pk)
+            for m in members
+        ]
+    )
+    assert outcomes == ["ok"] * 10
+    positions = Hold.objects.filter(book=book).values_list("position", flat=True)
+    assert sorted(positions) == list(range(1, 11))
+
+
+def test_multi_copy_checkouts_in_opposite_orders_do_not_deadlock():
+    """Books, then copies, are locked in key order, whatever order the request names them in."""
+    first, second = CopyFactory(), CopyFactory()
+    orders = [[first.barcode, second.barcode], [second.barcode, first.barcode]] * 5
+    members = [MemberFactory() for _ in orders]
+    outcomes = _run_at_once(
+        [
+            lambda m=m, codes=codes: services.checkout(actor=None, member_id=m.pk, barcodes=codes)
+            for m, codes in zip(members, orders, strict=True)
+        ]
+    )
+    assert sorted(outcomes) == ["copy_on_loan"] * (len(orders) - 1) + ["ok"]
+    assert Loan.objects.filter(returned_at__isnull=True).count() == 2
