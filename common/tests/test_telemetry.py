@@ -18,4 +18,3 @@ def test_nested_blocks_each_count_their_own_calls_once() -> None:
     assert outer.summary()["db"]["count"] == 2
     assert outer.summary()["cache"]["count"] == 2
     assert telemetry.current() is None
-
