@@ -21,7 +21,7 @@ from blog.filters import PostFilter
 from blog.models import AuthorProfile, Comment, Post, Tag
 from blog.schema_version import read_schema_version, require_current_schema, schema_history
 from blog.serializers import (
-    AuthorWithCountSerializer,
+    AuthorProfileWithCountSerializer,
     CommentInputSerializer,
     CommentSerializer,
     PostDetailSerializer,
@@ -141,12 +141,12 @@ class TagListView(SchemaGuardMixin, generics.ListAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(responses={200: AuthorWithCountSerializer(many=True), 503: SCHEMA_503})
+    get=extend_schema(responses={200: AuthorProfileWithCountSerializer(many=True), 503: SCHEMA_503})
 )
 class AuthorListView(SchemaGuardMixin, generics.ListAPIView):
     """Authors by name, with their number of published posts."""
 
-    serializer_class = AuthorWithCountSerializer
+    serializer_class = AuthorProfileWithCountSerializer
     filter_backends = [filters.SearchFilter]
     search_fields = ["display_name"]
 

@@ -11,13 +11,13 @@ from blog.models import AuthorProfile, Comment, Post, Tag
 EXCERPT_WORDS = 40
 
 
-class AuthorSerializer(serializers.ModelSerializer):
+class AuthorProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuthorProfile
         fields = ["slug", "display_name"]
 
 
-class AuthorWithCountSerializer(serializers.ModelSerializer):
+class AuthorProfileWithCountSerializer(serializers.ModelSerializer):
     post_count = serializers.IntegerField(read_only=True, help_text="Published posts.")
 
     class Meta:
@@ -40,7 +40,7 @@ class TagWithCountSerializer(serializers.ModelSerializer):
 
 
 class PostListSerializer(serializers.ModelSerializer):
-    author = AuthorSerializer(read_only=True)
+    author = AuthorProfileSerializer(read_only=True)
     tags = TagSerializer(many=True, read_only=True)
     comment_count = serializers.IntegerField(read_only=True)
     excerpt = serializers.SerializerMethodField()
