@@ -46,8 +46,8 @@ def _recorder(sql: list[str]) -> Callable[..., Any]:
     """An execute wrapper appending each statement to `sql`.
 
     Not CaptureQueriesContext (its log keeps only the last 9000 queries, fewer than the lazy
-    strategy runs for 1000 books) nor telemetry.collect() (nested inside the Server-Timing
-    middleware's own block it would see each query twice).
+    strategy runs for 1000 books) nor telemetry.collect() (it keeps statements without their
+    parameters, and students should read the SQL exactly as the debug toolbar shows it).
     """
 
     def record(execute: Callable[..., Any], statement: str, params: Any, many: bool, context: dict):
