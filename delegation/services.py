@@ -74,7 +74,7 @@ def permission_create(*, codename: str, description: str = "", actor: Actor = No
     return permission
 
 
-def _ancestors(role_ids: Iterable[int], edges: Sequence[tuple[int, int]]) -> set[int]:
+def role_ancestors(role_ids: Iterable[int], edges: Sequence[tuple[int, int]]) -> set[int]:
     """Roles reachable from `role_ids` by following `role -> parent` edges (themselves too)."""
     parents: dict[int, list[int]] = {}
     for role_id, parent_id in edges:
@@ -90,7 +90,7 @@ def _ancestors(role_ids: Iterable[int], edges: Sequence[tuple[int, int]]) -> set
 
 def role_validate_inherits(role: Role, inherits: Sequence[Role]) -> None:
     others = RoleInheritance.objects.exclude(role=role).values_list("role_id", "parent_id")
-    if role.pk in _ancestors([parent.pk for parent in inherits], list(others)):
+    if role.pk in role_ancestors([parent.pk for parent in inherits], list(others)):
         raise ServiceError(
             f"Role {role.code!r} would inherit itself through "
             f"{', '.join(parent.code for parent in inherits)}.",
@@ -129,7 +129,7 @@ def _replace_edges(
 def _role_holders_changed(role: Role) -> None:
     """Everyone holding the role, or a role that inherits it, and whoever they lent to."""
     edges = list(RoleInheritance.objects.values_list("parent_id", "role_id"))
-    including = _ancestors([role.pk], edges)  # followed downwards: roles that include `role`
+    including = role_ancestors([role.pk], edges)  # followed downwards: roles that include `role`
     holders = RoleAssignment.objects.filter(role_id__in=including).values_list(
         "person_id", flat=True
     )

@@ -255,6 +255,11 @@ class SqlGraphBackend(GraphBackend):
             ranked[ranking].append(Chain(edges, hops, weight))
         return PathsResult(ranked["shortest"], ranked["cheapest"], sql)
 
+    def reporting_cycles(self, at: datetime) -> list[list[int]]:
+        params = {"at": db_time(at), "max_depth": MAX_ORG_DEPTH}
+        rows = self._fetch("reporting_cycles", q.REPORTING_CYCLES, params)
+        return [split_ids(persons) for _, persons in rows]
+
     # --- for services: who may be affected by a change ----------------------------------------
     def downstream(self, person_ids: Iterable[int]) -> set[int]:
         """The people given and everyone who received delegations from them, transitively."""

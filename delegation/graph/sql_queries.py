@@ -378,3 +378,24 @@ WITH RECURSIVE up(person_id, depth) AS (
       AND (rl.valid_to IS NULL OR rl.valid_to > %(start_at)s)
 )
 SELECT COUNT(*) FROM up WHERE person_id = %(target)s"""
+
+# Reporting cycles at T (which services refuse, but a table edited by hand may hold): walks up
+# from everyone and stops at the first repeated person; a walk that meets its origin is a cycle.
+REPORTING_CYCLES = (
+    """
+WITH RECURSIVE up(origin, person_id, depth, persons) AS (
+    SELECT rl.person_id, rl.manager_id, 1,
+           ',' || CAST(rl.person_id AS TEXT) || ',' || CAST(rl.manager_id AS TEXT) || ','
+    FROM school_reportingline rl WHERE """
+    + VALID_LINE
+    + """
+    UNION ALL
+    SELECT up.origin, rl.manager_id, up.depth + 1,
+           up.persons || CAST(rl.manager_id AS TEXT) || ','
+    FROM up JOIN school_reportingline rl ON rl.person_id = up.person_id
+    WHERE up.depth < %(max_depth)s AND up.person_id <> up.origin AND """
+    + VALID_LINE
+    + """
+)
+SELECT origin, persons FROM up WHERE person_id = origin ORDER BY origin LIMIT 20"""
+)
