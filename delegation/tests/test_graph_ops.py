@@ -275,3 +275,17 @@ def test_graph_sync_without_neo4j_explains_itself(school: School):
 def test_neo4j_only_commands_refuse_without_neo4j(name: str, db: None):
     with pytest.raises(CommandError, match="NEO4J_BOLT_URL"):
         call_command(name)
+
+
+def test_drain_after_commit_tolerates_neo4j_down(
+    school: School, settings, caplog, django_capture_on_commit_callbacks
+):
+    """With Neo4j configured but unreachable, writes still commit; events wait for graph_sync."""
+    settings.NEO4J_BOLT_URL = "bolt://neo4j:secret@127.0.0.1:1"
+    settings.GRAPH_BACKEND = "neo4j"
+    with django_capture_on_commit_callbacks(execute=True):
+        link = lend(school.alice, school.bob, permission=school.circulate)
+
+    pending = OutboxEvent.objects.filter(processed_at__isnull=True, kind="delegation.upsert")
+    assert pending.filter(payload__id=link.pk).exists()
+    assert "graph_sync will catch up" in caplog.text
