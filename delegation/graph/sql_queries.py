@@ -184,12 +184,15 @@ holders(person_id, hk, hid, budget, hops) AS (
     + GRANT_ID
     + """)
 )
-SELECT h.person_id AS id, p.given_name || ' ' || p.family_name AS name, MIN(h.hops) AS hops
-FROM holders h JOIN school_person p ON p.id = h.person_id
-WHERE h.person_id > %(after)s
-GROUP BY h.person_id, p.given_name, p.family_name
-ORDER BY h.person_id
-LIMIT %(limit)s"""
+-- Page first, then name only the people on the page.
+SELECT page.person_id AS id, p.given_name || ' ' || p.family_name AS name, page.hops
+FROM (
+    SELECT person_id, MIN(hops) AS hops FROM holders
+    WHERE person_id > %(after)s
+    GROUP BY person_id ORDER BY person_id LIMIT %(limit)s
+) page
+JOIN school_person p ON p.id = page.person_id
+ORDER BY page.person_id"""
 )
 
 # paths(source, target, at): simple chains forwards from the source, each link valid at T,
