@@ -59,6 +59,11 @@ class RoleGraph:
             self.names[target] = f"{'role' if kind == 'inherits' else 'permission'}:{target_name}"
             self.out[source].append((kind, target))
 
+    def grant_named(self, name: str) -> Grant:
+        """The grant called `name` (e.g. `permission:library.circulate`); a held permission is
+        always granted by some role, so it is always in the role graph."""
+        return next(grant for grant, label in self.names.items() if label == name)
+
     def name(self, grant: Grant) -> str:
         return self.names.get(grant, grant_key(grant))
 

@@ -189,7 +189,7 @@ class SqlGraphBackend(GraphBackend):
             edges += roles.path(held, lent)
             edges.append(delegation_edge(link, lent_label(link)))
             held = lent
-        edges += roles.path(held, ("p", Permission.objects.get(codename=permission).pk))
+        edges += roles.path(held, roles.grant_named(f"permission:{permission}"))
         return edges
 
     def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:
