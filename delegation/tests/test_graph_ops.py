@@ -167,12 +167,12 @@ def test_neo4j_check_sends_parameters_and_assembles_the_proof(neo4j, school: Sch
                     "role_id": school.head_librarian.pk,
                     "valid_from": (T0 - DAY).timestamp(),
                     "valid_to": None,
-                    "links": [link],
+                    "chain": [link],
                     "hops": 1,
                     "weight": 2,
                 }
             ],
-            "cycles": [{"links": [41, 42]}],
+            "cycles": [{"cycle": [41, 42]}],
         }
     )
     monkeypatch.setattr(neo4j, "run", recorder.run)
@@ -235,7 +235,7 @@ def test_neo4j_paths_rank_shortest_and_cheapest(neo4j, school: School, monkeypat
             }
             for n, w in enumerate(weights)
         ]
-        return {"links": links, "hops": len(weights), "weight": sum(weights)}
+        return {"chain": links, "hops": len(weights), "weight": sum(weights)}
 
     recorder = Recorder(
         {"role_edges": role_edges(school), "paths": [chain(9), chain(1, 1), chain(1, 1, 1)]}

@@ -162,7 +162,7 @@ class Neo4jGraphBackend(GraphBackend):
         common = {"person": person_id, "need": need}
         rows, result.query = self._authz("check", authz.CHECK, roles, at, min_budget=0, **common)
         cycles, _ = self._authz("cycles", authz.CYCLES, roles, at, **common)
-        result.cycles = [row["links"] for row in cycles]
+        result.cycles = [row["cycle"] for row in cycles]
         if rows:
             best = rows[0]
             result.allowed, result.hops, result.weight = True, best["hops"], best["weight"]
@@ -183,7 +183,7 @@ class Neo4jGraphBackend(GraphBackend):
             )
         ]
         held = role
-        for link in best["links"]:
+        for link in best["chain"]:
             lent = parse_grant(link["grant"])
             edges += roles.path(held, lent)
             edges.append(self._link_edge(link, roles))
@@ -256,7 +256,7 @@ class Neo4jGraphBackend(GraphBackend):
         )
         chains = [
             Chain(
-                [self._link_edge(link, roles) for link in row["links"]], row["hops"], row["weight"]
+                [self._link_edge(link, roles) for link in row["chain"]], row["hops"], row["weight"]
             )
             for row in rows
         ]

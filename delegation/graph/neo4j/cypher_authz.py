@@ -23,7 +23,7 @@ PERMISSION_KEY = "MATCH (p:Permission {codename: $codename}) RETURN 'p:' + toStr
 
 
 def covers(holder: str, need: str) -> str:
-    return f"({holder} = {need} OR {holder} + '>' + {need} IN $cover)"
+    return f"(({holder}) = ({need}) OR (({holder}) + '>' + ({need})) IN $cover)"
 
 
 LINK_VALID = """links[i].valid_from <= $at
@@ -69,7 +69,7 @@ RETURN a.assignment_id AS assignment_id, source.sql_id AS person_id, role.sql_id
        a.valid_from AS valid_from, a.valid_to AS valid_to,
        """
     + LINK_FIELDS
-    + """ AS links,
+    + """ AS chain,
        size(links) AS hops, reduce(w = 0, l IN links | w + l.weight) AS weight
 ORDER BY hops, weight, [l IN links | l.delegation_id], assignment_id
 LIMIT 1"""
@@ -84,7 +84,7 @@ WHERE again IN nodes(path)[1..]
   AND """
     + CHAIN_LINKS.replace("{min_budget}", "0")
     + """
-RETURN [l IN links | l.delegation_id] AS links
+RETURN [l IN links | l.delegation_id] AS cycle
 LIMIT 20"""
 )
 
@@ -163,7 +163,7 @@ WHERE """
     + """))
 RETURN """
     + LINK_FIELDS
-    + """ AS links, size(links) AS hops, reduce(w = 0, l IN links | w + l.weight) AS weight"""
+    + """ AS chain, size(links) AS hops, reduce(w = 0, l IN links | w + l.weight) AS weight"""
 )
 
 
