@@ -6,8 +6,16 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from common.testing import assert_constant_admin_changelist
 from delegation import services
-from delegation.models import AuditEntry, Delegation, OutboxEvent, Role, RoleAssignment
+from delegation.models import (
+    AuditEntry,
+    Delegation,
+    OutboxEvent,
+    Permission,
+    Role,
+    RoleAssignment,
+)
 from delegation.tests.factories import PersonFactory
 from delegation.tests.scenario import T0, School, lend
 from school import services as school_services
@@ -20,6 +28,7 @@ def many(school: School) -> School:
     people = [PersonFactory() for _ in range(10)]
     for number, person in enumerate(people):
         services.role_create(code=f"r{number}", name=f"R{number}", permissions=[school.publish])
+        services.permission_create(codename=f"extra.p{number}")
         services.assignment_create(person=person, role=school.editor)
         lend(school.alice, person, permission=school.circulate)
         school_services.org_unit_create(code=f"u{number}", name=f"U{number}")
@@ -29,11 +38,19 @@ def many(school: School) -> School:
 
 @pytest.mark.parametrize(
     "model",
-    [Role, RoleAssignment, Delegation, AuditEntry, OutboxEvent, Person, OrgUnit, ReportingLine],
+    [
+        Permission,
+        Role,
+        RoleAssignment,
+        Delegation,
+        AuditEntry,
+        OutboxEvent,
+        Person,
+        OrgUnit,
+        ReportingLine,
+    ],
 )
 def test_changelists_cost_constant_queries(admin_client: Client, many: School, model):
-    from common.testing import assert_constant_admin_changelist
-
     assert_constant_admin_changelist(admin_client, model)
 
 

@@ -275,3 +275,9 @@ def test_who_can_queries_do_not_grow_with_the_page(member_client: APIClient, sch
     assert_constant_queries_for_page_sizes(
         member_client, url, permission="library.circulate", at=(T0 + DAY).isoformat()
     )
+
+
+def test_permission_list_queries_do_not_grow(staff_client: APIClient, school: School):
+    for number in range(10):
+        services.permission_create(codename=f"extra.p{number}")
+    assert_constant_queries_for_page_sizes(staff_client, f"{API}/permissions/")
