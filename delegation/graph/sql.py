@@ -261,13 +261,14 @@ class SqlGraphBackend(GraphBackend):
         return [split_ids(persons) for _, persons in rows]
 
     # --- for services: who may be affected by a change ----------------------------------------
-    def downstream(self, person_ids: Iterable[int]) -> set[int]:
-        """The people given and everyone who received delegations from them, transitively."""
+    def downstream(self, person_ids: Iterable[int], budget: int = MAX_CHAIN) -> set[int]:
+        """The people given and everyone they may have passed something on to: followed
+        through unrevoked delegations while `budget` (then each link's limit) allows."""
         ids = list(person_ids)
         if not ids:
             return set()
         origins, params = in_list(ids)
-        params["max_chain"] = MAX_CHAIN
+        params["budget"] = budget
         rows = self._fetch("downstream", render(q.DOWNSTREAM, origins), params)
         return {row[0] for row in rows}
 

@@ -357,14 +357,17 @@ SELECT tree.id, tree.code, tree.name, tree.parent_id, tree.depth,
        (SELECT COUNT(*) FROM school_person p WHERE p.org_unit_id = tree.id) AS people
 FROM tree ORDER BY tree.sort_path"""
 
-# Everyone downstream of the seeds through delegations at any time (for cache invalidation).
+# Everyone who may hold something through the seeds (for cache invalidation): forwards
+# through unrevoked delegations at any time, only while the re-delegation budget allows.
 DOWNSTREAM = """
-WITH RECURSIVE reach(person_id, hops) AS (
-    SELECT p.id, 0 FROM school_person p WHERE p.id IN ({origins})
+WITH RECURSIVE reach(person_id, budget) AS (
+    SELECT p.id, CAST(%(budget)s AS INTEGER) FROM school_person p WHERE p.id IN ({origins})
     UNION
-    SELECT d.delegatee_id, reach.hops + 1
+    SELECT d.delegatee_id,
+           CASE WHEN reach.budget - 1 < d.max_redelegations THEN reach.budget - 1
+                ELSE d.max_redelegations END
     FROM reach JOIN delegation_delegation d ON d.delegator_id = reach.person_id
-    WHERE reach.hops < %(max_chain)s AND d.revoked_at IS NULL
+    WHERE reach.budget >= 1 AND d.revoked_at IS NULL
 )
 SELECT DISTINCT person_id FROM reach"""
 
