@@ -129,3 +129,35 @@ def test_admin_reporting_cycle_is_a_form_error(admin_client: Client, db: None):
     assert response.status_code == 200
     assert "cycle" in str(response.context["adminform"].form.errors)
     assert ReportingLine.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "model", [Permission, Role, RoleAssignment, Delegation, Person, OrgUnit, ReportingLine]
+)
+def test_add_and_change_pages_render(admin_client: Client, many: School, model):
+    name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    assert admin_client.get(reverse(f"{name}_add")).status_code == 200
+    instance = model.objects.order_by("pk").first()
+    assert admin_client.get(reverse(f"{name}_change", args=[instance.pk])).status_code == 200
+
+
+def test_org_admin_writes_go_through_school_services(admin_client: Client, db: None):
+    response = admin_client.post(
+        reverse("admin:school_orgunit_add"), {"name": "Lab", "code": "lab"}
+    )
+    assert response.status_code == 302
+    unit = OrgUnit.objects.get(code="lab")
+    response = admin_client.post(
+        reverse("admin:school_person_add"),
+        {
+            "given_name": "Ada",
+            "family_name": "L",
+            "email": "ada@campus.test",
+            "kind": "staff",
+            "org_unit": unit.pk,
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    kinds = list(OutboxEvent.objects.values_list("kind", flat=True))
+    assert kinds == ["unit.upsert", "person.upsert"]
