@@ -268,6 +268,18 @@ JOIN delegation_role r ON r.id = rp.role_id
 JOIN delegation_permission pm ON pm.id = rp.permission_id"""
 
 # --- org chart --------------------------------------------------------------------------------
+# One step up the reporting lines valid at T, for walks `up(origin, person_id, depth, persons)`.
+UP_STEP = (
+    """
+    SELECT up.origin, rl.manager_id, up.depth + 1,
+           up.persons || CAST(rl.manager_id AS TEXT) || ','
+    FROM up JOIN school_reportingline rl ON rl.person_id = up.person_id
+    WHERE up.depth < %(max_depth)s AND """
+    + VALID_LINE
+    + """
+      AND {contains}(up.persons, ',' || CAST(rl.manager_id AS TEXT) || ',') = 0"""
+)
+
 # Managers of each origin, nearest first (depth 1 = direct manager).
 MANAGER_CHAINS = (
     """
@@ -279,13 +291,9 @@ WITH RECURSIVE up(origin, person_id, depth, persons) AS (
     + VALID_LINE
     + """
     UNION ALL
-    SELECT up.origin, rl.manager_id, up.depth + 1,
-           up.persons || CAST(rl.manager_id AS TEXT) || ','
-    FROM up JOIN school_reportingline rl ON rl.person_id = up.person_id
-    WHERE up.depth < %(max_depth)s AND """
-    + VALID_LINE
+"""
+    + UP_STEP
     + """
-      AND {contains}(up.persons, ',' || CAST(rl.manager_id AS TEXT) || ',') = 0
 )
 SELECT up.origin, p.id, p.given_name || ' ' || p.family_name AS name, up.depth
 FROM up JOIN school_person p ON p.id = up.person_id
@@ -324,13 +332,9 @@ WITH RECURSIVE up(origin, person_id, depth, persons) AS (
     SELECT p.id, p.id, 0, ',' || CAST(p.id AS TEXT) || ','
     FROM school_person p WHERE p.id IN (%(a)s, %(b)s)
     UNION ALL
-    SELECT up.origin, rl.manager_id, up.depth + 1,
-           up.persons || CAST(rl.manager_id AS TEXT) || ','
-    FROM up JOIN school_reportingline rl ON rl.person_id = up.person_id
-    WHERE up.depth < %(max_depth)s AND """
-    + VALID_LINE
+"""
+    + UP_STEP
     + """
-      AND {contains}(up.persons, ',' || CAST(rl.manager_id AS TEXT) || ',') = 0
 )
 SELECT p.id, p.given_name || ' ' || p.family_name AS name, ua.depth AS depth_a,
        ub.depth AS depth_b
