@@ -1,5 +1,6 @@
 """Developer machine: DEBUG on, django-debug-toolbar on every HTML page and the browsable API."""
 
+from debug_toolbar.settings import PANELS_DEFAULTS
 from django.http import HttpRequest
 
 from .base import *  # noqa: F403
@@ -18,4 +19,6 @@ def show_toolbar(request: HttpRequest) -> bool:
     return DEBUG
 
 
+# The default panels, plus the graph queries of each request (backend, time, SQL or Cypher).
+DEBUG_TOOLBAR_PANELS = [*PANELS_DEFAULTS, "delegation.panels.GraphPanel"]
 DEBUG_TOOLBAR_CONFIG = {"SHOW_TOOLBAR_CALLBACK": "config.settings.local.show_toolbar"}

@@ -1,14 +1,91 @@
-"""The interface every graph backend implements; the contract tests hold each backend to it."""
+"""The interface every graph backend implements; the contract tests hold each backend to it.
+
+Every answer carries `query`: the SQL or Cypher text that produced it, so the explorer page can
+show students how the question was asked.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 # Facts `people_facts` can return for each person; the directory API asks for a subset.
 PERSON_FACTS = frozenset({"manager_chain", "reports", "roles", "permissions"})
+
+# The longest delegation chain any query follows; services refuse a re-delegation limit that
+# would need a longer one, so the bound never cuts a chain short.
+MAX_CHAIN = 8
+# The deepest reporting hierarchy the org-chart queries follow (cycles are refused at write time;
+# the bound makes a corrupt table terminate anyway).
+MAX_ORG_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One edge of a proof or chain: `kind` is assignment, inherits, grants or delegation."""
+
+    kind: str
+    source: str
+    target: str
+    id: int | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CheckResult:
+    """`allowed`, and when it is, the best proof: the shortest path, then the lightest."""
+
+    person_id: int
+    permission: str
+    at: datetime
+    allowed: bool
+    proof: list[Edge] = field(default_factory=list)
+    hops: int = 0
+    weight: int = 0
+    cycles: list[list[int]] = field(default_factory=list)
+    query: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Chain:
+    """A delegation chain between two people: its links in order, hop count and total weight."""
+
+    links: list[Edge]
+    hops: int
+    weight: int
+
+
+@dataclass
+class PathsResult:
+    shortest: list[Chain]
+    cheapest: list[Chain]
+    query: str = ""
+
+
+@dataclass
+class Page:
+    """A page of a possibly long answer. `complete` is true when nothing follows this page."""
+
+    items: list[dict[str, Any]]
+    next_cursor: int | None
+    complete: bool
+    query: str = ""
+
+
+@dataclass
+class Answer:
+    """A list answer that fits in one response."""
+
+    items: list[dict[str, Any]]
+    query: str = ""
 
 
 class GraphBackend(ABC):
@@ -18,16 +95,135 @@ class GraphBackend(ABC):
     def ping(self) -> None:
         """Raise if the graph store does not answer."""
 
+    # --- batched primitives: one query each, whatever the number of ids ---------------------
     @abstractmethod
+    def manager_chains(
+        self, ids: Sequence[int], at: datetime
+    ) -> tuple[dict[int, list[dict[str, Any]]], str]:
+        """`{id: [{"id", "name", "depth"}]}` nearest manager first, and the query text."""
+
+    @abstractmethod
+    def reports_of(
+        self, ids: Sequence[int], at: datetime, max_depth: int
+    ) -> tuple[dict[int, list[dict[str, Any]]], str]:
+        """`{id: [{"id", "name", "depth", "manager_id"}]}` transitive reports, and the query."""
+
+    @abstractmethod
+    def holdings(
+        self, ids: Sequence[int], at: datetime
+    ) -> tuple[dict[int, dict[str, list[dict[str, Any]]]], str]:
+        """`{id: {"role": [...], "permission": [...]}}` of `{"name", "hops", "scope_unit"}`:
+        the roles that reached each person (hops 0: assigned) and every permission held."""
+
+    # --- batched facts for the directory -------------------------------------------------------
     def people_facts(
         self, person_ids: Sequence[int], facts: Collection[str], at: datetime
     ) -> dict[int, dict[str, Any]]:
         """Graph facts for a whole page of people in one batched call (never one per person).
 
         Returns `{person_id: {fact: value}}` with only the requested `facts` (a subset of
-        PERSON_FACTS), for every id given:
+        PERSON_FACTS), for every id given; at most one query per fact family:
         - manager_chain: `[{"id": int, "name": str}, ...]` nearest manager first, up to the top
         - reports: `[{"id": int, "name": str, "depth": int}, ...]` transitive, depth 1 = direct
         - roles: `[{"role": str, "scope_unit": int | None, "via": "assignment" | "delegation"}]`
         - permissions: `[str, ...]` sorted codenames the person holds at `at`
         """
+        ids = list(dict.fromkeys(person_ids))
+        result: dict[int, dict[str, Any]] = {pid: {} for pid in ids}
+        if not ids:
+            return result
+        if "manager_chain" in facts:
+            chains, _ = self.manager_chains(ids, at)
+            for pid in ids:
+                result[pid]["manager_chain"] = [
+                    {"id": row["id"], "name": row["name"]} for row in chains.get(pid, [])
+                ]
+        if "reports" in facts:
+            reports, _ = self.reports_of(ids, at, MAX_ORG_DEPTH)
+            for pid in ids:
+                result[pid]["reports"] = [
+                    {"id": row["id"], "name": row["name"], "depth": row["depth"]}
+                    for row in reports.get(pid, [])
+                ]
+        if {"roles", "permissions"} & set(facts):
+            held, _ = self.holdings(ids, at)
+            for pid in ids:
+                result[pid].update(_authority_facts(held.get(pid), facts))
+        return result
+
+    # --- org chart ---------------------------------------------------------------------------
+    def manager_chain(self, person_id: int, at: datetime) -> Answer:
+        """`[{"id", "name", "depth"}]` from the direct manager (depth 1) up to the top."""
+        chains, query = self.manager_chains([person_id], at)
+        return Answer(chains.get(person_id, []), query)
+
+    def reports(self, person_id: int, at: datetime, max_depth: int = MAX_ORG_DEPTH) -> Answer:
+        """`[{"id", "name", "depth", "manager_id"}]` direct (1) and transitive reports."""
+        reports, query = self.reports_of([person_id], at, max_depth)
+        return Answer(reports.get(person_id, []), query)
+
+    @abstractmethod
+    def lowest_common_manager(self, a: int, b: int, at: datetime) -> Answer:
+        """`[{"id", "name", "depth_a", "depth_b"}]`: the nearest shared manager (or one of them
+        when one manages the other); empty when they share none."""
+
+    @abstractmethod
+    def unit_tree(self, root_id: int | None = None) -> Answer:
+        """`[{"id", "code", "name", "parent_id", "depth", "people"}]` depth-first from `root_id`
+        (every root when None)."""
+
+    # --- authorization -----------------------------------------------------------------------
+    @abstractmethod
+    def check(
+        self, person_id: int, permission: str, at: datetime, *, explain: bool = True
+    ) -> CheckResult:
+        """Whether the person holds `permission` at `at`, with any cycles met and (when
+        `explain`) the proof; without it the decision costs a single query."""
+
+    @abstractmethod
+    def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:
+        """People holding `permission` at `at`, by id, `limit` at a time after person id `after`."""
+
+    def what_can(self, person_id: int, at: datetime) -> Answer:
+        """`[{"permission", "via", "hops"}]`: every permission the person holds at `at`."""
+        held, query = self.holdings([person_id], at)
+        rows = (held.get(person_id) or {}).get("permission", [])
+        return Answer(
+            [{"permission": r["name"], "via": _via(r), "hops": r["hops"]} for r in rows], query
+        )
+
+    @abstractmethod
+    def paths(
+        self,
+        source_id: int,
+        target_id: int,
+        at: datetime,
+        *,
+        k: int = 3,
+        permission: str | None = None,
+    ) -> PathsResult:
+        """The k shortest and k cheapest delegation chains from source to target valid at `at`.
+
+        A chain counts only where each link is valid and unrevoked at `at`, respects the
+        re-delegation limits above it, and lends what the link before it lent (or less); with
+        `permission`, every link must carry it.
+        """
+
+
+def _via(row: dict[str, Any]) -> str:
+    return "assignment" if row["hops"] == 0 else "delegation"
+
+
+def _authority_facts(
+    held: dict[str, list[dict[str, Any]]] | None, facts: Collection[str]
+) -> dict[str, Any]:
+    held = held or {"role": [], "permission": []}
+    out: dict[str, Any] = {}
+    if "roles" in facts:
+        out["roles"] = [
+            {"role": row["name"], "scope_unit": row["scope_unit"], "via": _via(row)}
+            for row in held["role"]
+        ]
+    if "permissions" in facts:
+        out["permissions"] = sorted(row["name"] for row in held["permission"])
+    return out
