@@ -1,0 +1,102 @@
+"""factory-boy factories for the directory's models (people come from the foundation's models)."""
+
+from __future__ import annotations
+
+import datetime
+
+import factory
+
+from school.models import (
+    Course,
+    Enrollment,
+    OrgUnit,
+    Person,
+    PersonPreferences,
+    ReportingLine,
+    Section,
+    TeachingAssignment,
+    Term,
+)
+
+
+class OrgUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrgUnit
+
+    code = factory.Sequence(lambda n: f"unit-{n}")
+    name = factory.Sequence(lambda n: f"Unit {n}")
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    given_name = factory.Sequence(lambda n: f"Given{n}")
+    family_name = factory.Sequence(lambda n: f"Family{n:04d}")
+    email = factory.Sequence(lambda n: f"person{n}@campus.example")
+    kind = Person.Kind.STUDENT
+    org_unit = factory.SubFactory(OrgUnitFactory)
+
+
+class ReportingLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReportingLine
+
+    person = factory.SubFactory(PersonFactory)
+    manager = factory.SubFactory(PersonFactory, kind=Person.Kind.STAFF)
+
+
+class TermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Term
+
+    code = factory.Sequence(lambda n: f"t{n}")
+    name = factory.Sequence(lambda n: f"Term {n}")
+    starts_on = datetime.date(2026, 9, 1)
+    ends_on = datetime.date(2027, 1, 31)
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Course
+
+    code = factory.Sequence(lambda n: f"c{n:03d}")
+    title = factory.Sequence(lambda n: f"Course {n}")
+    org_unit = factory.SubFactory(OrgUnitFactory)
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    course = factory.SubFactory(CourseFactory)
+    term = factory.SubFactory(TermFactory)
+    code = factory.Sequence(lambda n: f"S{n}")
+    capacity = 30
+    weekday = Section.Weekday.MONDAY
+    starts_at = datetime.time(9, 0)
+    ends_at = datetime.time(10, 30)
+
+
+class TeachingAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeachingAssignment
+
+    teacher = factory.SubFactory(PersonFactory, kind=Person.Kind.TEACHER)
+    section = factory.SubFactory(SectionFactory)
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrollment
+
+    student = factory.SubFactory(PersonFactory)
+    section = factory.SubFactory(SectionFactory)
+
+
+class PersonPreferencesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PersonPreferences
+
+    person = factory.SubFactory(PersonFactory)
+    data = factory.LazyFunction(dict)
