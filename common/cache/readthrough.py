@@ -24,6 +24,7 @@ import hashlib
 import logging
 import time
 import uuid
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,28 +70,30 @@ class Family:
     def family_generation_key(self) -> str:
         return f"{self.name}:gen"
 
-    def lock_key(self, idents: Iterable[Hashable]) -> str:
-        digest = hashlib.sha1(",".join(sorted(map(str, idents))).encode()).hexdigest()[:16]
-        return f"{self.name}:lock:{digest}"
+
+Slot = tuple[Family, Hashable]
+SlotLoader = Callable[[list[Slot]], dict[Slot, Any]]
 
 
 @dataclass
 class Read:
-    """Values found or loaded, and how: the directory reports this per part of its answer."""
+    """Values found or loaded, and how, per family: the directory reports this per part."""
 
-    values: dict[Any, Any] = field(default_factory=dict)
-    hits: int = 0
-    stale: int = 0
-    misses: int = 0
+    values: dict[Slot, Any] = field(default_factory=dict)
+    hits: Counter[str] = field(default_factory=Counter)
+    stale: Counter[str] = field(default_factory=Counter)
+    misses: Counter[str] = field(default_factory=Counter)
     error: str = ""
 
-    @property
-    def source(self) -> str:
-        """`cache`, `origin` or `cache+origin`: where the values of this read came from."""
-        cached = self.hits + self.stale
-        if cached and self.misses:
+    def source(self, family: Family) -> str:
+        """`cache`, `origin` or `cache+origin`: where this read's values of `family` came from."""
+        cached = self.hits[family.name] + self.stale[family.name]
+        if cached and self.misses[family.name]:
             return "cache+origin"
         return "cache" if cached else "origin"
+
+    def of(self, family: Family) -> dict[Hashable, Any]:
+        return {ident: value for (fam, ident), value in self.values.items() if fam == family}
 
 
 class _CacheDown(Exception):
@@ -106,111 +109,151 @@ def _call(method: str, *args: Any, **kwargs: Any) -> Any:
         raise _CacheDown(f"{type(error).__name__}: {error}") from error
 
 
-def _generations(family: Family, idents: Sequence[Hashable], found: dict[str, Any]) -> dict:
-    family_generation = found.get(family.family_generation_key)
-    return {ident: (family_generation, found.get(family.generation_key(ident))) for ident in idents}
+def _key(slot: Slot) -> str:
+    return slot[0].key(slot[1])
 
 
-def _envelopes(family: Family, idents: Iterable[Hashable], found: dict, generations: dict) -> dict:
-    """`{ident: (fresh, value)}` for entries present and still of the current generation."""
+def _lock_key(slots: Iterable[Slot]) -> str:
+    digest = hashlib.sha1(",".join(sorted(map(_key, slots))).encode()).hexdigest()[:16]
+    return f"lock:{digest}"
+
+
+def _generation_keys(slots: Sequence[Slot]) -> list[str]:
+    families = dict.fromkeys(family for family, _ in slots)
+    entries = [family.generation_key(ident) for family, ident in slots]
+    return entries + [family.family_generation_key for family in families]
+
+
+def _generations(slots: Sequence[Slot], found: dict[str, Any]) -> dict[Slot, tuple]:
+    return {
+        (family, ident): (
+            found.get(family.family_generation_key),
+            found.get(family.generation_key(ident)),
+        )
+        for family, ident in slots
+    }
+
+
+def _usable(slots: Iterable[Slot], found: dict, generations: dict) -> dict[Slot, tuple]:
+    """`{slot: (fresh, value)}` for entries present and still of the current generation."""
     now = time.time()
     usable = {}
-    for ident in idents:
-        envelope = found.get(family.key(ident))
-        if envelope is not None and envelope[0] == generations[ident]:
-            usable[ident] = (envelope[1] > now, envelope[2])
+    for slot in slots:
+        envelope = found.get(_key(slot))
+        if envelope is not None and envelope[0] == generations[slot]:
+            usable[slot] = (envelope[1] > now, envelope[2])
     return usable
 
 
-def _store(family: Family, values: dict[Any, Any], generations: dict) -> None:
-    fresh_until = time.time() + family.ttl
-    entries = {
-        family.key(ident): (generations[ident], fresh_until, value)
-        for ident, value in values.items()
-    }
-    if entries:
-        _call("set_many", entries, timeout=family.ttl + family.grace)
+def _store(values: dict[Slot, Any], generations: dict) -> None:
+    by_timeout: dict[tuple[int, int], dict[str, tuple]] = defaultdict(dict)
+    now = time.time()
+    for (family, ident), value in values.items():
+        envelope = (generations[(family, ident)], now + family.ttl, value)
+        by_timeout[(family.ttl, family.grace)][family.key(ident)] = envelope
+    for (ttl, grace), entries in by_timeout.items():
+        _call("set_many", entries, timeout=ttl + grace)
 
 
-def _wait_for_other(family: Family, idents: list[Hashable], generations: dict) -> dict:
+def _load_and_store(slots: list[Slot], generations: dict, load: SlotLoader) -> dict[Slot, Any]:
+    loaded = load(slots)
+    _store(loaded, generations)
+    return loaded
+
+
+def _wait_for_other(slots: list[Slot], generations: dict) -> dict[Slot, Any]:
     """Values another caller is computing, polled until they appear or WAIT_SECONDS pass."""
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
-        found = _call("get_many", [family.key(ident) for ident in idents])
-        usable = _envelopes(family, idents, found, generations)
-        if len(usable) == len(idents):
-            return {ident: value for ident, (_, value) in usable.items()}
+        usable = _usable(slots, _call("get_many", [_key(s) for s in slots]), generations)
+        if len(usable) == len(slots):
+            return {slot: value for slot, (_, value) in usable.items()}
     return {}
 
 
-def _fill(family: Family, idents: list[Hashable], generations: dict, load: Loader) -> dict:
+def _fill(slots: list[Slot], generations: dict, load: SlotLoader) -> dict[Slot, Any]:
     """Load missing values, letting only one caller at a time load the same set."""
-    lock = family.lock_key(idents)
+    lock = _lock_key(slots)
     if not _call("add", lock, 1, timeout=LOCK_SECONDS):
-        waited = _wait_for_other(family, idents, generations)
+        waited = _wait_for_other(slots, generations)
         if waited:
             return waited
     try:
-        loaded = load(idents)
-        _store(family, loaded, generations)
+        return _load_and_store(slots, generations, load)
     finally:
         _call("delete", lock)
-    return loaded
 
 
-def _read_cached(family: Family, idents: list[Hashable], load: Loader, read: Read) -> None:
-    keys = [family.key(i) for i in idents] + [family.generation_key(i) for i in idents]
-    found = _call("get_many", [*keys, family.family_generation_key])
-    generations = _generations(family, idents, found)
-    usable = _envelopes(family, idents, found, generations)
-    missing = [ident for ident in idents if ident not in usable]
-    stale = [ident for ident, (fresh, _) in usable.items() if not fresh]
-    read.values.update({ident: value for ident, (_, value) in usable.items()})
-    read.hits, read.misses = len(usable) - len(stale), len(missing)
-    if stale and _call("add", family.lock_key(stale), 1, timeout=LOCK_SECONDS):
+def _count(counter: Counter[str], slots: Iterable[Slot]) -> None:
+    counter.update(family.name for family, _ in slots)
+
+
+def _read_cached(slots: list[Slot], load: SlotLoader, read: Read) -> None:
+    found = _call("get_many", [*map(_key, slots), *_generation_keys(slots)])
+    generations = _generations(slots, found)
+    usable = _usable(slots, found, generations)
+    missing = [slot for slot in slots if slot not in usable]
+    stale = [slot for slot, (fresh, _) in usable.items() if not fresh]
+    read.values.update({slot: value for slot, (_, value) in usable.items()})
+    _count(read.hits, (slot for slot, (fresh, _) in usable.items() if fresh))
+    _count(read.misses, missing)
+    if stale and _call("add", _lock_key(stale), 1, timeout=LOCK_SECONDS):
         # This caller refreshes the stale values; concurrent callers keep serving them meanwhile.
         try:
-            refreshed = load(stale)
-            _store(family, refreshed, generations)
-            read.values.update(refreshed)
+            read.values.update(_load_and_store(stale, generations, load))
         finally:
-            _call("delete", family.lock_key(stale))
-        read.misses += len(stale)
+            _call("delete", _lock_key(stale))
+        _count(read.misses, stale)
     else:
-        read.stale = len(stale)
+        _count(read.stale, stale)
     if missing:
-        read.values.update(_fill(family, missing, generations, load))
+        read.values.update(_fill(missing, generations, load))
 
 
-def read_many(family: Family, idents: Iterable[Hashable], load: Loader) -> Read:
-    """Values for `idents` from the cache, loading the missing ones with `load(missing_ids)`.
+def _record_counts(read: Read) -> None:
+    for kind, counter in (("hit", read.hits), ("stale", read.stale), ("miss", read.misses)):
+        for family, amount in counter.items():
+            counters.add(family, kind, amount)
 
-    `load` returns `{ident: value}`; idents it leaves out (not found) are not cached. O(1) cache
-    round trips however many idents: one `get_many`, and on misses an `add`, a `set_many` and a
-    `delete`.
+
+def read_slots(slots: Iterable[Slot], load: SlotLoader) -> Read:
+    """Values of `(family, ident)` slots from the cache, loading the missing ones at once.
+
+    `load(missing_slots)` returns `{slot: value}`; slots it leaves out (not found) are not
+    cached. O(1) cache round trips however many slots and families: one `get_many` and, on
+    misses, an `add`, one `set_many` per distinct TTL and a `delete`.
     """
-    idents = list(dict.fromkeys(idents))
+    slots = list(dict.fromkeys(slots))
     read = Read()
-    if not idents:
+    if not slots:
         return read
     try:
-        _read_cached(family, idents, load, read)
+        _read_cached(slots, load, read)
     except _CacheDown as error:
-        logger.warning("cache down reading %s: %s", family.name, error)
-        counters.add(family.name, "error")
+        logger.warning("cache down: %s", error)
         read.error = str(error)
-        missing = [ident for ident in idents if ident not in read.values]
+        for family in dict.fromkeys(family for family, _ in slots):
+            counters.add(family.name, "error")
+        missing = [slot for slot in slots if slot not in read.values]
         read.values.update(load(missing))
-        read.misses = len(idents) - read.hits - read.stale
-    counters.add(family.name, "hit", read.hits)
-    counters.add(family.name, "stale", read.stale)
-    counters.add(family.name, "miss", read.misses)
+        read.misses = Counter()
+        _count(read.misses, missing)
+    _record_counts(read)
     return read
 
 
+def read_many(family: Family, idents: Iterable[Hashable], load: Loader) -> Read:
+    """`read_slots` for one family: `load(missing_idents)` returns `{ident: value}`."""
+
+    def load_slots(slots: list[Slot]) -> dict[Slot, Any]:
+        return {(family, ident): value for ident, value in load([i for _, i in slots]).items()}
+
+    return read_slots(((family, ident) for ident in idents), load_slots)
+
+
 def read_one(family: Family, ident: Hashable, load: Callable[[], Any]) -> Read:
-    """`read_many` for a single value; `read.values[ident]` holds it."""
+    """`read_many` for a single value; `read.of(family)[ident]` holds it."""
     return read_many(family, [ident], lambda idents: {ident: load()})
 
 

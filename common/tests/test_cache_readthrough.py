@@ -11,6 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
+from common import telemetry
 from common.cache.counters import counters
 from common.cache.readthrough import (
     Family,
@@ -19,6 +20,7 @@ from common.cache.readthrough import (
     invalidate_on_commit,
     read_many,
     read_one,
+    read_slots,
 )
 
 FAMILY = Family("test.things")
@@ -67,8 +69,8 @@ def test_second_read_is_served_from_the_cache_in_one_round_trip() -> None:
     first = read_many(FAMILY, ["a", "b", "missing"], origin.load)
     second = read_many(FAMILY, ["a", "b"], origin.load)
 
-    assert first.values == {"a": 1, "b": 2} and first.source == "origin"
-    assert second.values == {"a": 1, "b": 2} and second.source == "cache"
+    assert first.of(FAMILY) == {"a": 1, "b": 2} and first.source(FAMILY) == "origin"
+    assert second.of(FAMILY) == {"a": 1, "b": 2} and second.source(FAMILY) == "cache"
     assert origin.asked == [["a", "b", "missing"]]
     assert family_counts() == {"hit": 2, "stale": 0, "miss": 3, "invalidation": 0, "error": 0}
 
@@ -81,7 +83,7 @@ def test_invalidate_reloads_exactly_the_named_entries() -> None:
     invalidate(FAMILY, ["a"])
     after = read_many(FAMILY, ["a", "b"], origin.load)
 
-    assert after.values == {"a": 10, "b": 2}
+    assert after.of(FAMILY) == {"a": 10, "b": 2}
     assert origin.asked[-1] == ["a"]
     assert family_counts()["invalidation"] == 1
 
@@ -104,8 +106,8 @@ def test_a_value_read_before_a_write_is_never_served_after_it() -> None:
         invalidate(FAMILY, ["a"])
         return loaded
 
-    assert read_one(FAMILY, "a", lambda: load_then_write(["a"])["a"]).values["a"] == "old"
-    assert read_many(FAMILY, ["a"], origin.load).values == {"a": "new"}
+    assert read_one(FAMILY, "a", lambda: load_then_write(["a"])["a"]).of(FAMILY) == {"a": "old"}
+    assert read_many(FAMILY, ["a"], origin.load).of(FAMILY) == {"a": "new"}
 
 
 @pytest.mark.django_db
@@ -114,9 +116,9 @@ def test_invalidate_on_commit_waits_for_the_commit(django_capture_on_commit_call
     read_many(FAMILY, ["a"], origin.load)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         invalidate_on_commit(FAMILY, ["a"])
-    assert read_many(FAMILY, ["a"], origin.load).hits == 1
+    assert read_many(FAMILY, ["a"], origin.load).hits[FAMILY.name] == 1
     callbacks[0]()
-    assert read_many(FAMILY, ["a"], origin.load).misses == 1
+    assert read_many(FAMILY, ["a"], origin.load).misses[FAMILY.name] == 1
 
 
 def run_together(count: int, target: Any) -> list[Any]:
@@ -139,7 +141,7 @@ def test_a_missing_hot_key_is_computed_once_by_concurrent_readers() -> None:
     origin = Origin(hot="value")
     origin.delay = 0.2
 
-    results = run_together(8, lambda: read_many(FAMILY, ["hot"], origin.load).values)
+    results = run_together(8, lambda: read_many(FAMILY, ["hot"], origin.load).of(FAMILY))
 
     assert results == [{"hot": "value"}] * 8
     assert origin.asked == [["hot"]]
@@ -158,11 +160,11 @@ def test_an_expired_hot_key_is_refreshed_by_one_reader_while_others_serve_it_sta
     origin.values["hot"] = "v2"
     origin.delay = 0.3
 
-    results = run_together(6, lambda: read_many(FAMILY, ["hot"], origin.load).values["hot"])
+    results = run_together(6, lambda: read_many(FAMILY, ["hot"], origin.load).of(FAMILY)["hot"])
 
     assert origin.asked == [["hot"], ["hot"]]  # the first fill, then one refresh
     assert sorted(results) == ["v1"] * 5 + ["v2"]
-    assert read_many(FAMILY, ["hot"], origin.load).values["hot"] == "v2"
+    assert read_many(FAMILY, ["hot"], origin.load).of(FAMILY)["hot"] == "v2"
     assert family_counts()["stale"] == 5
 
 
@@ -173,9 +175,9 @@ def test_redis_down_reads_from_the_origin_and_says_so() -> None:
     read = read_many(FAMILY, ["a", "b"], origin.load)
     invalidate(FAMILY, ["a"])  # must not raise either
 
-    assert read.values == {"a": 1, "b": 2}
+    assert read.of(FAMILY) == {"a": 1, "b": 2}
     assert read.error.startswith("ConnectionError")
-    assert read.source == "origin"
+    assert read.source(FAMILY) == "origin"
     assert family_counts()["error"] == 2
 
 
@@ -184,3 +186,23 @@ def test_ttl_comes_from_the_family_setting() -> None:
     read_many(FAMILY, ["a"], Origin(a=1).load)
     assert FAMILY.ttl == 7
     assert 7 < cache.ttl(FAMILY.key("a")) <= 7 + FAMILY.grace
+
+
+def test_slots_of_several_families_cost_one_round_trip_when_cached() -> None:
+    other = Family("test.others")
+    origin = Origin(a=1, b=2)
+    batches: list[list] = []
+
+    def load(slots: list) -> dict:
+        batches.append(slots)
+        return {(family, ident): (family.name, origin.values[ident]) for family, ident in slots}
+
+    slots = [(FAMILY, "a"), (FAMILY, "b"), (other, "a")]
+    first = read_slots(slots, load)
+    with telemetry.collect() as stats:
+        second = read_slots(slots, load)
+
+    assert len(batches) == 1 and len(batches[0]) == 3  # the misses of all families, loaded at once
+    assert second.values == first.values
+    assert second.values[(other, "a")] == ("test.others", 1)
+    assert [event.label for event in stats.of("cache")] == ["get_many"]
