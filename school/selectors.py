@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from common.exceptions import NotFoundError
-from school.models import Enrollment, Person, Section
+from school.models import Course, Enrollment, Person, Section, TeachingAssignment
 
 
 def person_for_update(*, person_id: int) -> Person:
@@ -55,3 +59,91 @@ def clashing_enrollment(*, student: Person, section: Section) -> Enrollment | No
         section__ends_at__gt=section.starts_at,
     ).exclude(section=section)
     return overlapping.select_related("section__course", "section__term").first()
+
+
+# --- The directory ------------------------------------------------------------------------------
+
+UNIT_COLUMNS = ("org_unit__id", "org_unit__code", "org_unit__name")
+
+
+def directory_people(*, columns: Sequence[str], with_unit: bool) -> QuerySet[Person]:
+    """People with only the profile `columns` asked for, and their unit joined when wanted."""
+    people = Person.objects.all()
+    if with_unit:
+        return people.select_related("org_unit").only(*columns, "org_unit_id", *UNIT_COLUMNS)
+    return people.only(*columns)
+
+
+def enrollments_by_student(*, student_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Active enrolments of each student (one query for all of them), newest first."""
+    rows = (
+        Enrollment.objects.filter(student_id__in=student_ids, status__in=Enrollment.ACTIVE)
+        .order_by("student_id", "-section__term__starts_on", "section__course__code")
+        .values(
+            "student_id",
+            "section_id",
+            "status",
+            "grade",
+            enrollment=F("id"),
+            section_code=F("section__code"),
+            course=F("section__course__code"),
+            title=F("section__course__title"),
+            term=F("section__term__code"),
+        )
+    )
+    return _group_by(rows, "student_id")
+
+
+def teaching_by_teacher(*, teacher_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Sections each teacher teaches (one query for all of them), newest term first."""
+    rows = (
+        TeachingAssignment.objects.filter(teacher_id__in=teacher_ids)
+        .order_by("teacher_id", "-section__term__starts_on", "section__course__code")
+        .values(
+            "teacher_id",
+            "section_id",
+            "role",
+            section_code=F("section__code"),
+            course=F("section__course__code"),
+            title=F("section__course__title"),
+            term=F("section__term__code"),
+        )
+    )
+    return _group_by(rows, "teacher_id")
+
+
+def _group_by(rows: Iterable[dict[str, Any]], key: str) -> defaultdict[int, list[dict[str, Any]]]:
+    """Rows grouped by `key` (popped from each row); ids without rows read as []."""
+    grouped: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row.pop(key)].append(row)
+    return grouped
+
+
+def course_list(*, term_code: str | None = None) -> QuerySet[Course]:
+    """Courses with their sections (of `term_code` only, when given), teachers and seat counts."""
+    teaching = TeachingAssignment.objects.select_related("teacher").only(
+        "section_id", "role", "teacher__id", "teacher__given_name", "teacher__family_name"
+    )
+    sections = (
+        Section.objects.select_related("term")
+        .annotate(
+            enrolled=Count("enrollments", filter=Q(enrollments__status__in=Enrollment.ACTIVE))
+        )
+        .prefetch_related(Prefetch("teaching", queryset=teaching))
+        .order_by("term__starts_on", "code")
+    )
+    courses = Course.objects.select_related("org_unit")
+    if term_code:
+        sections = sections.filter(term__code=term_code)
+        courses = courses.filter(sections__term__code=term_code).distinct()
+    return courses.prefetch_related(Prefetch("sections", queryset=sections))
+
+
+def enrollment_student_id(*, enrollment_id: int) -> int:
+    student_id = (
+        Enrollment.objects.filter(pk=enrollment_id).values_list("student_id", flat=True).first()
+    )
+    if student_id is None:
+        raise NotFoundError(f"No enrollment with id {enrollment_id}.")
+    return student_id

@@ -193,6 +193,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"EnrollmentStatusEnum": "school.models.Enrollment.Status"},
 }
 
 # Demo data: each step is a module with `seed(*, size: str, log: Callable[[str], None])`, run in

@@ -100,3 +100,30 @@ class PersonPreferencesFactory(factory.django.DjangoModelFactory):
 
     person = factory.SubFactory(PersonFactory)
     data = factory.LazyFunction(dict)
+
+
+def make_school(people: int = 12) -> dict:
+    """A small school: `people` students in one unit with a manager, each in a section, and a
+    teacher teaching those sections (enough rows for two page sizes)."""
+    unit = OrgUnitFactory(code="science", name="Science")
+    head = PersonFactory(kind=Person.Kind.STAFF, org_unit=unit, family_name="AAA-Head")
+    teacher = PersonFactory(kind=Person.Kind.TEACHER, org_unit=unit, family_name="AAB-Teacher")
+    ReportingLineFactory(person=teacher, manager=head)
+    term = TermFactory(code="2026-fall")
+    sections = [SectionFactory(term=term, code=f"S{n}", capacity=50) for n in range(2)]
+    for section in sections:
+        TeachingAssignmentFactory(teacher=teacher, section=section)
+    students = []
+    for n in range(people):
+        student = PersonFactory(org_unit=unit)
+        ReportingLineFactory(person=student, manager=head)
+        EnrollmentFactory(student=student, section=sections[n % 2])
+        students.append(student)
+    return {
+        "unit": unit,
+        "head": head,
+        "teacher": teacher,
+        "term": term,
+        "sections": sections,
+        "students": students,
+    }
