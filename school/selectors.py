@@ -74,42 +74,35 @@ def directory_people(*, columns: Sequence[str], with_unit: bool) -> QuerySet[Per
     return people.only(*columns)
 
 
+# The columns naming a section in the directory's `courses` and `teaching` entries.
+SECTION_REF = {
+    "section_code": F("section__code"),
+    "course": F("section__course__code"),
+    "title": F("section__course__title"),
+    "term": F("section__term__code"),
+}
+
+
+def _sections_by(rows: QuerySet, owner: str, *columns: str) -> dict[int, list[dict[str, Any]]]:
+    """`rows` (enrolments or teaching) grouped by the `owner` column, newest term first."""
+    ordered = rows.order_by(owner, "-section__term__starts_on", "section__course__code")
+    return _group_by(ordered.values(owner, "section_id", *columns, **SECTION_REF), owner)
+
+
 def enrollments_by_student(*, student_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    """Active enrolments of each student (one query for all of them), newest first."""
-    rows = (
-        Enrollment.objects.filter(student_id__in=student_ids, status__in=Enrollment.ACTIVE)
-        .order_by("student_id", "-section__term__starts_on", "section__course__code")
-        .values(
-            "student_id",
-            "section_id",
-            "status",
-            "grade",
-            enrollment=F("id"),
-            section_code=F("section__code"),
-            course=F("section__course__code"),
-            title=F("section__course__title"),
-            term=F("section__term__code"),
-        )
+    """Active enrolments of each student (one query for all of them)."""
+    enrollments = Enrollment.objects.filter(
+        student_id__in=student_ids, status__in=Enrollment.ACTIVE
     )
-    return _group_by(rows, "student_id")
+    return _sections_by(
+        enrollments.annotate(enrollment=F("id")), "student_id", "enrollment", "status", "grade"
+    )
 
 
 def teaching_by_teacher(*, teacher_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    """Sections each teacher teaches (one query for all of them), newest term first."""
-    rows = (
-        TeachingAssignment.objects.filter(teacher_id__in=teacher_ids)
-        .order_by("teacher_id", "-section__term__starts_on", "section__course__code")
-        .values(
-            "teacher_id",
-            "section_id",
-            "role",
-            section_code=F("section__code"),
-            course=F("section__course__code"),
-            title=F("section__course__title"),
-            term=F("section__term__code"),
-        )
-    )
-    return _group_by(rows, "teacher_id")
+    """Sections each teacher teaches (one query for all of them)."""
+    teaching = TeachingAssignment.objects.filter(teacher_id__in=teacher_ids)
+    return _sections_by(teaching, "teacher_id", "role")
 
 
 def _group_by(rows: Iterable[dict[str, Any]], key: str) -> defaultdict[int, list[dict[str, Any]]]:
