@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils import timezone
+
+from delegation.graph import get_graph
+from school.models import Person
 
 
 def user_can(
@@ -12,6 +16,14 @@ def user_can(
 ) -> bool:
     """Whether `user` holds permission `codename` (e.g. `library.circulate`) at `at` (now).
 
-    Staff hold every permission; anyone else must hold it through the delegation graph.
+    Staff hold every permission; anyone else must hold it, through their Person, in the
+    delegation graph (`check`: an assignment or a valid delegation chain at that time).
     """
-    return bool(user.is_authenticated and user.is_staff)
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    person_id = Person.objects.filter(user=user, active=True).values_list("pk", flat=True).first()
+    if person_id is None:
+        return False
+    return get_graph().check(person_id, codename, at or timezone.now()).allowed

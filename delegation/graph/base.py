@@ -1,14 +1,91 @@
-"""The interface every graph backend implements; the contract tests hold each backend to it."""
+"""The interface every graph backend implements; the contract tests hold each backend to it.
+
+Every answer carries `query`: the SQL or Cypher text that produced it, so the explorer page can
+show students how the question was asked.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 # Facts `people_facts` can return for each person; the directory API asks for a subset.
 PERSON_FACTS = frozenset({"manager_chain", "reports", "roles", "permissions"})
+
+# The longest delegation chain any query follows; services refuse a re-delegation limit that
+# would need a longer one, so the bound never cuts a chain short.
+MAX_CHAIN = 8
+# The deepest reporting hierarchy the org-chart queries follow (cycles are refused at write time;
+# the bound makes a corrupt table terminate anyway).
+MAX_ORG_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One edge of a proof or chain: `kind` is assignment, inherits, grants or delegation."""
+
+    kind: str
+    source: str
+    target: str
+    id: int | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CheckResult:
+    """`allowed`, and when it is, the best proof: the shortest path, then the lightest."""
+
+    person_id: int
+    permission: str
+    at: datetime
+    allowed: bool
+    proof: list[Edge] = field(default_factory=list)
+    hops: int = 0
+    weight: int = 0
+    cycles: list[list[int]] = field(default_factory=list)
+    query: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Chain:
+    """A delegation chain between two people: its links in order, hop count and total weight."""
+
+    links: list[Edge]
+    hops: int
+    weight: int
+
+
+@dataclass
+class PathsResult:
+    shortest: list[Chain]
+    cheapest: list[Chain]
+    query: str = ""
+
+
+@dataclass
+class Page:
+    """A page of a possibly long answer. `complete` is true when nothing follows this page."""
+
+    items: list[dict[str, Any]]
+    next_cursor: int | None
+    complete: bool
+    query: str = ""
+
+
+@dataclass
+class Answer:
+    """A list answer that fits in one response."""
+
+    items: list[dict[str, Any]]
+    query: str = ""
 
 
 class GraphBackend(ABC):
@@ -30,4 +107,53 @@ class GraphBackend(ABC):
         - reports: `[{"id": int, "name": str, "depth": int}, ...]` transitive, depth 1 = direct
         - roles: `[{"role": str, "scope_unit": int | None, "via": "assignment" | "delegation"}]`
         - permissions: `[str, ...]` sorted codenames the person holds at `at`
+        """
+
+    # --- org chart ---------------------------------------------------------------------------
+    @abstractmethod
+    def manager_chain(self, person_id: int, at: datetime) -> Answer:
+        """`[{"id", "name", "depth"}]` from the direct manager (depth 1) up to the top."""
+
+    @abstractmethod
+    def reports(self, person_id: int, at: datetime, max_depth: int = MAX_ORG_DEPTH) -> Answer:
+        """`[{"id", "name", "depth", "manager_id"}]` direct (1) and transitive reports."""
+
+    @abstractmethod
+    def lowest_common_manager(self, a: int, b: int, at: datetime) -> Answer:
+        """`[{"id", "name", "depth_a", "depth_b"}]`: the nearest shared manager (or one of them
+        when one manages the other); empty when they share none."""
+
+    @abstractmethod
+    def unit_tree(self, root_id: int | None = None) -> Answer:
+        """`[{"id", "code", "name", "parent_id", "depth", "people"}]` depth-first from `root_id`
+        (every root when None)."""
+
+    # --- authorization -----------------------------------------------------------------------
+    @abstractmethod
+    def check(self, person_id: int, permission: str, at: datetime) -> CheckResult:
+        """Whether the person holds `permission` at `at`, with the proof and any cycles met."""
+
+    @abstractmethod
+    def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:
+        """People holding `permission` at `at`, by id, `limit` at a time after person id `after`."""
+
+    @abstractmethod
+    def what_can(self, person_id: int, at: datetime) -> Answer:
+        """`[{"permission", "via", "hops"}]`: every permission the person holds at `at`."""
+
+    @abstractmethod
+    def paths(
+        self,
+        source_id: int,
+        target_id: int,
+        at: datetime,
+        *,
+        k: int = 3,
+        permission: str | None = None,
+    ) -> PathsResult:
+        """The k shortest and k cheapest delegation chains from source to target valid at `at`.
+
+        A chain counts only where each link is valid and unrevoked at `at`, respects the
+        re-delegation limits above it, and lends what the link before it lent (or less); with
+        `permission`, every link must carry it.
         """

@@ -1,0 +1,250 @@
+"""Permissions, roles, role assignments, delegations, their audit log and the graph outbox.
+
+These tables are the system of record; `delegation.graph` answers questions over them (the SQL
+backend directly, the Neo4j backend through the outbox projection). Business rules (no
+escalation, no inheritance cycle...) live in `delegation.services`; the constraints below are the
+ones the database can hold on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from school.models import OrgUnit, Person
+
+
+class Permission(models.Model):
+    """Something a person may do, named `app.action` (e.g. `library.circulate`)."""
+
+    codename = models.CharField(max_length=100, unique=True)
+    description = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["codename"]
+
+    def __str__(self) -> str:
+        return self.codename
+
+
+class Role(models.Model):
+    """A named bundle of permissions; it also holds every permission of the roles it inherits."""
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.CharField(max_length=255, blank=True)
+    permissions = models.ManyToManyField(
+        Permission, through="RolePermission", related_name="roles", blank=True
+    )
+    inherits = models.ManyToManyField(
+        "self",
+        through="RoleInheritance",
+        symmetrical=False,
+        related_name="inherited_by",
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RolePermission(models.Model):
+    """GRANTS edge: `role` grants `permission`."""
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="grants")
+    permission = models.ForeignKey(Permission, on_delete=models.CASCADE, related_name="grants")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["role", "permission"], name="rolepermission_unique"),
+        ]
+        indexes = [models.Index(fields=["permission", "role"], name="rolepermission_perm_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.role_id} grants {self.permission_id}"
+
+
+class RoleInheritance(models.Model):
+    """INHERITS edge: `role` holds everything `parent` holds. The graph of these has no cycle."""
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="parent_links")
+    parent = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="child_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["role", "parent"], name="roleinheritance_unique"),
+            models.CheckConstraint(condition=~Q(role=F("parent")), name="roleinheritance_not_self"),
+        ]
+        indexes = [models.Index(fields=["parent", "role"], name="roleinheritance_parent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.role_id} inherits {self.parent_id}"
+
+
+class RoleAssignment(models.Model):
+    """HAS_ROLE edge: `person` holds `role` (optionally scoped to a unit) during a time window."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="assignments")
+    scope_unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="role_assignments"
+    )
+    valid_from = models.DateTimeField(default=timezone.now)
+    valid_to = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person_id", "-valid_from", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
+                name="roleassignment_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["person", "valid_from"], name="roleassignment_person_idx"),
+            models.Index(fields=["role", "valid_from"], name="roleassignment_role_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} has {self.role_id}"
+
+
+class Delegation(models.Model):
+    """DELEGATES edge: `delegator` lends a permission or a role to `delegatee` for a while.
+
+    It counts at time T only if T is inside [valid_from, expires_at), it is not revoked at T, the
+    delegator holds what it lends at T, and the chain above it allows one more re-delegation.
+    `max_redelegations` is how many further hops the delegatee may pass it on (0: none).
+    `weight` is the cost of this link for the cheapest-path query; lower weight means higher
+    priority when two proofs are equally short.
+    """
+
+    delegator = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="delegations_given"
+    )
+    delegatee = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="delegations_received"
+    )
+    permission = models.ForeignKey(
+        Permission, null=True, blank=True, on_delete=models.PROTECT, related_name="delegations"
+    )
+    role = models.ForeignKey(
+        Role, null=True, blank=True, on_delete=models.PROTECT, related_name="delegations"
+    )
+    valid_from = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    weight = models.PositiveSmallIntegerField(default=1)
+    max_redelegations = models.PositiveSmallIntegerField(default=0)
+    reason = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-valid_from", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(permission__isnull=True) & Q(role__isnull=False))
+                | (Q(permission__isnull=False) & Q(role__isnull=True)),
+                name="delegation_permission_xor_role",
+            ),
+            models.CheckConstraint(
+                condition=~Q(delegator=F("delegatee")), name="delegation_not_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=F("valid_from")),
+                name="delegation_expires_after_start",
+            ),
+            models.CheckConstraint(condition=Q(weight__gte=1), name="delegation_weight_positive"),
+        ]
+        indexes = [
+            # check() walks delegations backwards from the person asked about, at a time T.
+            models.Index(
+                fields=["delegatee", "valid_from", "expires_at"], name="delegation_delegatee_idx"
+            ),
+            # who_can() and paths() walk them forwards from the delegator.
+            models.Index(
+                fields=["delegator", "valid_from", "expires_at"], name="delegation_delegator_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.delegator_id} → {self.delegatee_id}"
+
+    @property
+    def grant_label(self) -> str:
+        return f"role:{self.role}" if self.role_id else f"permission:{self.permission}"
+
+
+class AuditEntry(models.Model):
+    """Append-only record of one change to a role, assignment or delegation: who, when, what."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Create"
+        UPDATE = "update", "Update"
+        DELETE = "delete", "Delete"
+        REVOKE = "revoke", "Revoke"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    entity = models.CharField(max_length=40)
+    entity_id = models.BigIntegerField()
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["entity", "entity_id"], name="auditentry_entity_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.entity} #{self.entity_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("audit entries are append-only")
+
+
+class OutboxEvent(models.Model):
+    """A graph change written in the same transaction as the rows it describes.
+
+    `graph_sync` projects pending events into Neo4j in id order with idempotent MERGEs and stamps
+    `processed_at`; replaying an event gives the same graph.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=Q(processed_at__isnull=True), name="outbox_pending_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

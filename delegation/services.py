@@ -1,0 +1,389 @@
+"""Writes to permissions, roles, assignments and delegations.
+
+Each write runs in one transaction that also appends the audit entry and the outbox events, and
+announces the people whose authority changed once it commits. Rules checked here, with a 400
+naming the input at fault: no self-delegation, no lending what the delegator does not hold (and
+may pass on) at the start of the delegation, expiry after start, no role inheritance cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from common.exceptions import ConflictError, ServiceError
+from delegation.changes import AUTHORITY, announce
+from delegation.graph import outbox
+from delegation.graph.base import MAX_CHAIN
+from delegation.graph.sql import SqlGraphBackend
+from delegation.models import (
+    AuditEntry,
+    Delegation,
+    Permission,
+    Role,
+    RoleAssignment,
+    RoleInheritance,
+    RolePermission,
+)
+from school.models import OrgUnit, Person
+
+Actor = AbstractBaseUser | None
+# Write-time rules read the system of record directly: the Neo4j projection may lag behind.
+sql_graph = SqlGraphBackend()
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """Every column of `instance` (and a role's grants), as the audit log keeps it."""
+    data = {
+        field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields
+    }
+    if isinstance(instance, Role) and instance.pk:
+        data["permissions"] = sorted(instance.permissions.values_list("codename", flat=True))
+        data["inherits"] = sorted(instance.inherits.values_list("code", flat=True))
+    return data
+
+
+def audit(
+    actor: Actor, action: str, instance: models.Model, before: dict[str, Any] | None
+) -> AuditEntry:
+    after = None if action == AuditEntry.Action.DELETE else snapshot(instance)
+    return AuditEntry.objects.create(
+        actor=_user(actor),
+        action=action,
+        entity=instance._meta.model_name,
+        entity_id=instance.pk or before["id"],
+        before=before,
+        after=after,
+    )
+
+
+# --- permissions and roles --------------------------------------------------------------------
+@transaction.atomic
+def permission_create(*, codename: str, description: str = "", actor: Actor = None) -> Permission:
+    permission = Permission(codename=codename, description=description)
+    permission.full_clean()
+    permission.save()
+    audit(actor, AuditEntry.Action.CREATE, permission, None)
+    outbox.upserted(permission)
+    return permission
+
+
+def _ancestors(role_ids: Iterable[int], edges: Sequence[tuple[int, int]]) -> set[int]:
+    """Roles reachable from `role_ids` by following `role -> parent` edges (themselves too)."""
+    parents: dict[int, list[int]] = {}
+    for role_id, parent_id in edges:
+        parents.setdefault(role_id, []).append(parent_id)
+    seen, todo = set(), list(role_ids)
+    while todo:
+        role_id = todo.pop()
+        if role_id not in seen:
+            seen.add(role_id)
+            todo.extend(parents.get(role_id, []))
+    return seen
+
+
+def _refuse_inheritance_cycle(role: Role, inherits: Sequence[Role]) -> None:
+    others = RoleInheritance.objects.exclude(role=role).values_list("role_id", "parent_id")
+    if role.pk in _ancestors([parent.pk for parent in inherits], list(others)):
+        raise ServiceError(
+            f"Role {role.code!r} would inherit itself through "
+            f"{', '.join(parent.code for parent in inherits)}.",
+            field="inherits",
+            code="cycle",
+        )
+
+
+def _replace_grants(
+    role: Role, permissions: Sequence[Permission] | None, inherits: Sequence[Role] | None
+) -> None:
+    """Make the role's GRANTS and INHERITS edges exactly these, with an outbox event per change."""
+    if permissions is not None:
+        _replace_edges(RolePermission, role, "permission", permissions)
+    if inherits is not None:
+        _refuse_inheritance_cycle(role, inherits)
+        _replace_edges(RoleInheritance, role, "parent", inherits)
+
+
+def _replace_edges(
+    model: type[models.Model], role: Role, other: str, targets: Sequence[models.Model]
+) -> None:
+    wanted = {target.pk for target in targets}
+    current = {getattr(edge, f"{other}_id"): edge for edge in model.objects.filter(role=role)}
+    for target_id, edge in current.items():
+        if target_id not in wanted:
+            edge_id = edge.pk
+            edge.delete()
+            outbox.deleted(edge, edge_id)
+    added = [model(role=role, **{f"{other}_id": pk}) for pk in wanted - current.keys()]
+    for edge in added:
+        edge.save()
+        outbox.upserted(edge)
+
+
+def _role_holders_changed(role: Role) -> None:
+    """Everyone holding the role, or a role that inherits it, and whoever they lent to."""
+    edges = list(RoleInheritance.objects.values_list("parent_id", "role_id"))
+    including = _ancestors([role.pk], edges)  # followed downwards: roles that include `role`
+    holders = RoleAssignment.objects.filter(role_id__in=including).values_list(
+        "person_id", flat=True
+    )
+    announce(sql_graph.downstream(set(holders)), AUTHORITY)
+
+
+@transaction.atomic
+def role_create(
+    *,
+    code: str,
+    name: str,
+    description: str = "",
+    permissions: Sequence[Permission] = (),
+    inherits: Sequence[Role] = (),
+    actor: Actor = None,
+) -> Role:
+    role = Role(code=code, name=name, description=description)
+    role.full_clean()
+    role.save()
+    outbox.upserted(role)
+    _replace_grants(role, permissions, inherits)
+    audit(actor, AuditEntry.Action.CREATE, role, None)
+    return role
+
+
+@transaction.atomic
+def role_update(
+    *,
+    role: Role,
+    name: str | None = None,
+    description: str | None = None,
+    permissions: Sequence[Permission] | None = None,
+    inherits: Sequence[Role] | None = None,
+    actor: Actor = None,
+) -> Role:
+    role = Role.objects.select_for_update().get(pk=role.pk)
+    before = snapshot(role)
+    role.name = role.name if name is None else name
+    role.description = role.description if description is None else description
+    role.full_clean()
+    role.save()
+    outbox.upserted(role)
+    _replace_grants(role, permissions, inherits)
+    audit(actor, AuditEntry.Action.UPDATE, role, before)
+    _role_holders_changed(role)
+    return role
+
+
+@transaction.atomic
+def role_delete(*, role: Role, actor: Actor = None) -> None:
+    before, role_id = snapshot(role), role.pk
+    edges = [*RolePermission.objects.filter(role=role), *RoleInheritance.objects.filter(role=role)]
+    edges += RoleInheritance.objects.filter(parent=role)
+    try:
+        role.delete()
+    except ProtectedError:
+        raise ConflictError(
+            f"Role {role.code!r} is still assigned or delegated; end those first.", field="role"
+        ) from None
+    for edge in edges:
+        outbox.deleted(edge)
+    outbox.deleted(role, role_id)
+    audit(actor, AuditEntry.Action.DELETE, role, before)
+
+
+def _save_and_record(
+    instance: RoleAssignment | Delegation,
+    action: str,
+    before: dict[str, Any] | None,
+    actor: Actor,
+    person_id: int,
+) -> None:
+    """Validate and save, audit, queue the graph change, announce the holders downstream."""
+    instance.full_clean()
+    instance.save()
+    audit(actor, action, instance, before)
+    outbox.upserted(instance)
+    announce(sql_graph.downstream([person_id]), AUTHORITY)
+
+
+def _user(actor: Actor) -> AbstractBaseUser | None:
+    return actor if actor and actor.is_authenticated else None
+
+
+def _refuse_too_deep(max_redelegations: int) -> None:
+    if max_redelegations > MAX_CHAIN - 1:
+        raise ServiceError(
+            f"At most {MAX_CHAIN - 1} further re-delegations are allowed.",
+            field="max_redelegations",
+            code="too_deep",
+        )
+
+
+# --- assignments ------------------------------------------------------------------------------
+def _refuse_bad_window(start: datetime, end: datetime | None, field: str) -> None:
+    if end is not None and end <= start:
+        raise ServiceError("The end must come after the start.", field=field, code="window")
+
+
+@transaction.atomic
+def assignment_create(
+    *,
+    person: Person,
+    role: Role,
+    scope_unit: OrgUnit | None = None,
+    valid_from: datetime | None = None,
+    valid_to: datetime | None = None,
+    actor: Actor = None,
+) -> RoleAssignment:
+    valid_from = valid_from or timezone.now()
+    _refuse_bad_window(valid_from, valid_to, "valid_to")
+    assignment = RoleAssignment(
+        person=person,
+        role=role,
+        scope_unit=scope_unit,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        created_by=_user(actor),
+    )
+    _save_and_record(assignment, AuditEntry.Action.CREATE, None, actor, person.pk)
+    return assignment
+
+
+@transaction.atomic
+def assignment_update(
+    *,
+    assignment: RoleAssignment,
+    valid_to: datetime | None,
+    scope_unit: OrgUnit | None,
+    actor: Actor = None,
+) -> RoleAssignment:
+    """Change the end (e.g. end it now) or the scope; person, role and start stay."""
+    assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
+    before = snapshot(assignment)
+    _refuse_bad_window(assignment.valid_from, valid_to, "valid_to")
+    assignment.valid_to, assignment.scope_unit = valid_to, scope_unit
+    _save_and_record(assignment, AuditEntry.Action.UPDATE, before, actor, assignment.person_id)
+    return assignment
+
+
+@transaction.atomic
+def assignment_delete(*, assignment: RoleAssignment, actor: Actor = None) -> None:
+    before, pk, person_id = snapshot(assignment), assignment.pk, assignment.person_id
+    affected = sql_graph.downstream([person_id])
+    assignment.delete()
+    audit(actor, AuditEntry.Action.DELETE, assignment, before)
+    outbox.deleted(assignment, pk)
+    announce(affected, AUTHORITY)
+
+
+# --- delegations ------------------------------------------------------------------------------
+def _refuse_invalid_delegation(
+    delegator: Person,
+    delegatee: Person,
+    permission: Permission | None,
+    role: Role | None,
+    valid_from: datetime,
+    expires_at: datetime | None,
+    max_redelegations: int,
+) -> None:
+    if delegator.pk == delegatee.pk:
+        raise ServiceError("Nobody can delegate to themselves.", field="delegatee", code="self")
+    if (permission is None) == (role is None):
+        raise ServiceError(
+            "Delegate exactly one of a permission or a role.", field="permission", code="grant"
+        )
+    _refuse_bad_window(valid_from, expires_at, "expires_at")
+    _refuse_too_deep(max_redelegations)
+    _refuse_escalation(delegator, permission, role, valid_from)
+
+
+def _refuse_escalation(
+    delegator: Person, permission: Permission | None, role: Role | None, at: datetime
+) -> None:
+    need = ("r", role.pk) if role else ("p", permission.pk)
+    rows, _ = sql_graph.holds(delegator.pk, need, at, to_delegate=True)
+    if not any(row[0] == "proof" for row in rows):
+        lent = f"role {role.code!r}" if role else f"permission {permission.codename!r}"
+        raise ServiceError(
+            f"{delegator} does not hold {lent} at {at.isoformat()} in a way that may be passed on.",
+            field="role" if role else "permission",
+            code="escalation",
+        )
+
+
+@transaction.atomic
+def delegation_create(
+    *,
+    delegator: Person,
+    delegatee: Person,
+    permission: Permission | None = None,
+    role: Role | None = None,
+    valid_from: datetime | None = None,
+    expires_at: datetime | None = None,
+    weight: int = 1,
+    max_redelegations: int = 0,
+    reason: str = "",
+    actor: Actor = None,
+) -> Delegation:
+    valid_from = valid_from or timezone.now()
+    _refuse_invalid_delegation(
+        delegator, delegatee, permission, role, valid_from, expires_at, max_redelegations
+    )
+    delegation = Delegation(
+        delegator=delegator,
+        delegatee=delegatee,
+        permission=permission,
+        role=role,
+        valid_from=valid_from,
+        expires_at=expires_at,
+        weight=weight,
+        max_redelegations=max_redelegations,
+        reason=reason,
+        created_by=_user(actor),
+    )
+    _save_and_record(delegation, AuditEntry.Action.CREATE, None, actor, delegatee.pk)
+    return delegation
+
+
+@transaction.atomic
+def delegation_update(
+    *,
+    delegation: Delegation,
+    expires_at: datetime | None,
+    weight: int,
+    max_redelegations: int,
+    reason: str,
+    actor: Actor = None,
+) -> Delegation:
+    """Change the terms of a delegation; who lends what to whom from when stays fixed."""
+    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    if delegation.revoked_at is not None:
+        raise ConflictError("A revoked delegation cannot change.", field="revoked_at")
+    before = snapshot(delegation)
+    _refuse_bad_window(delegation.valid_from, expires_at, "expires_at")
+    _refuse_too_deep(max_redelegations)
+    delegation.expires_at, delegation.weight = expires_at, weight
+    delegation.max_redelegations, delegation.reason = max_redelegations, reason
+    _save_and_record(delegation, AuditEntry.Action.UPDATE, before, actor, delegation.delegatee_id)
+    return delegation
+
+
+@transaction.atomic
+def delegation_revoke(
+    *, delegation: Delegation, at: datetime | None = None, actor: Actor = None
+) -> Delegation:
+    """Revoke from `at` (now): the delegation and every chain through it stop counting then."""
+    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    if delegation.revoked_at is not None:
+        raise ConflictError("This delegation is already revoked.", field="revoked_at")
+    before = snapshot(delegation)
+    delegation.revoked_at = at or timezone.now()
+    delegation.save(update_fields=["revoked_at"])
+    audit(actor, AuditEntry.Action.REVOKE, delegation, before)
+    outbox.upserted(delegation)
+    announce(sql_graph.downstream([delegation.delegatee_id]), AUTHORITY)
+    return delegation
