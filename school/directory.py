@@ -144,7 +144,7 @@ class _Loader:
             return {}
         person_ids = sorted({pid for fact in facts for pid in wanted[fact]})
         try:
-            found = get_graph().people_facts(person_ids, facts, self.at)
+            found = get_graph().people_facts(person_ids, set(facts), self.at)
         except Exception as error:  # noqa: BLE001 - any graph failure degrades, never fails
             self.graph_error = f"{type(error).__name__}: {error}"
             return {}

@@ -202,18 +202,33 @@ def test_graph_down_answers_200_partial_naming_what_is_missing(
 
 
 @needs_graph
-def test_graph_facts_for_a_page_cost_one_graph_call(member_client: APIClient, school: dict) -> None:
-    from common import telemetry
+@pytest.mark.parametrize("page_size", [2, 10])
+def test_graph_facts_for_a_page_cost_one_batched_call(
+    member_client: APIClient, school: dict, monkeypatch: pytest.MonkeyPatch, page_size: int
+) -> None:
+    """One `people_facts` call per page (a spy on the real backend), whatever the page size;
+    the SQL backend answers it with one query per kind of fact."""
+    from delegation.graph import get_graph
 
-    with telemetry.collect() as stats:
-        body = member_client.get(
-            PEOPLE, {"expand": "manager_chain,reports,roles,permissions", "page_size": 10}
-        ).json()
+    graph = get_graph()
+    calls: list[tuple] = []
+    real = graph.people_facts
+
+    def spy(person_ids, facts, at):  # the backend's own signature
+        calls.append((tuple(person_ids), frozenset(facts)))
+        return real(person_ids, facts, at)
+
+    monkeypatch.setattr(graph, "people_facts", spy)
+    expand = "manager_chain,reports,roles,permissions"
+    body = member_client.get(PEOPLE, {"expand": expand, "page_size": page_size}).json()
+
     assert body["meta"]["partial"] is False, body["meta"]
-    assert body["meta"]["stores"]["graph"]["count"] == 1
-    assert stats.count("graph") == 1
+    [(person_ids, facts)] = calls
+    assert len(person_ids) == page_size and facts == set(expand.split(","))
+    assert body["meta"]["stores"]["graph"]["count"] == 3  # chains, reports, holdings
     head = next(row for row in body["results"] if row["id"] == school["head"].pk)
-    assert {report["id"] for report in head["reports"]} >= {s.pk for s in school["students"][:8]}
+    assert head["manager_chain"] == []
+    assert len(head["reports"]) == len(school["students"]) + 1
 
 
 @needs_graph
