@@ -88,7 +88,7 @@ def _ancestors(role_ids: Iterable[int], edges: Sequence[tuple[int, int]]) -> set
     return seen
 
 
-def _refuse_inheritance_cycle(role: Role, inherits: Sequence[Role]) -> None:
+def role_validate_inherits(role: Role, inherits: Sequence[Role]) -> None:
     others = RoleInheritance.objects.exclude(role=role).values_list("role_id", "parent_id")
     if role.pk in _ancestors([parent.pk for parent in inherits], list(others)):
         raise ServiceError(
@@ -106,7 +106,7 @@ def _replace_grants(
     if permissions is not None:
         _replace_edges(RolePermission, role, "permission", permissions)
     if inherits is not None:
-        _refuse_inheritance_cycle(role, inherits)
+        role_validate_inherits(role, inherits)
         _replace_edges(RoleInheritance, role, "parent", inherits)
 
 
@@ -281,7 +281,8 @@ def assignment_delete(*, assignment: RoleAssignment, actor: Actor = None) -> Non
 
 
 # --- delegations ------------------------------------------------------------------------------
-def _refuse_invalid_delegation(
+def delegation_validate(
+    *,
     delegator: Person,
     delegatee: Person,
     permission: Permission | None,
@@ -290,6 +291,7 @@ def _refuse_invalid_delegation(
     expires_at: datetime | None,
     max_redelegations: int,
 ) -> None:
+    """Every write rule of a new delegation; the admin form runs it to show errors in place."""
     if delegator.pk == delegatee.pk:
         raise ServiceError("Nobody can delegate to themselves.", field="delegatee", code="self")
     if (permission is None) == (role is None):
@@ -330,8 +332,14 @@ def delegation_create(
     actor: Actor = None,
 ) -> Delegation:
     valid_from = valid_from or timezone.now()
-    _refuse_invalid_delegation(
-        delegator, delegatee, permission, role, valid_from, expires_at, max_redelegations
+    delegation_validate(
+        delegator=delegator,
+        delegatee=delegatee,
+        permission=permission,
+        role=role,
+        valid_from=valid_from,
+        expires_at=expires_at,
+        max_redelegations=max_redelegations,
     )
     delegation = Delegation(
         delegator=delegator,

@@ -35,7 +35,8 @@ PERSON_FIELDS = frozenset(
 
 
 # --- units ------------------------------------------------------------------------------------
-def _refuse_unit_cycle(unit: OrgUnit, parent: OrgUnit | None) -> None:
+def org_unit_validate_parent(unit: OrgUnit, parent: OrgUnit | None) -> None:
+    """Refuse a parent that is the unit itself or inside it."""
     if parent is None or unit.pk is None:
         return
     below = {row["id"] for row in sql_graph.unit_tree(unit.pk).items}
@@ -63,7 +64,7 @@ def org_unit_create(*, code: str, name: str, parent: OrgUnit | None = None) -> O
 @transaction.atomic
 def org_unit_update(*, unit: OrgUnit, name: str, parent: OrgUnit | None) -> OrgUnit:
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
-    _refuse_unit_cycle(unit, parent)
+    org_unit_validate_parent(unit, parent)
     unit.name, unit.parent = name, parent
     unit.full_clean()
     unit.save()
@@ -91,6 +92,7 @@ def person_create(
     title: str = "",
     org_unit: OrgUnit | None = None,
     user: AbstractBaseUser | None = None,
+    active: bool = True,
 ) -> Person:
     person = Person(
         given_name=given_name,
@@ -100,6 +102,7 @@ def person_create(
         title=title,
         org_unit=org_unit,
         user=user,
+        active=active,
     )
     person.full_clean()
     person.save()
@@ -123,7 +126,12 @@ def person_update(*, person: Person, **changes: Any) -> Person:
 
 
 # --- reporting lines --------------------------------------------------------------------------
-def _refuse_cycle(person: Person, manager: Person, start: datetime, end: datetime | None) -> None:
+def reporting_line_validate(
+    *, person: Person, manager: Person, start: datetime, end: datetime | None
+) -> None:
+    """Refuse a line to oneself, or one that would close a cycle at some time in its window."""
+    if end is not None and end <= start:
+        raise ServiceError("The end must come after the start.", field="valid_to", code="window")
     if person.pk == manager.pk:
         raise ServiceError("Nobody reports to themselves.", field="manager", code="self")
     if sql_graph.manages_during(manager.pk, person.pk, start, end):
@@ -178,9 +186,7 @@ def reporting_line_create(
 ) -> ReportingLine:
     """`person` reports to `manager` from `valid_from` (now); an open line ends there."""
     start = valid_from or timezone.now()
-    if valid_to is not None and valid_to <= start:
-        raise ServiceError("The end must come after the start.", field="valid_to", code="window")
-    _refuse_cycle(person, manager, start, valid_to)
+    reporting_line_validate(person=person, manager=manager, start=start, end=valid_to)
     before = _org_neighbours(person.pk)
     previous = _close_open_line(person, start) if valid_to is None else None
     _refuse_overlap(person, start, valid_to)

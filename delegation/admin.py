@@ -1,0 +1,268 @@
+"""Staff UI for permissions, roles, assignments and delegations; audit log and outbox read-only.
+
+Every save goes through `delegation.services`, so the admin writes the same audit entries and
+outbox events as the API. Forms run the services' rules in `clean()` so that a refused change
+shows its error next to the field instead of failing on save.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from common.exceptions import ServiceError
+from delegation import services
+from delegation.models import (
+    AuditEntry,
+    Delegation,
+    OutboxEvent,
+    Permission,
+    Role,
+    RoleAssignment,
+)
+
+
+def add_service_error(form: forms.ModelForm, error: ServiceError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records nobody edits by hand: the audit log and the outbox."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Permission)
+class PermissionAdmin(admin.ModelAdmin):
+    list_display = ["codename", "description"]
+    search_fields = ["codename"]
+
+    def save_model(self, request: HttpRequest, obj: Permission, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.permission_create(
+            codename=obj.codename, description=obj.description, actor=request.user
+        )
+        obj.pk = created.pk
+
+
+class RoleForm(forms.ModelForm):
+    grants = forms.ModelMultipleChoiceField(
+        Permission.objects.all(),
+        required=False,
+        widget=admin.widgets.FilteredSelectMultiple("permissions", False),
+    )
+    parents = forms.ModelMultipleChoiceField(
+        Role.objects.all(),
+        required=False,
+        label="Inherits",
+        widget=admin.widgets.FilteredSelectMultiple("roles", False),
+    )
+
+    class Meta:
+        model = Role
+        fields = ["code", "name", "description"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["grants"].initial = list(self.instance.permissions.all())
+            self.fields["parents"].initial = list(self.instance.inherits.all())
+            self.fields["code"].disabled = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.instance.pk and "parents" in data:
+            try:
+                services.role_validate_inherits(self.instance, list(data["parents"]))
+            except ServiceError as error:
+                self.add_error("parents", error.message)
+        return data
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    form = RoleForm
+    list_display = ["code", "name", "description"]
+    search_fields = ["code", "name"]
+
+    def save_model(self, request: HttpRequest, obj: Role, form: RoleForm, change: bool) -> None:
+        data = form.cleaned_data
+        grants = {"permissions": list(data["grants"]), "inherits": list(data["parents"])}
+        if change:
+            services.role_update(
+                role=obj, name=obj.name, description=obj.description, **grants, actor=request.user
+            )
+        else:
+            created = services.role_create(
+                code=obj.code,
+                name=obj.name,
+                description=obj.description,
+                **grants,
+                actor=request.user,
+            )
+            obj.pk = created.pk
+
+    def delete_model(self, request: HttpRequest, obj: Role) -> None:
+        services.role_delete(role=obj, actor=request.user)
+
+
+class AssignmentForm(forms.ModelForm):
+    class Meta:
+        model = RoleAssignment
+        fields = ["person", "role", "scope_unit", "valid_from", "valid_to"]
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(admin.ModelAdmin):
+    form = AssignmentForm
+    list_display = ["person", "role", "scope_unit", "valid_from", "valid_to"]
+    list_select_related = ["person", "role", "scope_unit"]
+    list_filter = ["role"]
+    search_fields = ["person__family_name", "person__given_name", "role__code"]
+    autocomplete_fields = ["person", "role", "scope_unit"]
+    date_hierarchy = "valid_from"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["person", "role", "valid_from"] if obj else []
+
+    def save_model(
+        self, request: HttpRequest, obj: RoleAssignment, form: Any, change: bool
+    ) -> None:
+        if change:
+            services.assignment_update(
+                assignment=obj, valid_to=obj.valid_to, scope_unit=obj.scope_unit, actor=request.user
+            )
+            return
+        created = services.assignment_create(
+            person=obj.person,
+            role=obj.role,
+            scope_unit=obj.scope_unit,
+            valid_from=obj.valid_from,
+            valid_to=obj.valid_to,
+            actor=request.user,
+        )
+        obj.pk = created.pk
+
+    def delete_model(self, request: HttpRequest, obj: RoleAssignment) -> None:
+        services.assignment_delete(assignment=obj, actor=request.user)
+
+
+class DelegationForm(forms.ModelForm):
+    class Meta:
+        model = Delegation
+        fields = [
+            "delegator",
+            "delegatee",
+            "permission",
+            "role",
+            "valid_from",
+            "expires_at",
+            "weight",
+            "max_redelegations",
+            "reason",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.instance.pk or self.errors:
+            return data
+        try:
+            services.delegation_validate(
+                delegator=data["delegator"],
+                delegatee=data["delegatee"],
+                permission=data.get("permission"),
+                role=data.get("role"),
+                valid_from=data["valid_from"],
+                expires_at=data.get("expires_at"),
+                max_redelegations=data["max_redelegations"],
+            )
+        except ServiceError as error:
+            add_service_error(self, error)
+        return data
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin):
+    form = DelegationForm
+    list_display = [
+        "id",
+        "delegator",
+        "delegatee",
+        "grant_label",
+        "valid_from",
+        "expires_at",
+        "revoked_at",
+        "max_redelegations",
+        "weight",
+    ]
+    list_select_related = ["delegator", "delegatee", "permission", "role"]
+    list_filter = ["permission", "role"]
+    search_fields = ["delegator__family_name", "delegatee__family_name", "reason"]
+    autocomplete_fields = ["delegator", "delegatee", "permission", "role"]
+    date_hierarchy = "valid_from"
+    actions = ["revoke_now"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fixed = ["delegator", "delegatee", "permission", "role", "valid_from"]
+        return [*fixed, "revoked_at", "created_by"] if obj else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoke instead: the record of who lent what stays
+
+    def save_model(self, request: HttpRequest, obj: Delegation, form: Any, change: bool) -> None:
+        data = {
+            "expires_at": obj.expires_at,
+            "weight": obj.weight,
+            "max_redelegations": obj.max_redelegations,
+            "reason": obj.reason,
+        }
+        if change:
+            services.delegation_update(delegation=obj, **data, actor=request.user)
+            return
+        created = services.delegation_create(
+            delegator=obj.delegator,
+            delegatee=obj.delegatee,
+            permission=obj.permission,
+            role=obj.role,
+            valid_from=obj.valid_from,
+            **data,
+            actor=request.user,
+        )
+        obj.pk = created.pk
+
+    @admin.action(description="Revoke the selected delegations now")
+    def revoke_now(self, request: HttpRequest, queryset: QuerySet[Delegation]) -> None:
+        now, revoked = timezone.now(), 0
+        for delegation in queryset.filter(revoked_at__isnull=True):
+            services.delegation_revoke(delegation=delegation, at=now, actor=request.user)
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} delegation(s).", messages.SUCCESS)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "entity", "entity_id"]
+    list_select_related = ["actor"]
+    list_filter = ["entity", "action"]
+    date_hierarchy = "at"
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "kind", "processed_at"]
+    list_filter = ["kind"]

@@ -1,0 +1,235 @@
+"""The delegation API: staff CRUD for roles, assignments and delegations; graph questions; audit.
+
+Views validate input, call one service or graph query, and serialize. Graph answers carry the
+backend that answered and the query text it ran.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
+
+from common.pagination import CursorPagination, requested_page_size
+from delegation import selectors, services
+from delegation import serializers as s
+from delegation.graph import get_graph
+
+
+def valid(serializer_class: type[Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# --- staff CRUD -------------------------------------------------------------------------------
+class StaffCrudViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """List and retrieve through a selector; writes go through services (see subclasses)."""
+
+    permission_classes = [IsAdminUser]
+
+    def created(self, instance: Any) -> Response:
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+
+
+class PermissionViewSet(StaffCrudViewSet):
+    serializer_class = s.PermissionSerializer
+    queryset = selectors.permission_list()
+    filterset_fields = ["codename"]
+
+    @extend_schema(request=s.PermissionSerializer, responses={201: s.PermissionSerializer})
+    def create(self, request: Request) -> Response:
+        data = valid(s.PermissionSerializer, request.data)
+        return self.created(services.permission_create(**data, actor=request.user))
+
+
+class RoleViewSet(StaffCrudViewSet):
+    serializer_class = s.RoleOutSerializer
+    queryset = selectors.role_list()
+    lookup_field = "code"
+    filterset_fields = ["code"]
+
+    @extend_schema(request=s.RoleInSerializer, responses={201: s.RoleOutSerializer})
+    def create(self, request: Request) -> Response:
+        data = valid(s.RoleInSerializer, request.data)
+        return self.created(services.role_create(**data, actor=request.user))
+
+    @extend_schema(request=s.RoleUpdateSerializer, responses=s.RoleOutSerializer)
+    def update(self, request: Request, code: str) -> Response:
+        data = valid(s.RoleUpdateSerializer, request.data)
+        role = services.role_update(role=self.get_object(), **data, actor=request.user)
+        return Response(self.get_serializer(selectors.role_list().get(pk=role.pk)).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, code: str) -> Response:
+        services.role_delete(role=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AssignmentViewSet(StaffCrudViewSet):
+    serializer_class = s.AssignmentOutSerializer
+    queryset = selectors.assignment_list()
+    filterset_fields = ["person", "role", "scope_unit"]
+
+    @extend_schema(request=s.AssignmentInSerializer, responses={201: s.AssignmentOutSerializer})
+    def create(self, request: Request) -> Response:
+        data = valid(s.AssignmentInSerializer, request.data)
+        return self.created(services.assignment_create(**data, actor=request.user))
+
+    @extend_schema(request=s.AssignmentUpdateSerializer, responses=s.AssignmentOutSerializer)
+    def update(self, request: Request, pk: str) -> Response:
+        data = valid(s.AssignmentUpdateSerializer, request.data)
+        assignment = services.assignment_update(
+            assignment=self.get_object(), **data, actor=request.user
+        )
+        return Response(self.get_serializer(assignment).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.assignment_delete(assignment=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DelegationViewSet(StaffCrudViewSet):
+    """Delegations are revoked, never deleted: the record of who lent what stays."""
+
+    serializer_class = s.DelegationOutSerializer
+    queryset = selectors.delegation_list()
+    filterset_fields = ["delegator", "delegatee", "permission", "role"]
+
+    @extend_schema(request=s.DelegationInSerializer, responses={201: s.DelegationOutSerializer})
+    def create(self, request: Request) -> Response:
+        data = valid(s.DelegationInSerializer, request.data)
+        return self.created(services.delegation_create(**data, actor=request.user))
+
+    @extend_schema(request=s.DelegationTermsSerializer, responses=s.DelegationOutSerializer)
+    def update(self, request: Request, pk: str) -> Response:
+        data = valid(s.DelegationTermsSerializer, request.data)
+        delegation = services.delegation_update(
+            delegation=self.get_object(), **data, actor=request.user
+        )
+        return Response(self.get_serializer(delegation).data)
+
+    @extend_schema(request=s.RevokeSerializer, responses=s.DelegationOutSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str) -> Response:
+        data = valid(s.RevokeSerializer, request.data)
+        delegation = services.delegation_revoke(
+            delegation=self.get_object(), at=data.get("at"), actor=request.user
+        )
+        return Response(self.get_serializer(delegation).data)
+
+
+class AuditViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The append-only audit log, newest first, in cursor pages."""
+
+    permission_classes = [IsAdminUser]
+    serializer_class = s.AuditEntrySerializer
+    queryset = selectors.audit_list()
+    pagination_class = CursorPagination
+    filterset_fields = ["entity", "entity_id", "action"]
+    ordering_fields: list[str] = []
+
+
+# --- graph questions --------------------------------------------------------------------------
+class GraphQuestionView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def query(self, serializer_class: type[s.AtQuerySerializer]) -> s.AtQuerySerializer:
+        serializer = serializer_class(data=self.request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
+    def answer(self, serializer_class: type[Serializer], payload: dict[str, Any]) -> Response:
+        return Response(serializer_class({**payload, "backend": get_graph().name}).data)
+
+
+class CheckView(GraphQuestionView):
+    @extend_schema(parameters=[s.CheckQuerySerializer], responses=s.CheckResultSerializer)
+    def get(self, request: Request) -> Response:
+        query = self.query(s.CheckQuerySerializer)
+        person = selectors.person_get(query.validated_data["person"])
+        result = get_graph().check(person.pk, query.validated_data["permission"], query.moment())
+        return self.answer(s.CheckResultSerializer, result.as_dict())
+
+
+class WhoCanView(GraphQuestionView):
+    @extend_schema(parameters=[s.WhoCanQuerySerializer], responses=s.WhoCanSerializer)
+    def get(self, request: Request) -> Response:
+        query = self.query(s.WhoCanQuerySerializer)
+        limit = requested_page_size(request, 50)
+        page = get_graph().who_can(
+            query.validated_data["permission"],
+            query.moment(),
+            after=query.validated_data["cursor"],
+            limit=limit,
+        )
+        return self.answer(s.WhoCanSerializer, vars(page))
+
+
+class WhatCanView(GraphQuestionView):
+    @extend_schema(parameters=[s.PersonQuerySerializer], responses=s.WhatCanSerializer)
+    def get(self, request: Request) -> Response:
+        query = self.query(s.PersonQuerySerializer)
+        person = selectors.person_get(query.validated_data["person"])
+        return self.answer(
+            s.WhatCanSerializer, vars(get_graph().what_can(person.pk, query.moment()))
+        )
+
+
+class PathsView(GraphQuestionView):
+    @extend_schema(parameters=[s.PathsQuerySerializer], responses=s.PathsSerializer)
+    def get(self, request: Request) -> Response:
+        query = self.query(s.PathsQuerySerializer)
+        data = query.validated_data
+        source = selectors.person_get(data["source"], field="source")
+        target = selectors.person_get(data["target"], field="target")
+        result = get_graph().paths(
+            source.pk, target.pk, query.moment(), k=data["k"], permission=data.get("permission")
+        )
+        return self.answer(s.PathsSerializer, vars(result))
+
+
+class ManagerChainView(GraphQuestionView):
+    @extend_schema(parameters=[s.PersonQuerySerializer], responses=s.OrgAnswerSerializer)
+    def get(self, request: Request) -> Response:
+        query = self.query(s.PersonQuerySerializer)
+        person = selectors.person_get(query.validated_data["person"])
+        answer = get_graph().manager_chain(person.pk, query.moment())
+        return self.answer(s.OrgAnswerSerializer, vars(answer))
+
+
+class ReportsView(GraphQuestionView):
+    @extend_schema(parameters=[s.PersonQuerySerializer], responses=s.OrgAnswerSerializer)
+    def get(self, request: Request) -> Response:
+        query = self.query(s.PersonQuerySerializer)
+        person = selectors.person_get(query.validated_data["person"])
+        return self.answer(
+            s.OrgAnswerSerializer, vars(get_graph().reports(person.pk, query.moment()))
+        )
+
+
+class CommonManagerView(GraphQuestionView):
+    @extend_schema(parameters=[s.PairQuerySerializer], responses=s.OrgAnswerSerializer)
+    def get(self, request: Request) -> Response:
+        query = self.query(s.PairQuerySerializer)
+        a = selectors.person_get(query.validated_data["a"], field="a")
+        b = selectors.person_get(query.validated_data["b"], field="b")
+        answer = get_graph().lowest_common_manager(a.pk, b.pk, query.moment())
+        return self.answer(s.OrgAnswerSerializer, vars(answer))
+
+
+class UnitTreeView(GraphQuestionView):
+    @extend_schema(parameters=[s.UnitQuerySerializer], responses=s.UnitTreeSerializer)
+    def get(self, request: Request) -> Response:
+        data = valid(s.UnitQuerySerializer, request.query_params)
+        unit = selectors.unit_get(data["unit"]) if "unit" in data else None
+        answer = get_graph().unit_tree(unit.pk if unit else None)
+        return self.answer(s.UnitTreeSerializer, vars(answer))

@@ -1,0 +1,50 @@
+"""Reads of the delegation tables, each with its loading strategy (so lists stay O(1) queries)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from common.exceptions import NotFoundError
+from delegation.models import AuditEntry, Delegation, Permission, Role, RoleAssignment
+from school.models import OrgUnit, Person
+
+
+def permission_list() -> QuerySet[Permission]:
+    return Permission.objects.order_by("codename")
+
+
+def role_list() -> QuerySet[Role]:
+    return Role.objects.prefetch_related("permissions", "inherits").order_by("code")
+
+
+def assignment_list() -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.select_related("person", "role", "scope_unit").order_by("id")
+
+
+def delegation_list() -> QuerySet[Delegation]:
+    return Delegation.objects.select_related(
+        "delegator", "delegatee", "permission", "role", "created_by"
+    ).order_by("-id")
+
+
+def audit_list() -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.select_related("actor")
+
+
+def person_get(person_id: int, *, field: str = "person") -> Person:
+    """The person, or a 404 naming the query parameter that pointed at nobody."""
+    person = Person.objects.filter(pk=person_id).only("id", "given_name", "family_name").first()
+    if person is None:
+        raise NotFoundError(f"No person with id {person_id}.", field=field)
+    return person
+
+
+def permission_exists(codename: str) -> bool:
+    return Permission.objects.filter(codename=codename).exists()
+
+
+def unit_get(unit_id: int) -> OrgUnit:
+    unit = OrgUnit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFoundError(f"No org unit with id {unit_id}.", field="unit")
+    return unit

@@ -1,0 +1,114 @@
+"""Admin: changelists cost constant queries; saves go through the services (audit, outbox)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from delegation import services
+from delegation.models import AuditEntry, Delegation, OutboxEvent, Role, RoleAssignment
+from delegation.tests.factories import PersonFactory
+from delegation.tests.scenario import T0, School, lend
+from school import services as school_services
+from school.models import OrgUnit, Person, ReportingLine
+
+
+@pytest.fixture
+def many(school: School) -> School:
+    """Ten or more rows in every table the admin lists."""
+    people = [PersonFactory() for _ in range(10)]
+    for number, person in enumerate(people):
+        services.role_create(code=f"r{number}", name=f"R{number}", permissions=[school.publish])
+        services.assignment_create(person=person, role=school.editor)
+        lend(school.alice, person, permission=school.circulate)
+        school_services.org_unit_create(code=f"u{number}", name=f"U{number}")
+        school_services.reporting_line_create(person=person, manager=school.alice)
+    return school
+
+
+@pytest.mark.parametrize(
+    "model",
+    [Role, RoleAssignment, Delegation, AuditEntry, OutboxEvent, Person, OrgUnit, ReportingLine],
+)
+def test_changelists_cost_constant_queries(admin_client: Client, many: School, model):
+    from common.testing import assert_constant_admin_changelist
+
+    assert_constant_admin_changelist(admin_client, model)
+
+
+def test_admin_delegation_add_shows_escalation_in_the_form(admin_client: Client, school: School):
+    url = reverse("admin:delegation_delegation_add")
+    response = admin_client.post(
+        url,
+        {
+            "delegator": school.bob.pk,
+            "delegatee": school.carol.pk,
+            "permission": school.circulate.pk,
+            "valid_from_0": "2026-01-01",
+            "valid_from_1": "09:00:00",
+            "weight": 1,
+            "max_redelegations": 0,
+        },
+    )
+    assert response.status_code == 200
+    assert "does not hold" in str(response.context["adminform"].form.errors)
+    assert not Delegation.objects.exists()
+
+
+def test_admin_delegation_add_goes_through_the_service(admin_client: Client, school: School):
+    response = admin_client.post(
+        reverse("admin:delegation_delegation_add"),
+        {
+            "delegator": school.alice.pk,
+            "delegatee": school.carol.pk,
+            "permission": school.circulate.pk,
+            "valid_from_0": "2026-01-01",
+            "valid_from_1": "09:00:00",
+            "weight": 1,
+            "max_redelegations": 0,
+        },
+    )
+    assert response.status_code == 302, (
+        response.context and response.context["adminform"].form.errors
+    )
+    delegation = Delegation.objects.get()
+    assert AuditEntry.objects.filter(entity="delegation", entity_id=delegation.pk).exists()
+    assert OutboxEvent.objects.filter(kind="delegation.upsert").exists()
+
+
+def test_admin_revoke_action(admin_client: Client, school: School):
+    link = lend(school.alice, school.bob, permission=school.circulate, start=T0)
+    admin_client.post(
+        reverse("admin:delegation_delegation_changelist"),
+        {"action": "revoke_now", "_selected_action": [link.pk]},
+    )
+    link.refresh_from_db()
+    assert link.revoked_at is not None
+    assert AuditEntry.objects.filter(action="revoke", entity_id=link.pk).exists()
+
+
+def test_admin_role_cycle_is_a_form_error(admin_client: Client, school: School):
+    response = admin_client.post(
+        reverse("admin:delegation_role_change", args=[school.librarian.pk]),
+        {"name": "Librarian", "description": "", "parents": [school.head_librarian.pk]},
+    )
+    assert response.status_code == 200
+    assert "inherit itself" in str(response.context["adminform"].form.errors)
+
+
+def test_admin_reporting_cycle_is_a_form_error(admin_client: Client, db: None):
+    boss, worker = PersonFactory(), PersonFactory()
+    school_services.reporting_line_create(person=worker, manager=boss, valid_from=T0)
+    response = admin_client.post(
+        reverse("admin:school_reportingline_add"),
+        {
+            "person": boss.pk,
+            "manager": worker.pk,
+            "valid_from_0": "2026-02-01",
+            "valid_from_1": "09:00:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "cycle" in str(response.context["adminform"].form.errors)
+    assert ReportingLine.objects.count() == 1
