@@ -1,5 +1,6 @@
 """Developer machine: DEBUG on, django-debug-toolbar on every HTML page and the browsable API."""
 
+from debug_toolbar.settings import PANELS_DEFAULTS
 from django.http import HttpRequest
 
 from .base import *  # noqa: F403
@@ -19,3 +20,6 @@ def show_toolbar(request: HttpRequest) -> bool:
 
 
 DEBUG_TOOLBAR_CONFIG = {"SHOW_TOOLBAR_CALLBACK": "config.settings.local.show_toolbar"}
+
+# The stock panels plus the read-through cache's counters per family (common.cache.panel).
+DEBUG_TOOLBAR_PANELS = [*PANELS_DEFAULTS, "common.cache.panel.CacheCountersPanel"]
