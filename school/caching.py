@@ -57,7 +57,6 @@ def _catalogue_changed(sender: Any, **kwargs: Any) -> None:
 
 @receiver([post_save, post_delete], sender=Person)
 def _person_changed(sender: Any, **kwargs: Any) -> None:
-    # A person's name appears in other people's manager chains and reports and in the teacher
-    # lists of the course list; who those others are is a graph question, so the families go.
-    for family in (GRAPH_FACTS["manager_chain"], GRAPH_FACTS["reports"], COURSE_LIST):
-        invalidate_on_commit(family)
+    # Teachers' names are copied into the course list. (Names in other people's manager chains
+    # and reports are the org chart's: `person_update` announces those people in org_changed.)
+    invalidate_on_commit(COURSE_LIST)

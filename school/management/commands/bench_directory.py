@@ -153,11 +153,10 @@ class Replay:
             else:
                 self.read(person_id, record=True)
 
-    def summary(self, operations: int, warmup: int, write_share: float) -> dict[str, Any]:
+    def summary(self, operations: int, write_share: float) -> dict[str, Any]:
         reads = self.hits + self.misses
-        return {
+        summary = {
             "operations": operations,
-            "warmup_reads": warmup,
             "write_share": write_share,
             "writes": self.writes,
             "writes_refused": self.refused,
@@ -166,6 +165,14 @@ class Replay:
             "read_p50_ms": round(percentile(self.read_ms, 0.5), 2),
             "read_p95_ms": round(percentile(self.read_ms, 0.95), 2),
         }
+        self.hits = self.misses = self.stale_reads = self.writes = self.refused = 0
+        self.read_ms = []
+        return summary
+
+    def prime(self, page_size: int = 100) -> None:
+        """Read the whole directory once, page by page, as a day's traffic would have."""
+        for offset in range(0, len(self.ids), page_size):
+            page(self.plan, page_size, offset)
 
 
 class Command(BaseCommand):
@@ -176,7 +183,6 @@ class Command(BaseCommand):
         parser.add_argument("--page-size", type=int, default=50)
         parser.add_argument("--iterations", type=int, default=20)
         parser.add_argument("--operations", type=int, default=5000)
-        parser.add_argument("--warmup", type=int, default=2000)
         parser.add_argument("--writes", type=float, default=0.05, help="Share of writes.")
         parser.add_argument("--zipf", type=float, default=1.1, help="Zipf exponent of the ids.")
 
@@ -213,13 +219,16 @@ class Command(BaseCommand):
         }
 
     def _replay(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The same replay twice: from a cold cache, then in steady state (cache primed)."""
         forget_directory()
         plan = Plan.parse(fields="name,email,kind", expand=EVERY)
         replay = Replay(plan, seed=42, exponent=options["zipf"])
-        for _ in range(options["warmup"]):
-            replay.read(replay.draw(), record=False)
-        replay.run(options["operations"], options["writes"])
-        return replay.summary(options["operations"], options["warmup"], options["writes"])
+        operations, writes = options["operations"], options["writes"]
+        replay.run(operations, writes)
+        cold = replay.summary(operations, writes)
+        replay.prime()
+        replay.run(operations, writes)
+        return {"from_cold": cold, "steady": replay.summary(operations, writes)}
 
     def _goals(self, results: dict[str, Any]) -> dict[str, Any]:
         page, replay = results["page"], results["replay"]
@@ -227,8 +236,10 @@ class Command(BaseCommand):
         return {
             "warm_p50_speedup": round(speedup, 1),
             "warm_5x_faster": speedup >= 5,
-            "hit_ratio_95": (replay["hit_ratio"] or 0) >= 0.95,
-            "zero_stale_reads": replay["stale_reads_after_writes"] == 0,
+            "hit_ratio_95": (replay["steady"]["hit_ratio"] or 0) >= 0.95,
+            "zero_stale_reads": all(
+                run["stale_reads_after_writes"] == 0 for run in replay.values()
+            ),
             "constant_store_calls": all(
                 page[f"{state}_10"][store] == page[state][store]
                 for state in ("cold", "warm")
@@ -242,6 +253,7 @@ class Command(BaseCommand):
         write(f"bench_directory: {results['people']} people, expand={EVERY}\n")
         header = f"{'page of people':<24}{'db q':>6}{'cache':>7}{'graph q':>9}"
         write(f"{header}{'p50 ms':>10}{'p95 ms':>10}")
+        write("(db q counts the SQL graph backend's queries too; graph q is the graph's share)")
         labels = {
             "cold_10": "10, cold",
             "cold": f"{results['page_size']}, cold",
@@ -256,18 +268,27 @@ class Command(BaseCommand):
                 f"{row['graph_queries']:>9}{row['p50_ms']:>10.2f}{row['p95_ms']:>10.2f}"
             )
         write(
-            f"\nreplay: {replay['operations']} ops after {replay['warmup_reads']} warm-up reads, "
-            f"Zipf ids, {replay['write_share']:.0%} writes ({replay['writes']} done, "
-            f"{replay['writes_refused']} refused by the rules)"
+            f"\nreplay of single-person reads (every expansion), Zipf ids, "
+            f"{self._share(replay)} writes, each followed by a check of whom it changed"
         )
         write(
-            f"  hit ratio {replay['hit_ratio']:.2%}   stale reads after writes "
-            f"{replay['stale_reads_after_writes']}   read p50 {replay['read_p50_ms']} ms "
-            f"p95 {replay['read_p95_ms']} ms"
+            f"{'cache state':<24}{'ops':>6}{'writes':>8}{'hit ratio':>11}{'stale':>7}"
+            f"{'p50 ms':>10}{'p95 ms':>10}"
         )
+        for label, key in (("from cold", "from_cold"), ("steady (primed)", "steady")):
+            run = replay[key]
+            write(
+                f"{label:<24}{run['operations']:>6}{run['writes']:>8}{run['hit_ratio']:>11.2%}"
+                f"{run['stale_reads_after_writes']:>7}{run['read_p50_ms']:>10.2f}"
+                f"{run['read_p95_ms']:>10.2f}"
+            )
         write(
             f"\ngoals: warm p50 {goals['warm_p50_speedup']}x faster than cold "
             f"(>=5x: {goals['warm_5x_faster']}), hit ratio >=95%: {goals['hit_ratio_95']}, "
             f"zero stale reads: {goals['zero_stale_reads']}, "
             f"store calls constant in page size: {goals['constant_store_calls']}"
         )
+
+    @staticmethod
+    def _share(replay: dict[str, Any]) -> str:
+        return f"{replay['steady']['write_share']:.0%}"
