@@ -22,20 +22,9 @@ from common.cache.readthrough import (
     read_one,
     read_slots,
 )
+from common.testing import DOWN_CACHE
 
 FAMILY = Family("test.things")
-DOWN_CACHE = {
-    "default": {
-        "BACKEND": "common.cache.backends.InstrumentedRedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {
-            "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            "IGNORE_EXCEPTIONS": True,
-            "SOCKET_CONNECT_TIMEOUT": 0.25,
-            "SOCKET_TIMEOUT": 0.25,
-        },
-    }
-}
 
 
 class Origin:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from common.testing import assert_constant_queries_for_page_sizes
+from common.testing import DOWN_CACHE, assert_constant_queries_for_page_sizes
 from school.models import Enrollment
 from school.tests.directory_factories import (
     CourseFactory,
@@ -140,3 +141,11 @@ def test_cache_counters_are_for_staff(
     family = body["families"]["directory.course_list"]
     assert family["hit"] >= 1 and family["miss"] >= 1
     assert family["ttl"] > 0 and body["backend"] == "redis"
+
+
+@override_settings(CACHES=DOWN_CACHE)
+def test_course_list_answers_with_redis_down(api_client: APIClient) -> None:
+    SectionFactory()
+    response = api_client.get(COURSES)
+    assert response.status_code == 200
+    assert response["X-Cache"] == "miss" and response.json()["count"] == 1

@@ -8,8 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from common.cache.counters import counters
-from common.testing import assert_constant_queries_for_page_sizes
-from common.tests.test_cache_readthrough import DOWN_CACHE
+from common.testing import DOWN_CACHE, assert_constant_queries_for_page_sizes
 from school.directory import Plan
 from school.services import enrollment_create, preferences_update
 from school.tests.directory_factories import SectionFactory, make_school
