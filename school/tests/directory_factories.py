@@ -6,10 +6,11 @@ import datetime
 
 import factory
 
+from delegation.tests import factories as org_factories
+from delegation.tests.factories import OrgUnitFactory
 from school.models import (
     Course,
     Enrollment,
-    OrgUnit,
     Person,
     PersonPreferences,
     ReportingLine,
@@ -19,21 +20,9 @@ from school.models import (
 )
 
 
-class OrgUnitFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = OrgUnit
+class PersonFactory(org_factories.PersonFactory):
+    """A student in a unit of their own (the org chart's factory, placed in the directory)."""
 
-    code = factory.Sequence(lambda n: f"unit-{n}")
-    name = factory.Sequence(lambda n: f"Unit {n}")
-
-
-class PersonFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Person
-
-    given_name = factory.Sequence(lambda n: f"Given{n}")
-    family_name = factory.Sequence(lambda n: f"Family{n:04d}")
-    email = factory.Sequence(lambda n: f"person{n}@campus.example")
     kind = Person.Kind.STUDENT
     org_unit = factory.SubFactory(OrgUnitFactory)
 
