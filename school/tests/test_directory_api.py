@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -240,3 +245,30 @@ def test_cached_graph_facts_need_no_graph_call(member_client: APIClient, school:
     student = school["students"][0]
     row = next(row for row in again["results"] if row["id"] == student.pk)
     assert row["manager_chain"][0]["id"] == school["head"].pk
+
+
+@pytest.fixture
+def database_down() -> Iterator[None]:
+    """The default connection pointed at a closed port: a real outage of the system of record."""
+    settings_dict = connection.settings_dict
+    saved = copy.deepcopy(settings_dict)
+    connection.close()
+    connection.close_pool()
+    settings_dict["PORT"] = "1"
+    settings_dict["OPTIONS"]["pool"] = {**settings_dict["OPTIONS"]["pool"], "timeout": 0.5}
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.close_pool()
+        settings_dict.clear()
+        settings_dict.update(saved)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_down_is_a_503_in_the_error_format(member_user: Any, database_down: None) -> None:
+    client = APIClient()
+    client.force_authenticate(member_user)
+    response = client.get(PEOPLE, {"expand": "courses"})
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "unavailable"
