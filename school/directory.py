@@ -80,7 +80,8 @@ class Plan:
     @classmethod
     def parse(cls, *, fields: str | None, expand: str | None, use_cache: bool = True) -> Plan:
         chosen = _names(fields, tuple(PROFILE_FIELDS), "fields") or tuple(PROFILE_FIELDS)
-        return cls(("id", *(f for f in chosen if f != "id")), _names(expand, EXPANSIONS, "expand"))
+        fields_with_id = ("id", *(name for name in chosen if name != "id"))
+        return cls(fields_with_id, _names(expand, EXPANSIONS, "expand"), use_cache)
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -11,19 +11,19 @@ from common.exceptions import ServiceError
 from school import directory
 
 PAGE_SIZE = 20
+FIELDS = "name,email,kind"
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """A page of the directory with the expansions ticked, and where each part came from."""
-    expand = request.GET.getlist("expand")
+    expand = ",".join(request.GET.getlist("expand"))
     use_cache = request.GET.get("cache", "on") == "on"
     error = ""
     try:
-        plan = directory.Plan.parse(fields="name,email,kind", expand=",".join(expand))
+        plan = directory.Plan.parse(fields=FIELDS, expand=expand, use_cache=use_cache)
     except ServiceError as refused:
-        plan, error = directory.Plan.parse(fields="name,email,kind", expand=""), refused.message
-    plan = directory.Plan(plan.fields, plan.expand, use_cache=use_cache)
+        plan, error = directory.Plan.parse(fields=FIELDS, expand=""), refused.message
     with directory.store_usage() as usage:
         page = Paginator(plan.queryset(), PAGE_SIZE).get_page(request.GET.get("page"))
         answer = directory.resolve(plan, list(page.object_list))

@@ -16,6 +16,7 @@ import random
 import time
 from bisect import bisect
 from collections.abc import Callable
+from dataclasses import replace
 from itertools import accumulate
 from typing import Any
 
@@ -78,7 +79,7 @@ class Replay:
 
     def __init__(self, plan: Plan, seed: int, exponent: float) -> None:
         self.plan = plan
-        self.uncached = Plan(plan.fields, plan.expand, use_cache=False)
+        self.uncached = replace(plan, use_cache=False)
         self.rng = random.Random(seed)
         self.ids = list(Person.objects.order_by("id").values_list("pk", flat=True))
         self.rng.shuffle(self.ids)  # which people are hot is random, but fixed by the seed
@@ -204,7 +205,7 @@ class Command(BaseCommand):
 
     def _page(self, size: int, iterations: int) -> dict[str, Any]:
         cached = Plan.parse(fields=None, expand=EVERY)
-        uncached = Plan(cached.fields, cached.expand, use_cache=False)
+        uncached = replace(cached, use_cache=False)
 
         def run(plan: Plan, page_size: int) -> Callable[[], Answer]:
             return lambda: page(plan, page_size)
