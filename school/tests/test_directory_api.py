@@ -272,3 +272,10 @@ def test_database_down_is_a_503_in_the_error_format(member_user: Any, database_d
     response = client.get(PEOPLE, {"expand": "courses"})
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "unavailable"
+
+
+def test_without_the_cache_the_plan_reads_every_part_from_its_store(
+    member_client: APIClient, school: dict
+) -> None:
+    plan = Plan.parse(fields=None, expand="courses,manager_chain", use_cache=False)
+    assert plan.stores() == {"db", "graph"}
