@@ -1,81 +1,144 @@
-"""Demo organisation: a unit tree, people in it and reporting lines to each unit's head.
+"""Demo organisation: a reporting tree, the units its upper levels head, and the lines between.
 
-Deterministic (fixed names, no randomness) and idempotent (natural keys: unit code, email).
+The tree is generated from branching factors: `small` is a school of 58 people in 13 units,
+`large` has 12,028 people, 8 levels of managers below the principal, in 40 units. Every person
+is a node of the tree, named by its position (`0.2.1`), which also makes the email (the natural
+key). Deterministic (no randomness) and idempotent (bulk inserts that skip what exists).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from itertools import cycle, islice
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.db import transaction
 
 from school.models import OrgUnit, Person, ReportingLine
 
-UNITS = {
-    "school": ("Campus School", None),
-    "science": ("Science", "school"),
-    "humanities": ("Humanities", "school"),
-    "arts": ("Arts", "school"),
-    "administration": ("Administration", "school"),
-    "library": ("Library", "administration"),
-    "it": ("IT Services", "administration"),
-}
+# Children per manager at each level: the product, summed, is the head count.
+BRANCHING = {"small": [3, 3, 5], "large": [3, 3, 3, 3, 3, 3, 3, 4]}
+# People at levels above this head a unit of their own; deeper people join their ancestor's.
+UNIT_LEVELS = {"small": 3, "large": 4}
+UNIT_NAMES = ["Science", "Humanities", "Administration", "Arts", "Sports"]
 GIVEN = ["Ada", "Ben", "Chen", "Dora", "Emil", "Fatima", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea"]
 FAMILY = ["Ngata", "Okafor", "Petrov", "Quinn", "Rossi", "Sato", "Tanaka", "Umar", "Varga", "Weiss"]
-PEOPLE_PER_SIZE = {"small": 60, "large": 600}
+LINES_FROM = datetime(2020, 1, 1, tzinfo=UTC)
+BATCH = 5000
 
 
-def _seed_units() -> dict[str, OrgUnit]:
-    units: dict[str, OrgUnit] = {}
-    for code, (name, parent) in UNITS.items():
-        units[code], _ = OrgUnit.objects.update_or_create(
-            code=code, defaults={"name": name, "parent": units.get(parent)}
+@dataclass(frozen=True)
+class Node:
+    path: str  # "0" is the principal; "0.2" their third report, and so on
+    level: int
+    number: int
+
+    @property
+    def parent(self) -> str | None:
+        return self.path.rsplit(".", 1)[0] if "." in self.path else None
+
+    @property
+    def email(self) -> str:
+        return f"p{self.path}@campus.example"
+
+    def unit_path(self, unit_levels: int) -> str:
+        return ".".join(self.path.split(".")[:unit_levels])
+
+
+def org_tree(size: str) -> Iterator[Node]:
+    """Every person of the demo org, parents before children (breadth first)."""
+    level_nodes = ["0"]
+    number = 0
+    yield Node("0", 0, number)
+    for level, children in enumerate(BRANCHING[size], start=1):
+        next_level = []
+        for parent in level_nodes:
+            for child in range(children):
+                number += 1
+                path = f"{parent}.{child}"
+                next_level.append(path)
+                yield Node(path, level, number)
+        level_nodes = next_level
+
+
+def unit_code(path: str) -> str:
+    return "school" if path == "0" else "unit-" + path.replace(".", "-")
+
+
+def unit_name(path: str) -> str:
+    if path == "0":
+        return "Campus School"
+    parts = [int(part) for part in path.split(".")[1:]]
+    words = [UNIT_NAMES[parts[0] % len(UNIT_NAMES)], *(f"{chr(65 + p)}" for p in parts[1:])]
+    return " ".join(words)
+
+
+def _seed_units(nodes: list[Node], unit_levels: int) -> dict[str, int]:
+    heads = [node for node in nodes if node.level < unit_levels]
+    OrgUnit.objects.bulk_create(
+        [OrgUnit(code=unit_code(node.path), name=unit_name(node.path)) for node in heads],
+        ignore_conflicts=True,
+    )
+    ids = dict(
+        OrgUnit.objects.filter(code__in=[unit_code(n.path) for n in heads]).values_list(
+            "code", "id"
         )
+    )
+    units = {node.path: ids[unit_code(node.path)] for node in heads}
+    children = [
+        OrgUnit(pk=units[node.path], parent_id=units[node.parent])
+        for node in heads
+        if node.parent is not None
+    ]
+    OrgUnit.objects.bulk_update(children, ["parent"], batch_size=BATCH)
     return units
 
 
-def _person_rows(count: int, units: list[OrgUnit]) -> list[Person]:
-    names = islice(((g, f) for f in FAMILY for g in GIVEN), count)
-    unit_cycle = cycle(units)
-    rows = []
-    for number, (given, family) in enumerate(names):
-        unit = next(unit_cycle)
-        kind = Person.Kind.STAFF if number < len(units) else Person.Kind.STUDENT
-        rows.append(
-            Person(
-                given_name=given,
-                family_name=family,
-                email=f"{given}.{family}.{number}@campus.example".lower(),
-                kind=kind,
-                org_unit=unit,
-            )
-        )
-    return rows
+def _person(node: Node, unit_id: int) -> Person:
+    given = GIVEN[node.number % len(GIVEN)]
+    family = FAMILY[(node.number // len(GIVEN)) % len(FAMILY)]
+    is_manager = node.level < 3
+    return Person(
+        given_name=given,
+        family_name=f"{family} {node.number}",
+        email=node.email,
+        kind=Person.Kind.STAFF
+        if is_manager
+        else Person.Kind.TEACHER
+        if node.level < 5
+        else Person.Kind.STUDENT,
+        title="Principal" if node.level == 0 else "Head" if is_manager else "",
+        org_unit_id=unit_id,
+    )
 
 
-def _seed_reporting_lines(units: dict[str, OrgUnit]) -> None:
-    """The first person of each unit heads it and reports to the head of the parent unit."""
-    heads = {
-        unit.code: Person.objects.filter(org_unit=unit).order_by("id").first()
-        for unit in units.values()
-    }
-    lines = []
-    for unit in units.values():
-        head = heads[unit.code]
-        boss = heads[unit.parent.code] if unit.parent else None
-        if boss and head:
-            lines.append(ReportingLine(person=head, manager=boss))
-        members = Person.objects.filter(org_unit=unit).exclude(pk=head.pk) if head else []
-        lines.extend(ReportingLine(person=member, manager=head) for member in members)
-    ReportingLine.objects.bulk_create(lines, ignore_conflicts=True)
+def person_ids(nodes: list[Node]) -> dict[str, int]:
+    """Tree path -> person id, for the seeds that build on this org."""
+    by_email = {}
+    emails = [node.email for node in nodes]
+    for start in range(0, len(emails), BATCH):
+        chunk = emails[start : start + BATCH]
+        by_email.update(Person.objects.filter(email__in=chunk).values_list("email", "id"))
+    return {node.path: by_email[node.email] for node in nodes}
 
 
 @transaction.atomic
 def seed(*, size: str, log: Callable[[str], None]) -> None:
-    units = _seed_units()
+    nodes = list(org_tree(size))
+    unit_levels = UNIT_LEVELS[size]
+    units = _seed_units(nodes, unit_levels)
     Person.objects.bulk_create(
-        _person_rows(PEOPLE_PER_SIZE[size], list(units.values())), ignore_conflicts=True
+        [_person(node, units[node.unit_path(unit_levels)]) for node in nodes],
+        ignore_conflicts=True,
+        batch_size=BATCH,
     )
-    _seed_reporting_lines(units)
-    log(f"school: {OrgUnit.objects.count()} units, {Person.objects.count()} people")
+    ids = person_ids(nodes)
+    lines = [
+        ReportingLine(person_id=ids[node.path], manager_id=ids[node.parent], valid_from=LINES_FROM)
+        for node in nodes
+        if node.parent is not None
+    ]
+    # The one-open-line-per-person constraint makes a rerun skip every existing line.
+    ReportingLine.objects.bulk_create(lines, ignore_conflicts=True, batch_size=BATCH)
+    depth = max(node.level for node in nodes)
+    log(f"school: {len(units)} units, {len(nodes)} people, reporting depth {depth}")

@@ -130,8 +130,11 @@ class GraphBackend(ABC):
 
     # --- authorization -----------------------------------------------------------------------
     @abstractmethod
-    def check(self, person_id: int, permission: str, at: datetime) -> CheckResult:
-        """Whether the person holds `permission` at `at`, with the proof and any cycles met."""
+    def check(
+        self, person_id: int, permission: str, at: datetime, *, explain: bool = True
+    ) -> CheckResult:
+        """Whether the person holds `permission` at `at`, with any cycles met and (when
+        `explain`) the proof; without it the decision costs a single query."""
 
     @abstractmethod
     def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:

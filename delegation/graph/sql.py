@@ -122,45 +122,53 @@ class SqlGraphBackend(GraphBackend):
 
     # --- authorization -----------------------------------------------------------------------
     def _chain_params(
-        self, at: datetime, need: tuple[str, int] | None, min_budget: int
+        self, at: datetime, need: tuple[str, int | None] | None, min_budget: int, codename: str = ""
     ) -> dict[str, Any]:
         nk, nid = need or (None, None)
         return {
             "at": db_time(at),
             "nk": nk,
             "nid": nid,
+            "codename": codename,
             "max_chain": MAX_CHAIN,
             "min_budget": min_budget,
         }
 
     def holds(
-        self, person_id: int, need: tuple[str, int], at: datetime, *, to_delegate: bool = False
+        self,
+        person_id: int,
+        need: tuple[str, int | None],
+        at: datetime,
+        *,
+        to_delegate: bool = False,
+        codename: str = "",
     ) -> tuple[list[tuple], str]:
-        """Rows of the CHECK query for `need` (`("p", permission_id)` or `("r", role_id)`).
+        """Rows of the CHECK query for `need`: `("p", permission_id)`, `("r", role_id)`, or
+        `("p", None)` with the permission's `codename`.
 
         With `to_delegate`, the person must also be allowed to pass the grant on (the chain
         that brought it leaves at least one re-delegation).
         """
         origins, params = in_list([person_id])
         sql = render(q.CHECK, origins)
-        params |= self._chain_params(at, need, 1 if to_delegate else 0)
+        params |= self._chain_params(at, need, 1 if to_delegate else 0, codename)
         return self._fetch("check", sql, params), sql
 
-    def check(self, person_id: int, permission: str, at: datetime) -> CheckResult:
-        permission_id = Permission.objects.filter(codename=permission).values_list("id", flat=True)
+    def check(
+        self, person_id: int, permission: str, at: datetime, *, explain: bool = True
+    ) -> CheckResult:
         result = CheckResult(person_id=person_id, permission=permission, at=at, allowed=False)
-        if not permission_id:
-            return result
-        rows, result.query = self.holds(person_id, ("p", permission_id[0]), at)
+        rows, result.query = self.holds(person_id, ("p", None), at, codename=permission)
         result.cycles = [list(reversed(split_ids(row[3]))) for row in rows if row[0] == "cycle"]
         proof = next((row for row in rows if row[0] == "proof"), None)
         if proof is not None:
             _, hops, weight, links, assignment_id, _gk, _gid = proof
             result.allowed, result.hops, result.weight = True, hops, weight
-            result.proof = self._proof(assignment_id, split_ids(links), permission_id[0])
+            if explain:
+                result.proof = self._proof(assignment_id, split_ids(links), permission)
         return result
 
-    def _proof(self, assignment_id: int, links: list[int], permission_id: int) -> list[Edge]:
+    def _proof(self, assignment_id: int, links: list[int], permission: str) -> list[Edge]:
         """Edges from the assignment at the root of the chain, through the links, to the
         permission: assignment, inheritance down to what was lent, each delegation in order,
         inheritance down to the permission."""
@@ -188,7 +196,7 @@ class SqlGraphBackend(GraphBackend):
             edges += roles.path(held, lent)
             edges.append(delegation_edge(link))
             held = lent
-        edges += roles.path(held, ("p", permission_id))
+        edges += roles.path(held, ("p", Permission.objects.get(codename=permission).pk))
         return edges
 
     def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:

@@ -44,7 +44,10 @@ cover(hk, hid, nk, nid) AS (
 CHAIN_CTE = (
     """
 chain(origin, person_id, nk, nid, depth, weight, links, persons, gk, gid, cyclic) AS (
-    SELECT p.id, p.id, CAST(%(nk)s AS TEXT), CAST(%(nid)s AS BIGINT), 0, 0,
+    SELECT p.id, p.id, CAST(%(nk)s AS TEXT),
+           COALESCE(CAST(%(nid)s AS BIGINT),
+                    (SELECT pm.id FROM delegation_permission pm WHERE pm.codename = %(codename)s)),
+           0, 0,
            CAST(',' AS TEXT), ',' || CAST(p.id AS TEXT) || ',',
            CAST(NULL AS TEXT), CAST(NULL AS BIGINT), 0
     FROM school_person p WHERE p.id IN ({origins})
@@ -96,6 +99,7 @@ grounded AS (
 )
 
 # check(person, permission, at): the best grounded chain, then the cycles met on the way.
+# The permission is named by `codename` (or `nid`), so a check costs this one statement.
 CHECK = (
     "WITH RECURSIVE"
     + COVER_CTES
