@@ -38,6 +38,8 @@ SECTIONS_PER_COURSE_TERM = 2
 ENROLMENTS_PER_STUDENT = 4
 SLOT_STARTS = [datetime.time(9), datetime.time(11), datetime.time(13), datetime.time(15)]
 BATCH = 5000
+# The small demo org has staff and teachers only; a school needs someone to enrol.
+STUDENTS_WHEN_NONE = 120
 
 
 def _seed_terms() -> list[Term]:
@@ -101,8 +103,10 @@ def _seed_teaching(sections: list[Section]) -> None:
 
 
 def _seed_enrolments(sections: list[Section], students: list[int]) -> int:
-    """Each student takes up to ENROLMENTS_PER_STUDENT sections, no two in the same slot."""
+    """Each student without enrolments takes up to ENROLMENTS_PER_STUDENT sections, no two in the
+    same slot (students seeded before are left as they are, so a rerun adds nothing)."""
     rng = random.Random(6)
+    enrolled = set(Enrollment.objects.values_list("student_id", flat=True).distinct())
     taken: Counter[int] = Counter(
         dict(
             Section.objects.annotate(
@@ -112,6 +116,8 @@ def _seed_enrolments(sections: list[Section], students: list[int]) -> int:
     )
     rows = []
     for student in students:
+        if student in enrolled:
+            continue
         slots: set[tuple] = set()
         for section in rng.sample(sections, min(len(sections), ENROLMENTS_PER_STUDENT * 3)):
             slot = (section.term_id, section.weekday, section.starts_at)
@@ -142,8 +148,27 @@ def _seed_preferences(people: list[int]) -> None:
     PersonPreferences.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
 
 
+def _ensure_students() -> None:
+    """Add a cohort of students (no reporting lines: they are not staff) if the org has none."""
+    if Person.objects.filter(kind=Person.Kind.STUDENT).exists():
+        return
+    units = cycle(OrgUnit.objects.order_by("id")) if OrgUnit.objects.exists() else cycle([None])
+    rows = [
+        Person(
+            given_name=SUBJECTS[n % len(SUBJECTS)][:3] + "ia",
+            family_name=f"Student {n}",
+            email=f"student{n}@campus.example",
+            kind=Person.Kind.STUDENT,
+            org_unit=next(units),
+        )
+        for n in range(STUDENTS_WHEN_NONE)
+    ]
+    Person.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
+
+
 @transaction.atomic
 def seed(*, size: str, log: Callable[[str], None]) -> None:
+    _ensure_students()
     people = list(Person.objects.order_by("id").values_list("pk", flat=True))
     students = list(
         Person.objects.filter(kind=Person.Kind.STUDENT, active=True)
