@@ -104,7 +104,8 @@ def _seed_teaching(sections: list[Section]) -> None:
 
 def _seed_enrolments(sections: list[Section], students: list[int]) -> int:
     """Each student without enrolments takes up to ENROLMENTS_PER_STUDENT sections, no two in the
-    same slot (students seeded before are left as they are, so a rerun adds nothing)."""
+    same slot or of the same course and term (students seeded before are left as they are, so a
+    rerun adds nothing)."""
     rng = random.Random(6)
     enrolled = set(Enrollment.objects.values_list("student_id", flat=True).distinct())
     taken: Counter[int] = Counter(
@@ -119,11 +120,14 @@ def _seed_enrolments(sections: list[Section], students: list[int]) -> int:
         if student in enrolled:
             continue
         slots: set[tuple] = set()
+        courses: set[tuple[int, int]] = set()
         for section in rng.sample(sections, min(len(sections), ENROLMENTS_PER_STUDENT * 3)):
             slot = (section.term_id, section.weekday, section.starts_at)
-            if slot in slots or taken[section.pk] >= section.capacity:
+            course = (section.term_id, section.course_id)
+            if slot in slots or course in courses or taken[section.pk] >= section.capacity:
                 continue
             slots.add(slot)
+            courses.add(course)
             taken[section.pk] += 1
             rows.append(Enrollment(student_id=student, section=section))
             if len(slots) == ENROLMENTS_PER_STUDENT:

@@ -44,6 +44,17 @@ def enrollment_of(*, student: Person, section: Section) -> Enrollment | None:
     return Enrollment.objects.filter(student=student, section=section).first()
 
 
+def sibling_enrollment(*, student: Person, section: Section) -> Enrollment | None:
+    """An active enrolment of `student` in another section of the same course and term."""
+    siblings = Enrollment.objects.filter(
+        student=student,
+        status__in=Enrollment.ACTIVE,
+        section__course_id=section.course_id,
+        section__term_id=section.term_id,
+    ).exclude(section=section)
+    return siblings.first()
+
+
 def seats_taken(*, section: Section) -> int:
     return Enrollment.objects.filter(section=section, status__in=Enrollment.ACTIVE).count()
 
@@ -85,7 +96,9 @@ SECTION_REF = {
 
 def _sections_by(rows: QuerySet, owner: str, *columns: str) -> dict[int, list[dict[str, Any]]]:
     """`rows` (enrolments or teaching) grouped by the `owner` column, newest term first."""
-    ordered = rows.order_by(owner, "-section__term__starts_on", "section__course__code")
+    ordered = rows.order_by(
+        owner, "-section__term__starts_on", "section__course__code", "section__code"
+    )
     return _group_by(ordered.values(owner, "section_id", *columns, **SECTION_REF), owner)
 
 

@@ -232,6 +232,18 @@ def _check_seat_free(section: Section) -> None:
         )
 
 
+def _check_not_in_course(student: Person, section: Section) -> None:
+    sibling = selectors.sibling_enrollment(student=student, section=section)
+    if sibling is not None:
+        raise ConflictError(
+            f"{student} already takes {section.course.code} this term "
+            f"(section {sibling.section_id}).",
+            field="section",
+            code="already_in_course",
+            enrolled_in=sibling.section_id,
+        )
+
+
 def _check_no_clash(student: Person, section: Section) -> None:
     clash = selectors.clashing_enrollment(student=student, section=section)
     if clash is not None:
@@ -245,7 +257,8 @@ def _check_no_clash(student: Person, section: Section) -> None:
 
 @transaction.atomic
 def enrollment_create(*, student_id: int, section_id: int) -> Enrollment:
-    """Enrol a student in a section: refused when full, already enrolled or clashing.
+    """Enrol a student in a section: refused when full, already enrolled (in it or in another
+    section of its course that term) or clashing with their timetable.
 
     Locks the student (so their own concurrent enrolments cannot both pass the clash check),
     then the section (so concurrent students cannot both take its last seat).
@@ -258,6 +271,7 @@ def enrollment_create(*, student_id: int, section_id: int) -> Enrollment:
         raise ConflictError(
             f"{student} is already enrolled in {section}.", field="section", code="already_enrolled"
         )
+    _check_not_in_course(student, section)
     _check_seat_free(section)
     _check_no_clash(student, section)
     enrollment = existing or Enrollment(student=student, section=section)

@@ -74,6 +74,16 @@ def test_refuses_a_schedule_clash_in_the_same_term() -> None:
     assert refused.value.extra == {"clashes_with": monday.pk}
 
 
+def test_refuses_a_second_section_of_the_same_course_and_term() -> None:
+    student, first = PersonFactory(), SectionFactory(weekday=1)
+    enroll(student, first)
+    sibling = SectionFactory(course=first.course, term=first.term, weekday=2)
+    with pytest.raises(ConflictError) as refused:
+        enroll(student, sibling)
+    assert refused.value.code == "already_in_course"
+    assert enroll(student, SectionFactory(course=first.course, weekday=2)).pk  # another term
+
+
 @pytest.mark.parametrize(
     "changes",
     [

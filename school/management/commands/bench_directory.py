@@ -94,6 +94,8 @@ class Replay:
         )
         self.hits = self.misses = self.stale_reads = self.writes = self.refused = 0
         self.read_ms: list[float] = []
+        self.stale_examples: list[dict[str, Any]] = []
+        self.last_write = ""
 
     def draw(self) -> int:
         return self.ids[bisect(self.cumulative, self.rng.random() * self.cumulative[-1])]
@@ -113,7 +115,9 @@ class Replay:
         self.writes += 1
         try:
             if self.rng.random() < 0.5:
+                self.last_write = "enrolment"
                 return self._enrolment(person_id)
+            self.last_write = "reporting line"
             return self._reporting_line(person_id)
         except ServiceError:
             self.refused += 1
@@ -140,17 +144,20 @@ class Replay:
         services.reporting_line_create(person=people[person_id], manager=people[manager_id])
         return {person_id, manager_id, line.manager_id}
 
-    def check(self, person_ids: set[int]) -> None:
-        for person_id in person_ids:
-            cached = self.read(person_id, record=True).rows
-            truth = person(self.uncached, person_id).rows
-            self.stale_reads += cached != truth
+    def check(self, person_ids: set[int], kind: str) -> None:
+        for person_id in sorted(person_ids):
+            [cached] = self.read(person_id, record=True).rows
+            [truth] = person(self.uncached, person_id).rows
+            stale = sorted(part for part in truth if cached[part] != truth[part])
+            if stale:
+                self.stale_reads += 1
+                self.stale_examples.append({"person": person_id, "write": kind, "parts": stale})
 
     def run(self, operations: int, write_share: float) -> None:
         for _ in range(operations):
             person_id = self.draw()
             if self.rng.random() < write_share:
-                self.check(self.write(person_id))
+                self.check(self.write(person_id), self.last_write)
             else:
                 self.read(person_id, record=True)
 
@@ -163,11 +170,12 @@ class Replay:
             "writes_refused": self.refused,
             "hit_ratio": round(self.hits / reads, 4) if reads else None,
             "stale_reads_after_writes": self.stale_reads,
+            "stale_examples": self.stale_examples[:5],
             "read_p50_ms": round(percentile(self.read_ms, 0.5), 2),
             "read_p95_ms": round(percentile(self.read_ms, 0.95), 2),
         }
         self.hits = self.misses = self.stale_reads = self.writes = self.refused = 0
-        self.read_ms = []
+        self.read_ms, self.stale_examples = [], []
         return summary
 
     def prime(self, page_size: int = 100) -> None:
