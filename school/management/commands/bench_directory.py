@@ -23,6 +23,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common import telemetry
+from common.cache.counters import counters, difference, hit_ratio
 from common.cache.readthrough import invalidate_family
 from common.exceptions import ServiceError
 from school import services
@@ -93,6 +94,7 @@ class Replay:
             .order_by("manager_id")
         )
         self.hits = self.misses = self.stale_reads = self.writes = self.refused = 0
+        self.counted_from = counters.families()
         self.read_ms: list[float] = []
         self.stale_examples: list[dict[str, Any]] = []
         self.last_write = ""
@@ -163,6 +165,7 @@ class Replay:
 
     def summary(self, operations: int, write_share: float) -> dict[str, Any]:
         reads = self.hits + self.misses
+        families = difference(counters.families(), self.counted_from)
         summary = {
             "operations": operations,
             "write_share": write_share,
@@ -173,6 +176,11 @@ class Replay:
             "stale_examples": self.stale_examples[:5],
             "read_p50_ms": round(percentile(self.read_ms, 0.5), 2),
             "read_p95_ms": round(percentile(self.read_ms, 0.95), 2),
+            "hit_ratio_by_family": {
+                name: hit_ratio(counts)
+                for name, counts in families.items()
+                if hit_ratio(counts) is not None  # families only invalidated, never read
+            },
         }
         self.hits = self.misses = self.stale_reads = self.writes = self.refused = 0
         self.read_ms, self.stale_examples = [], []
@@ -182,6 +190,7 @@ class Replay:
         """Read the whole directory once, page by page, as a day's traffic would have."""
         for offset in range(0, len(self.ids), page_size):
             page(self.plan, page_size, offset)
+        self.counted_from = counters.families()
 
 
 class Command(BaseCommand):
@@ -291,6 +300,11 @@ class Command(BaseCommand):
                 f"{run['stale_reads_after_writes']:>7}{run['read_p50_ms']:>10.2f}"
                 f"{run['read_p95_ms']:>10.2f}"
             )
+        by_family = replay["steady"]["hit_ratio_by_family"]
+        write(
+            "steady hit ratio per family: "
+            + ", ".join(f"{name.split('.')[-1]} {ratio:.1%}" for name, ratio in by_family.items())
+        )
         write(
             f"\ngoals: warm p50 {goals['warm_p50_speedup']}x faster than cold "
             f"(>=5x: {goals['warm_5x_faster']}), hit ratio >=95%: {goals['hit_ratio_95']}, "
