@@ -188,6 +188,8 @@ def test_cache_down_answers_200_partial_with_a_warning(
     assert counters.families()["directory.courses"]["error"] == 1
 
 
+# The Neo4j backend at a closed port: any failure of the graph (the driver refusing to connect,
+# or, while the delegation branch's Neo4j backend is incomplete, the backend itself) degrades.
 @override_settings(GRAPH_BACKEND="neo4j", NEO4J_BOLT_URL="bolt://127.0.0.1:1")
 def test_graph_down_answers_200_partial_naming_what_is_missing(
     member_client: APIClient, school: dict
