@@ -281,3 +281,29 @@ def test_without_the_cache_the_plan_reads_every_part_from_its_store(
 ) -> None:
     plan = Plan.parse(fields=None, expand="courses,manager_chain", use_cache=False)
     assert plan.stores() == {"db", "graph"}
+
+
+def test_a_new_reporting_line_invalidates_exactly_the_people_it_affects(
+    member_client: APIClient, school: dict, django_capture_on_commit_callbacks
+) -> None:
+    from school.services import reporting_line_create
+
+    mover, bystander = school["students"][:2]
+    params = {"expand": "manager_chain,reports", "page_size": 20}
+    member_client.get(PEOPLE, params)  # everyone's chain and reports cached
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reporting_line_create(person=mover, manager=school["teacher"])
+
+    def read(person_id: int) -> dict:
+        return member_client.get(person_url(person_id), {"expand": "manager_chain,reports"}).json()
+
+    moved, teacher, other = read(mover.pk), read(school["teacher"].pk), read(bystander.pk)
+    assert [m["id"] for m in moved["manager_chain"]] == [school["teacher"].pk, school["head"].pk]
+    assert moved["meta"]["sources"]["manager_chain"] == "graph"
+    assert mover.pk in {r["id"] for r in teacher["reports"]}
+    assert other["meta"]["sources"] == {
+        "profile": "db",
+        "manager_chain": "cache",
+        "reports": "cache",
+    }
