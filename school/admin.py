@@ -167,10 +167,29 @@ class TeachingAssignmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["teacher", "section"]
 
 
+class EnrollmentForm(forms.ModelForm):
+    """Staff grade, complete and drop here; taking a seat again goes through `enrollment_create`
+    (capacity, clashes, the last-seat lock), which the admin cannot honour."""
+
+    class Meta:
+        model = Enrollment
+        fields = ["status", "grade"]
+
+    def clean_status(self) -> str:
+        status = self.cleaned_data["status"]
+        was = self.initial.get("status")
+        if status == Enrollment.Status.ENROLLED and was != Enrollment.Status.ENROLLED:
+            raise forms.ValidationError(
+                "Re-enrol through the API: it checks seats and the student's timetable."
+            )
+        return status
+
+
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
-    """Seats are taken through `enrollment_create` (capacity, clashes, the last-seat lock), so
-    staff add enrolments through the API or the student pages; here they grade and drop."""
+    """Enrolments are created by `enrollment_create` (the API); here staff grade and drop."""
+
+    form = EnrollmentForm
 
     list_display = ["student", "section", "status", "grade", "enrolled_at"]
     list_select_related = ["student", "section__course", "section__term"]
