@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import django_filters
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from school.models import Course, Person
@@ -24,7 +25,10 @@ def _preference_lookup(raw: str) -> Q:
         parsed: Any = json.loads(value)
     except ValueError:
         parsed = value
-    return Q(preferences__data__contains={key: parsed})
+    if connection.vendor == "postgresql":
+        return Q(preferences__data__contains={key: parsed})
+    # SQLite (the embedded default) has no JSON containment; a key lookup answers the same.
+    return Q(**{f"preferences__data__{key}": parsed})
 
 
 class DirectoryPersonFilter(django_filters.FilterSet):
