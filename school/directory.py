@@ -21,9 +21,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from common import telemetry
@@ -106,7 +108,7 @@ class Plan:
         stores = {"db"} | {ORIGIN[part] for part in self.expand}
         return stores | ({"cache"} if self.use_cache and self.per_person_parts else set())
 
-    def queryset(self) -> Any:
+    def queryset(self) -> QuerySet[Person]:
         return selectors.directory_people(columns=self.columns, with_unit=self.with_unit)
 
 
@@ -122,15 +124,13 @@ class Answer:
 class _Loader:
     """Loads missing per-person parts: one graph call and one query per SQL part, at most."""
 
-    at: Any
+    at: datetime
     graph_error: str = ""
-    loaded_parts: set[str] = field(default_factory=set)
 
     def __call__(self, slots: list[Slot]) -> dict[Slot, Any]:
         wanted: dict[str, list[int]] = {}
         for family, person_id in slots:
             wanted.setdefault(PART_OF[family], []).append(person_id)
-        self.loaded_parts |= wanted.keys()
         values: dict[Slot, Any] = {}
         values.update(self._graph(wanted))
         for part in SQL_PARTS:
@@ -202,7 +202,7 @@ def _warnings(plan: Plan, read: Read, loader: _Loader, person_ids: list[int]) ->
     return warnings
 
 
-def resolve(plan: Plan, people: Sequence[Person], *, at: Any = None) -> Answer:
+def resolve(plan: Plan, people: Sequence[Person], *, at: datetime | None = None) -> Answer:
     """The rows for a page of `people` (already loaded by `plan.queryset()`), with the meta."""
     person_ids = [person.pk for person in people]
     loader = _Loader(at=at or timezone.now())
