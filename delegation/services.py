@@ -74,7 +74,7 @@ def permission_create(*, codename: str, description: str = "", actor: Actor = No
     return permission
 
 
-def _ancestors(role_ids: Iterable[int], edges: Sequence[tuple[int, int]]) -> set[int]:
+def role_ancestors(role_ids: Iterable[int], edges: Sequence[tuple[int, int]]) -> set[int]:
     """Roles reachable from `role_ids` by following `role -> parent` edges (themselves too)."""
     parents: dict[int, list[int]] = {}
     for role_id, parent_id in edges:
@@ -90,7 +90,7 @@ def _ancestors(role_ids: Iterable[int], edges: Sequence[tuple[int, int]]) -> set
 
 def role_validate_inherits(role: Role, inherits: Sequence[Role]) -> None:
     others = RoleInheritance.objects.exclude(role=role).values_list("role_id", "parent_id")
-    if role.pk in _ancestors([parent.pk for parent in inherits], list(others)):
+    if role.pk in role_ancestors([parent.pk for parent in inherits], list(others)):
         raise ServiceError(
             f"Role {role.code!r} would inherit itself through "
             f"{', '.join(parent.code for parent in inherits)}.",
@@ -129,7 +129,7 @@ def _replace_edges(
 def _role_holders_changed(role: Role) -> None:
     """Everyone holding the role, or a role that inherits it, and whoever they lent to."""
     edges = list(RoleInheritance.objects.values_list("parent_id", "role_id"))
-    including = _ancestors([role.pk], edges)  # followed downwards: roles that include `role`
+    including = role_ancestors([role.pk], edges)  # followed downwards: roles that include `role`
     holders = RoleAssignment.objects.filter(role_id__in=including).values_list(
         "person_id", flat=True
     )
@@ -200,14 +200,24 @@ def _save_and_record(
     action: str,
     before: dict[str, Any] | None,
     actor: Actor,
-    person_id: int,
 ) -> None:
     """Validate and save, audit, queue the graph change, announce the holders downstream."""
     instance.full_clean()
     instance.save()
     audit(actor, action, instance, before)
     outbox.upserted(instance)
-    announce(sql_graph.downstream([person_id]), AUTHORITY)
+    announce(affected_by(instance, before), AUTHORITY)
+
+
+def affected_by(
+    instance: RoleAssignment | Delegation, before: dict[str, Any] | None = None
+) -> set[int]:
+    """Who may hold something through this assignment or delegation, before or after a change
+    (a delegation may have been passed on as far as its larger limit allowed)."""
+    if isinstance(instance, RoleAssignment):
+        return sql_graph.downstream([instance.person_id])
+    budget = max(instance.max_redelegations, (before or {}).get("max_redelegations", 0))
+    return sql_graph.downstream([instance.delegatee_id], budget)
 
 
 def _user(actor: Actor) -> AbstractBaseUser | None:
@@ -249,7 +259,7 @@ def assignment_create(
         valid_to=valid_to,
         created_by=_user(actor),
     )
-    _save_and_record(assignment, AuditEntry.Action.CREATE, None, actor, person.pk)
+    _save_and_record(assignment, AuditEntry.Action.CREATE, None, actor)
     return assignment
 
 
@@ -266,14 +276,14 @@ def assignment_update(
     before = snapshot(assignment)
     _refuse_bad_window(assignment.valid_from, valid_to, "valid_to")
     assignment.valid_to, assignment.scope_unit = valid_to, scope_unit
-    _save_and_record(assignment, AuditEntry.Action.UPDATE, before, actor, assignment.person_id)
+    _save_and_record(assignment, AuditEntry.Action.UPDATE, before, actor)
     return assignment
 
 
 @transaction.atomic
 def assignment_delete(*, assignment: RoleAssignment, actor: Actor = None) -> None:
-    before, pk, person_id = snapshot(assignment), assignment.pk, assignment.person_id
-    affected = sql_graph.downstream([person_id])
+    before, pk = snapshot(assignment), assignment.pk
+    affected = affected_by(assignment)
     assignment.delete()
     audit(actor, AuditEntry.Action.DELETE, assignment, before)
     outbox.deleted(assignment, pk)
@@ -353,7 +363,7 @@ def delegation_create(
         reason=reason,
         created_by=_user(actor),
     )
-    _save_and_record(delegation, AuditEntry.Action.CREATE, None, actor, delegatee.pk)
+    _save_and_record(delegation, AuditEntry.Action.CREATE, None, actor)
     return delegation
 
 
@@ -376,7 +386,7 @@ def delegation_update(
     _refuse_too_deep(max_redelegations)
     delegation.expires_at, delegation.weight = expires_at, weight
     delegation.max_redelegations, delegation.reason = max_redelegations, reason
-    _save_and_record(delegation, AuditEntry.Action.UPDATE, before, actor, delegation.delegatee_id)
+    _save_and_record(delegation, AuditEntry.Action.UPDATE, before, actor)
     return delegation
 
 
@@ -393,5 +403,5 @@ def delegation_revoke(
     delegation.save(update_fields=["revoked_at"])
     audit(actor, AuditEntry.Action.REVOKE, delegation, before)
     outbox.upserted(delegation)
-    announce(sql_graph.downstream([delegation.delegatee_id]), AUTHORITY)
+    announce(affected_by(delegation), AUTHORITY)
     return delegation

@@ -1,8 +1,237 @@
-"""HTML pages of the delegation app."""
+"""The delegation explorer: ask the graph a question, see the answer, its picture and the query.
 
+For students: every answer shows the SQL (or Cypher) the backend ran, and the toolbar's Graph
+panel shows each call's time. Bad input shows as form errors, never as a server error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+
+from common.exceptions import ServiceError
+from delegation import pictures, selectors
+from delegation.graph import get_graph
+from delegation.models import Delegation, Permission
+
+QUESTIONS = [
+    ("check", "check: may this person do this, and why?"),
+    ("who_can", "who can: everyone holding a permission"),
+    ("what_can", "what can: every permission of a person"),
+    ("paths", "paths: delegation chains between two people"),
+    ("org", "org chart around a person"),
+    ("units", "unit tree"),
+    ("common", "lowest common manager of two people"),
+]
+
+
+class QuestionForm(forms.Form):
+    question = forms.ChoiceField(choices=QUESTIONS)
+    person = forms.IntegerField(min_value=1, required=False, help_text="person id")
+    other = forms.IntegerField(min_value=1, required=False, help_text="second person id")
+    permission = forms.ChoiceField(required=False)
+    unit = forms.IntegerField(min_value=1, required=False, help_text="org unit id (tree root)")
+    at = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="default: now",
+    )
+
+    NEEDS = {
+        "check": ("person", "permission"),
+        "who_can": ("permission",),
+        "what_can": ("person",),
+        "paths": ("person", "other"),
+        "org": ("person",),
+        "common": ("person", "other"),
+        "units": (),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        codenames = selectors.permission_list().values_list("codename", flat=True)
+        self.fields["permission"].choices = [("", "—"), *((c, c) for c in codenames)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in self.NEEDS.get(data.get("question", ""), ()):
+            if not data.get(name):
+                self.add_error(name, "This question needs it.")
+        for name in ("person", "other"):
+            if data.get(name) and name not in self.errors:
+                try:
+                    selectors.person_get(data[name], field=name)
+                except ServiceError as error:
+                    self.add_error(name, error.message)
+        return data
+
+
+@dataclass
+class Result:
+    title: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    summary: str = ""
+    picture: pictures.Picture | None = None
+    query: str = ""
+
+
+def _check(data: dict, at: datetime) -> Result:
+    answer = get_graph().check(data["person"], data["permission"], at)
+    verdict = "ALLOWED" if answer.allowed else "NOT allowed"
+    summary = f"{verdict} ({answer.hops} delegation hops, weight {answer.weight})"
+    if answer.cycles:
+        summary += f"; cycles met and not followed: {answer.cycles}"
+    picture = pictures.render(pictures.edges_dot(answer.proof, f"proof: {data['permission']}"))
+    rows = [
+        {
+            "edge": e.kind,
+            "id": e.id,
+            "from": e.source,
+            "to": e.target,
+            "valid_from": e.valid_from,
+            "valid_to": e.valid_to,
+            **e.detail,
+        }
+        for e in answer.proof
+    ]
+    return Result("check", rows, summary, picture if answer.proof else None, answer.query)
+
+
+def _who_can(data: dict, at: datetime) -> Result:
+    page = get_graph().who_can(data["permission"], at, limit=100)
+    summary = (
+        "complete" if page.complete else f"first 100; next page after person {page.next_cursor}"
+    )
+    return Result("who can", page.items, summary, None, page.query)
+
+
+def _what_can(data: dict, at: datetime) -> Result:
+    answer = get_graph().what_can(data["person"], at)
+    return Result("what can", answer.items, f"{len(answer.items)} permissions", None, answer.query)
+
+
+def _paths(data: dict, at: datetime) -> Result:
+    found = get_graph().paths(
+        data["person"], data["other"], at, permission=data.get("permission") or None
+    )
+    rows = [
+        {
+            "ranking": ranking,
+            "hops": chain.hops,
+            "weight": chain.weight,
+            "links": [e.id for e in chain.links],
+        }
+        for ranking, chains in (("shortest", found.shortest), ("cheapest", found.cheapest))
+        for chain in chains
+    ]
+    chains = found.shortest + found.cheapest
+    picture = pictures.render(pictures.chains_dot(chains, "delegation chains")) if chains else None
+    return Result("paths", rows, f"{len(found.shortest)} chain(s)", picture, found.query)
+
+
+def _org(data: dict, at: datetime) -> Result:
+    graph = get_graph()
+    person = selectors.person_get(data["person"])
+    chain = graph.manager_chain(person.pk, at)
+    reports = graph.reports(person.pk, at, max_depth=2)
+    ids = [person.pk] + [row["id"] for row in chain.items]
+    rows = [
+        {"id": pid, "name": name, "parent": parent}
+        for pid, name, parent in zip(
+            ids,
+            [person.name] + [row["name"] for row in chain.items],
+            [row["id"] for row in chain.items] + [None],
+            strict=True,
+        )
+    ]
+    rows += [{"id": r["id"], "name": r["name"], "parent": r["manager_id"]} for r in reports.items]
+    picture = pictures.render(pictures.org_dot(rows, person.pk, f"around {person.name}"))
+    query = f"-- managers\n{chain.query}\n\n-- reports (2 levels)\n{reports.query}"
+    return Result(
+        "org chart",
+        rows,
+        f"{len(chain.items)} managers, {len(reports.items)} reports",
+        picture,
+        query,
+    )
+
+
+def _units(data: dict, at: datetime) -> Result:
+    unit = selectors.unit_get(data["unit"]) if data.get("unit") else None
+    tree = get_graph().unit_tree(unit.pk if unit else None)
+    rows = [{**row, "parent": row["parent_id"] if row["depth"] else None} for row in tree.items]
+    picture = pictures.render(pictures.org_dot(rows, unit.pk if unit else None, "units"))
+    return Result("unit tree", tree.items, f"{len(tree.items)} units", picture, tree.query)
+
+
+def _common(data: dict, at: datetime) -> Result:
+    answer = get_graph().lowest_common_manager(data["person"], data["other"], at)
+    summary = answer.items[0]["name"] if answer.items else "no common manager"
+    return Result("lowest common manager", answer.items, summary, None, answer.query)
+
+
+ANSWER = {
+    "check": _check,
+    "who_can": _who_can,
+    "what_can": _what_can,
+    "paths": _paths,
+    "org": _org,
+    "units": _units,
+    "common": _common,
+}
+
+
+def _examples() -> list[tuple[str, dict[str, Any]]]:
+    """A few questions worth asking on the demo data, as ready-made links."""
+    latest = selectors.delegation_list().filter(revoked_at__isnull=True).first()
+    if latest is None:
+        return []
+    grant = latest.permission.codename if latest.permission else None
+    examples = [
+        ("who runs the org chart around", {"question": "org", "person": latest.delegatee_id})
+    ]
+    if grant:
+        examples.insert(
+            0,
+            (
+                "why may this delegatee",
+                {"question": "check", "person": latest.delegatee_id, "permission": grant},
+            ),
+        )
+    examples.append(
+        (
+            "chains between",
+            {"question": "paths", "person": latest.delegator_id, "other": latest.delegatee_id},
+        )
+    )
+    return examples
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "delegation/index.html")
+    form = QuestionForm(request.GET or None)
+    result = None
+    at = timezone.now()
+    if form.is_valid():
+        at = form.cleaned_data.get("at") or at
+        try:
+            result = ANSWER[form.cleaned_data["question"]](form.cleaned_data, at)
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+    context = {
+        "form": form,
+        "result": result,
+        "at": at,
+        "backend": get_graph().name,
+        "examples": _examples(),
+        "counts": {
+            "delegations": Delegation.objects.count(),
+            "permissions": Permission.objects.count(),
+        },
+    }
+    return render(request, "delegation/index.html", context)

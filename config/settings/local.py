@@ -19,6 +19,8 @@ def show_toolbar(request: HttpRequest) -> bool:
     return DEBUG
 
 
+# The default panels, plus the graph queries of each request (backend, time, SQL or Cypher).
+DEBUG_TOOLBAR_PANELS = [*PANELS_DEFAULTS, "delegation.panels.GraphPanel"]
 DEBUG_TOOLBAR_CONFIG = {"SHOW_TOOLBAR_CALLBACK": "config.settings.local.show_toolbar"}
 
 # The stock panels plus the read-through cache's counters per family (common.cache.panel).

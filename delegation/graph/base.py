@@ -95,28 +95,72 @@ class GraphBackend(ABC):
     def ping(self) -> None:
         """Raise if the graph store does not answer."""
 
+    # --- batched primitives: one query each, whatever the number of ids ---------------------
     @abstractmethod
+    def manager_chains(
+        self, ids: Sequence[int], at: datetime
+    ) -> tuple[dict[int, list[dict[str, Any]]], str]:
+        """`{id: [{"id", "name", "depth"}]}` nearest manager first, and the query text."""
+
+    @abstractmethod
+    def reports_of(
+        self, ids: Sequence[int], at: datetime, max_depth: int
+    ) -> tuple[dict[int, list[dict[str, Any]]], str]:
+        """`{id: [{"id", "name", "depth", "manager_id"}]}` transitive reports, and the query."""
+
+    @abstractmethod
+    def holdings(
+        self, ids: Sequence[int], at: datetime
+    ) -> tuple[dict[int, dict[str, list[dict[str, Any]]]], str]:
+        """`{id: {"role": [...], "permission": [...]}}` of `{"name", "hops", "scope_unit"}`:
+        the roles that reached each person (hops 0: assigned) and every permission held."""
+
+    # --- batched facts for the directory -------------------------------------------------------
     def people_facts(
         self, person_ids: Sequence[int], facts: Collection[str], at: datetime
     ) -> dict[int, dict[str, Any]]:
         """Graph facts for a whole page of people in one batched call (never one per person).
 
         Returns `{person_id: {fact: value}}` with only the requested `facts` (a subset of
-        PERSON_FACTS), for every id given:
+        PERSON_FACTS), for every id given; at most one query per fact family:
         - manager_chain: `[{"id": int, "name": str}, ...]` nearest manager first, up to the top
         - reports: `[{"id": int, "name": str, "depth": int}, ...]` transitive, depth 1 = direct
         - roles: `[{"role": str, "scope_unit": int | None, "via": "assignment" | "delegation"}]`
         - permissions: `[str, ...]` sorted codenames the person holds at `at`
         """
+        ids = list(dict.fromkeys(person_ids))
+        result: dict[int, dict[str, Any]] = {pid: {} for pid in ids}
+        if not ids:
+            return result
+        if "manager_chain" in facts:
+            chains, _ = self.manager_chains(ids, at)
+            for pid in ids:
+                result[pid]["manager_chain"] = [
+                    {"id": row["id"], "name": row["name"]} for row in chains.get(pid, [])
+                ]
+        if "reports" in facts:
+            reports, _ = self.reports_of(ids, at, MAX_ORG_DEPTH)
+            for pid in ids:
+                result[pid]["reports"] = [
+                    {"id": row["id"], "name": row["name"], "depth": row["depth"]}
+                    for row in reports.get(pid, [])
+                ]
+        if {"roles", "permissions"} & set(facts):
+            held, _ = self.holdings(ids, at)
+            for pid in ids:
+                result[pid].update(_authority_facts(held.get(pid), facts))
+        return result
 
     # --- org chart ---------------------------------------------------------------------------
-    @abstractmethod
     def manager_chain(self, person_id: int, at: datetime) -> Answer:
         """`[{"id", "name", "depth"}]` from the direct manager (depth 1) up to the top."""
+        chains, query = self.manager_chains([person_id], at)
+        return Answer(chains.get(person_id, []), query)
 
-    @abstractmethod
     def reports(self, person_id: int, at: datetime, max_depth: int = MAX_ORG_DEPTH) -> Answer:
         """`[{"id", "name", "depth", "manager_id"}]` direct (1) and transitive reports."""
+        reports, query = self.reports_of([person_id], at, max_depth)
+        return Answer(reports.get(person_id, []), query)
 
     @abstractmethod
     def lowest_common_manager(self, a: int, b: int, at: datetime) -> Answer:
@@ -140,9 +184,13 @@ class GraphBackend(ABC):
     def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:
         """People holding `permission` at `at`, by id, `limit` at a time after person id `after`."""
 
-    @abstractmethod
     def what_can(self, person_id: int, at: datetime) -> Answer:
         """`[{"permission", "via", "hops"}]`: every permission the person holds at `at`."""
+        held, query = self.holdings([person_id], at)
+        rows = (held.get(person_id) or {}).get("permission", [])
+        return Answer(
+            [{"permission": r["name"], "via": _via(r), "hops": r["hops"]} for r in rows], query
+        )
 
     @abstractmethod
     def paths(
@@ -160,3 +208,22 @@ class GraphBackend(ABC):
         re-delegation limits above it, and lends what the link before it lent (or less); with
         `permission`, every link must carry it.
         """
+
+
+def _via(row: dict[str, Any]) -> str:
+    return "assignment" if row["hops"] == 0 else "delegation"
+
+
+def _authority_facts(
+    held: dict[str, list[dict[str, Any]]] | None, facts: Collection[str]
+) -> dict[str, Any]:
+    held = held or {"role": [], "permission": []}
+    out: dict[str, Any] = {}
+    if "roles" in facts:
+        out["roles"] = [
+            {"role": row["name"], "scope_unit": row["scope_unit"], "via": _via(row)}
+            for row in held["role"]
+        ]
+    if "permissions" in facts:
+        out["permissions"] = sorted(row["name"] for row in held["permission"])
+    return out

@@ -7,9 +7,11 @@ Services call `node_upsert` / `edge_upsert` / `deleted`; `graph_sync` reads the 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import models, transaction
 
 from delegation.models import (
     Delegation,
@@ -58,19 +60,33 @@ def state(instance: models.Model) -> dict[str, Any]:
     return {"id": instance.pk, **{name: getattr(instance, name) for name in fields}}
 
 
+logger = logging.getLogger(__name__)
+
+
 def upserted(instance: models.Model) -> OutboxEvent:
     element, _ = ELEMENTS[type(instance)]
-    return OutboxEvent.objects.create(kind=f"{element}.upsert", payload=state(instance))
+    return _record(f"{element}.upsert", state(instance))
 
 
 def deleted(instance: models.Model, pk: int | None = None) -> OutboxEvent:
     """Call with the pk saved before `instance.delete()` cleared it."""
     element, _ = ELEMENTS[type(instance)]
-    return OutboxEvent.objects.create(kind=f"{element}.delete", payload={"id": pk or instance.pk})
+    return _record(f"{element}.delete", {"id": pk or instance.pk})
 
 
-def upserted_many(instances: list[models.Model]) -> None:
-    OutboxEvent.objects.bulk_create(
-        OutboxEvent(kind=f"{ELEMENTS[type(obj)][0]}.upsert", payload=state(obj))
-        for obj in instances
-    )
+def _record(kind: str, payload: dict[str, Any]) -> OutboxEvent:
+    event = OutboxEvent.objects.create(kind=kind, payload=payload)
+    if settings.GRAPH_BACKEND == "neo4j":
+        transaction.on_commit(drain_best_effort)
+    return event
+
+
+def drain_best_effort() -> None:
+    """Project right after commit so Neo4j lags by milliseconds; if it is down, the events
+    stay pending and `graph_sync` (run on a schedule) catches up."""
+    from delegation.graph import get_graph
+
+    try:
+        get_graph().sync()
+    except Exception:  # any driver failure: the write is committed and must stay so
+        logger.warning("graph drain after commit failed; graph_sync will catch up", exc_info=True)

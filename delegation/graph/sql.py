@@ -6,8 +6,8 @@ per question), each timed as one graph call. The SQL text lives in `sql_queries`
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
-from collections.abc import Collection, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from delegation.graph.base import (
     Page,
     PathsResult,
 )
+from delegation.graph.explain import RoleGraph, delegation_edge, grant_of
 from delegation.models import Delegation, Permission, RoleAssignment
 
 CONTAINS = {"postgresql": "strpos", "sqlite": "instr"}
@@ -66,7 +67,7 @@ class SqlGraphBackend(GraphBackend):
         self._fetch("ping", "SELECT 1", {})
 
     # --- org chart ---------------------------------------------------------------------------
-    def _manager_chains(self, ids: Sequence[int], at: datetime) -> tuple[dict, str]:
+    def manager_chains(self, ids: Sequence[int], at: datetime) -> tuple[dict, str]:
         origins, params = in_list(ids)
         sql = render(q.MANAGER_CHAINS, origins)
         params |= {"at": db_time(at), "max_depth": MAX_ORG_DEPTH}
@@ -75,7 +76,7 @@ class SqlGraphBackend(GraphBackend):
             chains[origin].append({"id": person_id, "name": name, "depth": depth})
         return chains, sql
 
-    def _reports(self, ids: Sequence[int], at: datetime, max_depth: int) -> tuple[dict, str]:
+    def reports_of(self, ids: Sequence[int], at: datetime, max_depth: int) -> tuple[dict, str]:
         origins, params = in_list(ids)
         sql = render(q.REPORTS, origins)
         params |= {"at": db_time(at), "max_depth": min(max_depth, MAX_ORG_DEPTH)}
@@ -85,14 +86,6 @@ class SqlGraphBackend(GraphBackend):
                 {"id": person_id, "name": name, "depth": depth, "manager_id": manager_id}
             )
         return reports, sql
-
-    def manager_chain(self, person_id: int, at: datetime) -> Answer:
-        chains, sql = self._manager_chains([person_id], at)
-        return Answer(chains[person_id], sql)
-
-    def reports(self, person_id: int, at: datetime, max_depth: int = MAX_ORG_DEPTH) -> Answer:
-        reports, sql = self._reports([person_id], at, max_depth)
-        return Answer(reports[person_id], sql)
 
     def lowest_common_manager(self, a: int, b: int, at: datetime) -> Answer:
         sql = render(q.LOWEST_COMMON_MANAGER)
@@ -194,9 +187,9 @@ class SqlGraphBackend(GraphBackend):
         for link in forward:
             lent = grant_of(link)
             edges += roles.path(held, lent)
-            edges.append(delegation_edge(link))
+            edges.append(delegation_edge(link, lent_label(link)))
             held = lent
-        edges += roles.path(held, ("p", Permission.objects.get(codename=permission).pk))
+        edges += roles.path(held, roles.grant_named(f"permission:{permission}"))
         return edges
 
     def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:
@@ -216,7 +209,7 @@ class SqlGraphBackend(GraphBackend):
         more = len(rows) > limit
         return Page(items, items[-1]["id"] if more else None, not more, sql)
 
-    def _holdings(self, ids: Sequence[int], at: datetime) -> tuple[dict, str]:
+    def holdings(self, ids: Sequence[int], at: datetime) -> tuple[dict, str]:
         origins, params = in_list(ids)
         sql = render(q.HOLDINGS, origins)
         params |= self._chain_params(at, None, 0)
@@ -224,18 +217,6 @@ class SqlGraphBackend(GraphBackend):
         for origin, kind, name, hops, scope in self._fetch("holdings", sql, params):
             held[origin][kind].append({"name": name, "hops": hops, "scope_unit": scope})
         return held, sql
-
-    def what_can(self, person_id: int, at: datetime) -> Answer:
-        held, sql = self._holdings([person_id], at)
-        items = [
-            {
-                "permission": row["name"],
-                "via": "assignment" if row["hops"] == 0 else "delegation",
-                "hops": row["hops"],
-            }
-            for row in held[person_id]["permission"]
-        ]
-        return Answer(items, sql)
 
     def paths(
         self,
@@ -267,64 +248,27 @@ class SqlGraphBackend(GraphBackend):
         }
         ranked: dict[str, list[Chain]] = {"shortest": [], "cheapest": []}
         for ranking, hops, weight, links in rows:
-            edges = [delegation_edge(delegations[link]) for link in split_ids(links)]
+            edges = [
+                delegation_edge(delegations[link], lent_label(delegations[link]))
+                for link in split_ids(links)
+            ]
             ranked[ranking].append(Chain(edges, hops, weight))
         return PathsResult(ranked["shortest"], ranked["cheapest"], sql)
 
-    # --- batched facts for the directory -----------------------------------------------------
-    def people_facts(
-        self, person_ids: Sequence[int], facts: Collection[str], at: datetime
-    ) -> dict[int, dict[str, Any]]:
-        ids = list(dict.fromkeys(person_ids))
-        result: dict[int, dict[str, Any]] = {pid: {} for pid in ids}
-        if not ids:
-            return result
-        if "manager_chain" in facts:
-            chains, _ = self._manager_chains(ids, at)
-            for pid in ids:
-                result[pid]["manager_chain"] = [
-                    {"id": row["id"], "name": row["name"]} for row in chains[pid]
-                ]
-        if "reports" in facts:
-            reports, _ = self._reports(ids, at, MAX_ORG_DEPTH)
-            for pid in ids:
-                result[pid]["reports"] = [
-                    {"id": row["id"], "name": row["name"], "depth": row["depth"]}
-                    for row in reports[pid]
-                ]
-        if facts & {"roles", "permissions"}:
-            self._add_holdings(result, ids, facts, at)
-        return result
-
-    def _add_holdings(
-        self,
-        result: dict[int, dict[str, Any]],
-        ids: list[int],
-        facts: Collection[str],
-        at: datetime,
-    ) -> None:
-        held, _ = self._holdings(ids, at)
-        for pid in ids:
-            if "roles" in facts:
-                result[pid]["roles"] = [
-                    {
-                        "role": row["name"],
-                        "scope_unit": row["scope_unit"],
-                        "via": "assignment" if row["hops"] == 0 else "delegation",
-                    }
-                    for row in held[pid]["role"]
-                ]
-            if "permissions" in facts:
-                result[pid]["permissions"] = sorted(row["name"] for row in held[pid]["permission"])
+    def reporting_cycles(self, at: datetime) -> list[list[int]]:
+        params = {"at": db_time(at), "max_depth": MAX_ORG_DEPTH}
+        rows = self._fetch("reporting_cycles", q.REPORTING_CYCLES, params)
+        return [split_ids(persons) for _, persons in rows]
 
     # --- for services: who may be affected by a change ----------------------------------------
-    def downstream(self, person_ids: Iterable[int]) -> set[int]:
-        """The people given and everyone who received delegations from them, transitively."""
+    def downstream(self, person_ids: Iterable[int], budget: int = MAX_CHAIN) -> set[int]:
+        """The people given and everyone they may have passed something on to: followed
+        through unrevoked delegations while `budget` (then each link's limit) allows."""
         ids = list(person_ids)
         if not ids:
             return set()
         origins, params = in_list(ids)
-        params["max_chain"] = MAX_CHAIN
+        params["budget"] = budget
         rows = self._fetch("downstream", render(q.DOWNSTREAM, origins), params)
         return {row[0] for row in rows}
 
@@ -348,59 +292,7 @@ def delegation_rows(ids: Iterable[int]) -> list[dict[str, Any]]:
     )
 
 
-def grant_of(row: dict[str, Any]) -> tuple[str, int]:
-    return ("r", row["role_id"]) if row["role_id"] else ("p", row["permission_id"])
-
-
-def delegation_edge(row: dict[str, Any]) -> Edge:
-    lent = (
-        f"role:{row['role__code']}"
-        if row["role_id"]
-        else f"permission:{row['permission__codename']}"
-    )
-    return Edge(
-        "delegation",
-        f"person:{row['delegator_id']}",
-        f"person:{row['delegatee_id']}",
-        row["id"],
-        row["valid_from"],
-        row["expires_at"],
-        {
-            "grant": lent,
-            "weight": row["weight"],
-            "max_redelegations": row["max_redelegations"],
-            "revoked_at": row["revoked_at"],
-        },
-    )
-
-
-class RoleGraph:
-    """The INHERITS and GRANTS edges, to explain how one grant covers another."""
-
-    def __init__(self, rows: Iterable[tuple]) -> None:
-        self.names: dict[tuple[str, int], str] = {}
-        self.out: dict[tuple[str, int], list[tuple[str, tuple[str, int]]]] = defaultdict(list)
-        for kind, role_id, role_code, target_id, target_name in rows:
-            source = ("r", role_id)
-            target = ("r", target_id) if kind == "inherits" else ("p", target_id)
-            self.names[source] = f"role:{role_code}"
-            self.names[target] = f"{'role' if kind == 'inherits' else 'permission'}:{target_name}"
-            self.out[source].append((kind, target))
-
-    def path(self, start: tuple[str, int], goal: tuple[str, int]) -> list[Edge]:
-        """The fewest INHERITS/GRANTS edges from `start` to `goal` (none when they are equal)."""
-        previous: dict[tuple[str, int], tuple[str, tuple[str, int]] | None] = {start: None}
-        queue = deque([start])
-        while queue and goal not in previous:
-            node = queue.popleft()
-            for kind, target in self.out[node]:
-                if target not in previous:
-                    previous[target] = (kind, node)
-                    queue.append(target)
-        edges: list[Edge] = []
-        node = goal
-        while previous.get(node) is not None:
-            kind, parent = previous[node]
-            edges.append(Edge(kind, self.names[parent], self.names[node]))
-            node = parent
-        return list(reversed(edges))
+def lent_label(row: dict[str, Any]) -> str:
+    if row["role_id"]:
+        return f"role:{row['role__code']}"
+    return f"permission:{row['permission__codename']}"

@@ -184,12 +184,15 @@ holders(person_id, hk, hid, budget, hops) AS (
     + GRANT_ID
     + """)
 )
-SELECT h.person_id AS id, p.given_name || ' ' || p.family_name AS name, MIN(h.hops) AS hops
-FROM holders h JOIN school_person p ON p.id = h.person_id
-WHERE h.person_id > %(after)s
-GROUP BY h.person_id, p.given_name, p.family_name
-ORDER BY h.person_id
-LIMIT %(limit)s"""
+-- Page first, then name only the people on the page.
+SELECT page.person_id AS id, p.given_name || ' ' || p.family_name AS name, page.hops
+FROM (
+    SELECT person_id, MIN(hops) AS hops FROM holders
+    WHERE person_id > %(after)s
+    GROUP BY person_id ORDER BY person_id LIMIT %(limit)s
+) page
+JOIN school_person p ON p.id = page.person_id
+ORDER BY page.person_id"""
 )
 
 # paths(source, target, at): simple chains forwards from the source, each link valid at T,
@@ -265,6 +268,18 @@ JOIN delegation_role r ON r.id = rp.role_id
 JOIN delegation_permission pm ON pm.id = rp.permission_id"""
 
 # --- org chart --------------------------------------------------------------------------------
+# One step up the reporting lines valid at T, for walks `up(origin, person_id, depth, persons)`.
+UP_STEP = (
+    """
+    SELECT up.origin, rl.manager_id, up.depth + 1,
+           up.persons || CAST(rl.manager_id AS TEXT) || ','
+    FROM up JOIN school_reportingline rl ON rl.person_id = up.person_id
+    WHERE up.depth < %(max_depth)s AND """
+    + VALID_LINE
+    + """
+      AND {contains}(up.persons, ',' || CAST(rl.manager_id AS TEXT) || ',') = 0"""
+)
+
 # Managers of each origin, nearest first (depth 1 = direct manager).
 MANAGER_CHAINS = (
     """
@@ -276,13 +291,9 @@ WITH RECURSIVE up(origin, person_id, depth, persons) AS (
     + VALID_LINE
     + """
     UNION ALL
-    SELECT up.origin, rl.manager_id, up.depth + 1,
-           up.persons || CAST(rl.manager_id AS TEXT) || ','
-    FROM up JOIN school_reportingline rl ON rl.person_id = up.person_id
-    WHERE up.depth < %(max_depth)s AND """
-    + VALID_LINE
+"""
+    + UP_STEP
     + """
-      AND {contains}(up.persons, ',' || CAST(rl.manager_id AS TEXT) || ',') = 0
 )
 SELECT up.origin, p.id, p.given_name || ' ' || p.family_name AS name, up.depth
 FROM up JOIN school_person p ON p.id = up.person_id
@@ -321,13 +332,9 @@ WITH RECURSIVE up(origin, person_id, depth, persons) AS (
     SELECT p.id, p.id, 0, ',' || CAST(p.id AS TEXT) || ','
     FROM school_person p WHERE p.id IN (%(a)s, %(b)s)
     UNION ALL
-    SELECT up.origin, rl.manager_id, up.depth + 1,
-           up.persons || CAST(rl.manager_id AS TEXT) || ','
-    FROM up JOIN school_reportingline rl ON rl.person_id = up.person_id
-    WHERE up.depth < %(max_depth)s AND """
-    + VALID_LINE
+"""
+    + UP_STEP
     + """
-      AND {contains}(up.persons, ',' || CAST(rl.manager_id AS TEXT) || ',') = 0
 )
 SELECT p.id, p.given_name || ' ' || p.family_name AS name, ua.depth AS depth_a,
        ub.depth AS depth_b
@@ -354,14 +361,17 @@ SELECT tree.id, tree.code, tree.name, tree.parent_id, tree.depth,
        (SELECT COUNT(*) FROM school_person p WHERE p.org_unit_id = tree.id) AS people
 FROM tree ORDER BY tree.sort_path"""
 
-# Everyone downstream of the seeds through delegations at any time (for cache invalidation).
+# Everyone who may hold something through the seeds (for cache invalidation): forwards
+# through unrevoked delegations at any time, only while the re-delegation budget allows.
 DOWNSTREAM = """
-WITH RECURSIVE reach(person_id, hops) AS (
-    SELECT p.id, 0 FROM school_person p WHERE p.id IN ({origins})
+WITH RECURSIVE reach(person_id, budget) AS (
+    SELECT p.id, CAST(%(budget)s AS INTEGER) FROM school_person p WHERE p.id IN ({origins})
     UNION
-    SELECT d.delegatee_id, reach.hops + 1
+    SELECT d.delegatee_id,
+           CASE WHEN reach.budget - 1 < d.max_redelegations THEN reach.budget - 1
+                ELSE d.max_redelegations END
     FROM reach JOIN delegation_delegation d ON d.delegator_id = reach.person_id
-    WHERE reach.hops < %(max_chain)s AND d.revoked_at IS NULL
+    WHERE reach.budget >= 1 AND d.revoked_at IS NULL
 )
 SELECT DISTINCT person_id FROM reach"""
 
@@ -378,3 +388,24 @@ WITH RECURSIVE up(person_id, depth) AS (
       AND (rl.valid_to IS NULL OR rl.valid_to > %(start_at)s)
 )
 SELECT COUNT(*) FROM up WHERE person_id = %(target)s"""
+
+# Reporting cycles at T (which services refuse, but a table edited by hand may hold): walks up
+# from everyone and stops at the first repeated person; a walk that meets its origin is a cycle.
+REPORTING_CYCLES = (
+    """
+WITH RECURSIVE up(origin, person_id, depth, persons) AS (
+    SELECT rl.person_id, rl.manager_id, 1,
+           ',' || CAST(rl.person_id AS TEXT) || ',' || CAST(rl.manager_id AS TEXT) || ','
+    FROM school_reportingline rl WHERE """
+    + VALID_LINE
+    + """
+    UNION ALL
+    SELECT up.origin, rl.manager_id, up.depth + 1,
+           up.persons || CAST(rl.manager_id AS TEXT) || ','
+    FROM up JOIN school_reportingline rl ON rl.person_id = up.person_id
+    WHERE up.depth < %(max_depth)s AND up.person_id <> up.origin AND """
+    + VALID_LINE
+    + """
+)
+SELECT origin, persons FROM up WHERE person_id = origin ORDER BY origin LIMIT 20"""
+)

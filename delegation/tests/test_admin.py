@@ -6,8 +6,16 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from common.testing import assert_constant_admin_changelist
 from delegation import services
-from delegation.models import AuditEntry, Delegation, OutboxEvent, Role, RoleAssignment
+from delegation.models import (
+    AuditEntry,
+    Delegation,
+    OutboxEvent,
+    Permission,
+    Role,
+    RoleAssignment,
+)
 from delegation.tests.factories import PersonFactory
 from delegation.tests.scenario import T0, School, lend
 from school import services as school_services
@@ -20,6 +28,7 @@ def many(school: School) -> School:
     people = [PersonFactory() for _ in range(10)]
     for number, person in enumerate(people):
         services.role_create(code=f"r{number}", name=f"R{number}", permissions=[school.publish])
+        services.permission_create(codename=f"extra.p{number}")
         services.assignment_create(person=person, role=school.editor)
         lend(school.alice, person, permission=school.circulate)
         school_services.org_unit_create(code=f"u{number}", name=f"U{number}")
@@ -29,11 +38,19 @@ def many(school: School) -> School:
 
 @pytest.mark.parametrize(
     "model",
-    [Role, RoleAssignment, Delegation, AuditEntry, OutboxEvent, Person, OrgUnit, ReportingLine],
+    [
+        Permission,
+        Role,
+        RoleAssignment,
+        Delegation,
+        AuditEntry,
+        OutboxEvent,
+        Person,
+        OrgUnit,
+        ReportingLine,
+    ],
 )
 def test_changelists_cost_constant_queries(admin_client: Client, many: School, model):
-    from common.testing import assert_constant_admin_changelist
-
     assert_constant_admin_changelist(admin_client, model)
 
 
@@ -112,3 +129,35 @@ def test_admin_reporting_cycle_is_a_form_error(admin_client: Client, db: None):
     assert response.status_code == 200
     assert "cycle" in str(response.context["adminform"].form.errors)
     assert ReportingLine.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "model", [Permission, Role, RoleAssignment, Delegation, Person, OrgUnit, ReportingLine]
+)
+def test_add_and_change_pages_render(admin_client: Client, many: School, model):
+    name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    assert admin_client.get(reverse(f"{name}_add")).status_code == 200
+    instance = model.objects.order_by("pk").first()
+    assert admin_client.get(reverse(f"{name}_change", args=[instance.pk])).status_code == 200
+
+
+def test_org_admin_writes_go_through_school_services(admin_client: Client, db: None):
+    response = admin_client.post(
+        reverse("admin:school_orgunit_add"), {"name": "Lab", "code": "lab"}
+    )
+    assert response.status_code == 302
+    unit = OrgUnit.objects.get(code="lab")
+    response = admin_client.post(
+        reverse("admin:school_person_add"),
+        {
+            "given_name": "Ada",
+            "family_name": "L",
+            "email": "ada@campus.test",
+            "kind": "staff",
+            "org_unit": unit.pk,
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    kinds = list(OutboxEvent.objects.values_list("kind", flat=True))
+    assert kinds == ["unit.upsert", "person.upsert"]

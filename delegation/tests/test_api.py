@@ -266,3 +266,18 @@ def test_org_chart_questions(member_client: APIClient, db: None):
     assert common.json()["results"][0]["id"] == boss.pk
     assert member_client.get(f"{API}/org/units/").status_code == 200
     assert member_client.get(f"{API}/org/units/", {"unit": 999999}).status_code == 404
+
+
+def test_who_can_queries_do_not_grow_with_the_page(member_client: APIClient, school: School):
+    for _ in range(10):
+        lend(school.alice, PersonFactory(), permission=school.circulate)
+    url = f"{API}/who-can/"
+    assert_constant_queries_for_page_sizes(
+        member_client, url, permission="library.circulate", at=(T0 + DAY).isoformat()
+    )
+
+
+def test_permission_list_queries_do_not_grow(staff_client: APIClient, school: School):
+    for number in range(10):
+        services.permission_create(codename=f"extra.p{number}")
+    assert_constant_queries_for_page_sizes(staff_client, f"{API}/permissions/")

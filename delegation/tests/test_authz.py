@@ -42,3 +42,9 @@ def test_inactive_person_holds_nothing(school: School, bob_user: User):
     school.bob.save(update_fields=["active"])
 
     assert not user_can(bob_user, "library.circulate", T0 + DAY)
+
+
+def test_a_decision_costs_two_queries(school: School, bob_user: User, django_assert_num_queries):
+    lend(school.alice, school.bob, permission=school.circulate, days=2)
+    with django_assert_num_queries(2):  # the user's person, then the one CHECK statement
+        assert user_can(bob_user, "library.circulate", T0 + DAY)

@@ -223,3 +223,15 @@ def test_role_change_announces_its_holders(
         services.role_update(role=school.librarian, permissions=[school.circulate])
 
     assert announced[-1]["person_ids"] == {school.alice.pk}
+
+
+def test_a_delegation_that_cannot_be_passed_on_announces_only_its_delegatee(
+    school: School, announced: list[dict], django_capture_on_commit_callbacks
+):
+    final = lend(school.alice, school.bob, permission=school.circulate, hops=0)
+    lend(school.alice, school.bob, permission=school.catalogue, hops=1)
+    lend(school.bob, school.carol, permission=school.catalogue)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delegation_revoke(delegation=final)
+
+    assert announced[-1]["person_ids"] == {school.bob.pk}

@@ -1,0 +1,269 @@
+"""The Neo4j graph backend, through neomodel: the same answers as the SQL backend, in Cypher.
+
+The graph is a projection of the SQL tables kept current by the outbox (`graph_sync`), so
+writes never go here directly. Cypher lives in `cypher_org` (org chart), `cypher_authz`
+(authorization) and `cypher_sync` (projection); node and edge classes in `nodes`.
+Each query is timed as one graph call (`common.telemetry`), with its text for the toolbar.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from neomodel import db, get_config
+
+from common import telemetry
+from common.exceptions import NotFoundError
+from delegation.graph import outbox, projector
+from delegation.graph.base import (
+    MAX_CHAIN,
+    MAX_ORG_DEPTH,
+    Answer,
+    Chain,
+    CheckResult,
+    Edge,
+    GraphBackend,
+    Page,
+    PathsResult,
+)
+from delegation.graph.explain import RoleGraph, delegation_edge, parse_grant
+from delegation.graph.neo4j import cypher_authz as authz
+from delegation.graph.neo4j import cypher_org as org
+from delegation.graph.neo4j import cypher_sync as sync
+from delegation.graph.neo4j.nodes import NODE_CLASSES
+
+
+def epoch(at: datetime) -> float:
+    return at.timestamp()
+
+
+def moment(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
+
+
+class Neo4jGraphBackend(GraphBackend):
+    name = "neo4j"
+
+    def __init__(self, bolt_url: str) -> None:
+        get_config().database_url = bolt_url
+
+    def run(self, label: str, cypher: str, params: dict[str, Any] | None = None) -> list[dict]:
+        """One timed Cypher call; rows as dicts keyed by the RETURN names."""
+        with telemetry.timed("graph", label, backend=self.name, query=cypher):
+            rows, columns = db.cypher_query(cypher, params or {})
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def ping(self) -> None:
+        self.run("ping", "RETURN 1")
+
+    # --- maintenance: constraints, projection, verification -----------------------------------
+    def install_constraints(self) -> list[str]:
+        for cls in NODE_CLASSES:
+            db.install_labels(cls)
+        return [cls.__name__ for cls in NODE_CLASSES]
+
+    def apply(self, statement: str, params: dict[str, Any]) -> None:
+        self.run("sync", statement, params)
+
+    def sync(self) -> int:
+        """Drain the outbox into the graph; returns the number of events applied."""
+        return projector.drain(self.apply)
+
+    def rebuild(self) -> None:
+        """Wipe the graph and project every SQL row again; the outbox is then up to date."""
+        from delegation.models import OutboxEvent
+
+        while self.run("wipe", sync.WIPE_BATCH, {"batch": 10_000})[0]["deleted"]:
+            pass
+        for statement, params in projector.rebuild_statements():
+            self.apply(statement, params)
+        OutboxEvent.objects.filter(processed_at__isnull=True).update(
+            processed_at=datetime.now(tz=UTC)
+        )
+
+    def keys(self, element: str) -> set[int]:
+        return {row["id"] for row in self.run("keys", sync.KEYS[element])}
+
+    def orphans(self) -> list[dict]:
+        return self.run("orphans", sync.ORPHANS)
+
+    def cycles(self, at: datetime) -> dict[str, list[list[int]]]:
+        reporting = self.run("reporting_cycles", sync.REPORTING_CYCLES, {"at": epoch(at)})
+        roles = self.run("inheritance_cycles", sync.INHERITANCE_CYCLES)
+        return {
+            "reporting": [row["cycle"] for row in reporting],
+            "inheritance": [row["cycle"] for row in roles],
+        }
+
+    def delete(self, element: str, ids: Iterable[int]) -> None:
+        self.apply(sync.DELETE[element], {"ids": list(ids)})
+
+    def upsert(self, element: str, instances: Iterable[Any]) -> None:
+        rows = [projector.graph_row(element, outbox.state(instance)) for instance in instances]
+        if rows:
+            self.apply(sync.UPSERT[element], {"rows": rows})
+
+    @staticmethod
+    def element_of_label(label: str) -> str:
+        return {value: key for key, value in sync.NODE_LABELS.items()}[label]
+
+    # --- org chart ---------------------------------------------------------------------------
+    def manager_chains(self, ids: Sequence[int], at: datetime) -> tuple[dict, str]:
+        cypher = org.bounded(org.MANAGER_CHAINS, MAX_ORG_DEPTH)
+        chains: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in self.run("manager_chain", cypher, {"ids": list(ids), "at": epoch(at)}):
+            chains[row.pop("origin")].append(row)
+        return chains, cypher
+
+    def reports_of(self, ids: Sequence[int], at: datetime, max_depth: int) -> tuple[dict, str]:
+        cypher = org.bounded(org.REPORTS, min(max_depth, MAX_ORG_DEPTH))
+        reports: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in self.run("reports", cypher, {"ids": list(ids), "at": epoch(at)}):
+            reports[row.pop("origin")].append(row)
+        return reports, cypher
+
+    def lowest_common_manager(self, a: int, b: int, at: datetime) -> Answer:
+        cypher = org.bounded(org.LOWEST_COMMON_MANAGER, MAX_ORG_DEPTH)
+        return Answer(
+            self.run("lowest_common_manager", cypher, {"a": a, "b": b, "at": epoch(at)}), cypher
+        )
+
+    def unit_tree(self, root_id: int | None = None) -> Answer:
+        cypher = org.bounded(org.UNIT_TREE, MAX_ORG_DEPTH)
+        rows = self.run("unit_tree", cypher, {"root": root_id})
+        return Answer([{k: v for k, v in row.items() if k != "sort_path"} for row in rows], cypher)
+
+    # --- authorization -----------------------------------------------------------------------
+    def _roles(self) -> RoleGraph:
+        return RoleGraph(tuple(row.values()) for row in self.run("role_edges", authz.ROLE_EDGES))
+
+    def _permission_key(self, codename: str) -> str | None:
+        rows = self.run("permission", authz.PERMISSION_KEY, {"codename": codename})
+        return next(iter(rows[0].values())) if rows else None
+
+    def _authz(
+        self, label: str, template: str, roles: RoleGraph, at: datetime, **params: Any
+    ) -> tuple[list[dict], str]:
+        cypher = authz.bounded(template, MAX_CHAIN)
+        rows = self.run(label, cypher, {"at": epoch(at), "cover": roles.cover_pairs(), **params})
+        return rows, cypher
+
+    def check(
+        self, person_id: int, permission: str, at: datetime, *, explain: bool = True
+    ) -> CheckResult:
+        result = CheckResult(person_id=person_id, permission=permission, at=at, allowed=False)
+        need = self._permission_key(permission)
+        if need is None:
+            return result
+        roles = self._roles()
+        common = {"person": person_id, "need": need}
+        rows, result.query = self._authz("check", authz.CHECK, roles, at, min_budget=0, **common)
+        cycles, _ = self._authz("cycles", authz.CYCLES, roles, at, **common)
+        result.cycles = [row["cycle"] for row in cycles]
+        if rows:
+            best = rows[0]
+            result.allowed, result.hops, result.weight = True, best["hops"], best["weight"]
+            if explain:
+                result.proof = self._proof(best, roles, parse_grant(need))
+        return result
+
+    def _proof(self, best: dict[str, Any], roles: RoleGraph, need: tuple[str, int]) -> list[Edge]:
+        role = ("r", best["role_id"])
+        edges = [
+            Edge(
+                "assignment",
+                f"person:{best['person_id']}",
+                roles.name(role),
+                best["assignment_id"],
+                moment(best["valid_from"]),
+                moment(best["valid_to"]),
+            )
+        ]
+        held = role
+        for link in best["chain"]:
+            lent = parse_grant(link["grant"])
+            edges += roles.path(held, lent)
+            edges.append(self._link_edge(link, roles))
+            held = lent
+        return edges + roles.path(held, need)
+
+    @staticmethod
+    def _link_edge(link: dict[str, Any], roles: RoleGraph) -> Edge:
+        row = {
+            **link,
+            **{key: moment(link[key]) for key in ("valid_from", "expires_at", "revoked_at")},
+        }
+        return delegation_edge(row, roles.name(parse_grant(link["grant"])))
+
+    def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:
+        need = self._permission_key(permission)
+        cypher = authz.bounded(authz.WHO_CAN, MAX_CHAIN)
+        if need is None:
+            return Page([], None, True, cypher)
+        rows, cypher = self._authz(
+            "who_can", authz.WHO_CAN, self._roles(), at, need=need, after=after, limit=limit + 1
+        )
+        items, more = rows[:limit], len(rows) > limit
+        return Page(items, items[-1]["id"] if more else None, not more, cypher)
+
+    def holdings(self, ids: Sequence[int], at: datetime) -> tuple[dict, str]:
+        roles = self._roles()
+        rows, cypher = self._authz("holdings", authz.HOLDINGS, roles, at, ids=list(ids))
+        held: dict[int, dict[str, list]] = defaultdict(lambda: {"role": [], "permission": []})
+        permissions: dict[int, dict[str, int]] = defaultdict(dict)
+        for row in rows:
+            grant = parse_grant(row["held"])
+            if grant[0] == "r":
+                held[row["origin"]]["role"].append(
+                    {
+                        "name": roles.name(grant).split(":", 1)[1],
+                        "hops": row["hops"],
+                        "scope_unit": row["scope_unit"],
+                    }
+                )
+            for included in roles.covered(grant):
+                if included[0] == "p":
+                    name = roles.name(included).split(":", 1)[1]
+                    best = permissions[row["origin"]].get(name, row["hops"])
+                    permissions[row["origin"]][name] = min(best, row["hops"])
+        for origin, names in permissions.items():
+            held[origin]["permission"] = [
+                {"name": name, "hops": hops, "scope_unit": None}
+                for name, hops in sorted(names.items())
+            ]
+        return held, cypher
+
+    def paths(
+        self,
+        source_id: int,
+        target_id: int,
+        at: datetime,
+        *,
+        k: int = 3,
+        permission: str | None = None,
+    ) -> PathsResult:
+        need = None
+        if permission is not None:
+            need = self._permission_key(permission)
+            if need is None:
+                raise NotFoundError(f"No permission {permission!r}.", field="permission")
+        roles = self._roles()
+        rows, cypher = self._authz(
+            "paths", authz.PATHS, roles, at, source=source_id, target=target_id, need=need
+        )
+        chains = [
+            Chain(
+                [self._link_edge(link, roles) for link in row["chain"]], row["hops"], row["weight"]
+            )
+            for row in rows
+        ]
+
+        def ids(chain: Chain) -> list[int]:
+            return [edge.id for edge in chain.links]
+
+        shortest = sorted(chains, key=lambda c: (c.hops, c.weight, ids(c)))[:k]
+        cheapest = sorted(chains, key=lambda c: (c.weight, c.hops, ids(c)))[:k]
+        return PathsResult(shortest, cheapest, cypher)

@@ -1,0 +1,172 @@
+"""Cypher for authorization: check, who-can, holdings (what-can), delegation paths.
+
+Plain Neo4j 5, parameterised. Grants are text keys (`r:<role id>`, `p:<permission id>`);
+`$cover` lists `"<grant>><included grant>"` pairs computed from the role graph (ROLE_EDGES),
+so "a covers b" is `a = b OR a + '>' + b IN $cover`. A path `(source)-[:DELEGATES*]->(target)`
+counts at `$at` when every link is valid and unrevoked, link i leaves room for the links after
+it (`max_redelegations >= size(links) - 1 - i`), each link lends what the previous one lent
+(or less), and no person appears twice (a repeated person is a cycle: reported, not followed).
+"""
+
+from __future__ import annotations
+
+ROLE_EDGES = """
+MATCH (r:Role)-[:INHERITS]->(parent:Role)
+RETURN 'inherits' AS kind, r.sql_id AS role_id, r.code AS role_code,
+       parent.sql_id AS target_id, parent.code AS target_name
+UNION ALL
+MATCH (r:Role)-[:GRANTS]->(p:Permission)
+RETURN 'grants' AS kind, r.sql_id AS role_id, r.code AS role_code,
+       p.sql_id AS target_id, p.codename AS target_name"""
+
+PERMISSION_KEY = "MATCH (p:Permission {codename: $codename}) RETURN 'p:' + toString(p.sql_id)"
+
+
+def covers(holder: str, need: str) -> str:
+    return f"(({holder}) = ({need}) OR (({holder}) + '>' + ({need})) IN $cover)"
+
+
+LINK_VALID = """links[i].valid_from <= $at
+        AND (links[i].expires_at IS NULL OR links[i].expires_at > $at)
+        AND (links[i].revoked_at IS NULL OR links[i].revoked_at > $at)
+        AND links[i].max_redelegations >= size(links) - 1 - i + {min_budget}"""
+SIMPLE = (
+    "all(j IN range(0, size(nodes(path)) - 2) WHERE NOT nodes(path)[j] IN nodes(path)[j + 1..])"
+)
+ASSIGNMENT_VALID = "a.valid_from <= $at AND (a.valid_to IS NULL OR a.valid_to > $at)"
+CHAIN_LINKS = (
+    "all(i IN range(0, size(links) - 1) WHERE "
+    + LINK_VALID
+    + "\n        AND "
+    + covers(
+        "links[i].grant", "CASE WHEN i = size(links) - 1 THEN $need ELSE links[i + 1].grant END"
+    )
+    + ")"
+)
+LINK_FIELDS = """[l IN links | {id: l.delegation_id, delegator_id: startNode(l).sql_id,
+        delegatee_id: endNode(l).sql_id, grant: l.grant, valid_from: l.valid_from,
+        expires_at: l.expires_at, revoked_at: l.revoked_at, weight: l.weight,
+        max_redelegations: l.max_redelegations}]"""
+
+# The best proof that $person holds $need: shortest, then lightest.
+CHECK = (
+    """
+MATCH path = (source:Person)-[:DELEGATES*0..{max_chain}]->(:Person {sql_id: $person})
+WITH path, source, relationships(path) AS links
+WHERE """
+    + SIMPLE
+    + "\n  AND "
+    + CHAIN_LINKS.replace("{min_budget}", "$min_budget")
+    + """
+WITH source, links, CASE WHEN size(links) = 0 THEN $need ELSE links[0].grant END AS top
+MATCH (source)-[a:HAS_ROLE]->(role:Role)
+WHERE """
+    + ASSIGNMENT_VALID
+    + " AND "
+    + covers("'r:' + toString(role.sql_id)", "top")
+    + """
+RETURN a.assignment_id AS assignment_id, source.sql_id AS person_id, role.sql_id AS role_id,
+       a.valid_from AS valid_from, a.valid_to AS valid_to,
+       """
+    + LINK_FIELDS
+    + """ AS chain,
+       size(links) AS hops, reduce(w = 0, l IN links | w + l.weight) AS weight
+ORDER BY hops, weight, [l IN links | l.delegation_id], assignment_id
+LIMIT 1"""
+)
+
+# Chains into $person that revisit someone: the cycles the check met and did not follow.
+CYCLES = (
+    """
+MATCH path = (again:Person)-[:DELEGATES*1..{max_chain}]->(:Person {sql_id: $person})
+WITH path, again, relationships(path) AS links
+WHERE again IN nodes(path)[1..]
+  AND """
+    + CHAIN_LINKS.replace("{min_budget}", "0")
+    + """
+RETURN [l IN links | l.delegation_id] AS cycle
+LIMIT 20"""
+)
+
+# Holders of $need: assignment holders, then forwards along chains that carry it.
+WHO_CAN = (
+    """
+MATCH (source:Person)-[a:HAS_ROLE]->(role:Role)
+WHERE """
+    + ASSIGNMENT_VALID
+    + " AND "
+    + covers("'r:' + toString(role.sql_id)", "$need")
+    + """
+MATCH path = (source)-[:DELEGATES*0..{max_chain}]->(holder:Person)
+WITH role, path, holder, relationships(path) AS links
+WHERE """
+    + SIMPLE
+    + """
+  AND all(i IN range(0, size(links) - 1) WHERE """
+    + LINK_VALID.replace("{min_budget}", "0")
+    + "\n        AND "
+    + covers("links[i].grant", "$need")
+    + "\n        AND "
+    + covers(
+        "CASE WHEN i = 0 THEN 'r:' + toString(role.sql_id) ELSE links[i - 1].grant END",
+        "links[i].grant",
+    )
+    + """)
+WITH holder, min(size(links)) AS hops
+WHERE holder.sql_id > $after
+RETURN holder.sql_id AS id, holder.name AS name, hops
+ORDER BY id
+LIMIT $limit"""
+)
+
+# What reached each of $ids: the grant of the nearest link (or the assigned role) and hops.
+HOLDINGS = (
+    """
+UNWIND $ids AS origin
+MATCH path = (source:Person)-[:DELEGATES*0..{max_chain}]->(:Person {sql_id: origin})
+WITH origin, path, source, relationships(path) AS links
+WHERE """
+    + SIMPLE
+    + """
+  AND all(i IN range(0, size(links) - 1) WHERE """
+    + LINK_VALID.replace("{min_budget}", "0")
+    + "\n        AND (i = size(links) - 1 OR "
+    + covers("links[i].grant", "links[i + 1].grant")
+    + """))
+MATCH (source)-[a:HAS_ROLE]->(role:Role)
+WHERE """
+    + ASSIGNMENT_VALID
+    + " AND (size(links) = 0 OR "
+    + covers("'r:' + toString(role.sql_id)", "links[0].grant")
+    + """)
+WITH origin,
+     CASE WHEN size(links) = 0 THEN 'r:' + toString(role.sql_id) ELSE links[-1].grant END AS held,
+     size(links) AS hops, CASE WHEN size(links) = 0 THEN a.scope_unit END AS scope
+RETURN origin, held, min(hops) AS hops, min(scope) AS scope_unit
+ORDER BY origin, held"""
+)
+
+# Every simple chain from $source to $target valid at $at (optionally carrying $need).
+PATHS = (
+    """
+MATCH path = (:Person {sql_id: $source})-[:DELEGATES*1..{max_chain}]->(:Person {sql_id: $target})
+WITH path, relationships(path) AS links
+WHERE """
+    + SIMPLE
+    + """
+  AND all(i IN range(0, size(links) - 1) WHERE """
+    + LINK_VALID.replace("{min_budget}", "0")
+    + "\n        AND (i = 0 OR "
+    + covers("links[i - 1].grant", "links[i].grant")
+    + ")\n        AND ($need IS NULL OR "
+    + covers("links[i].grant", "$need")
+    + """))
+RETURN """
+    + LINK_FIELDS
+    + """ AS chain, size(links) AS hops, reduce(w = 0, l IN links | w + l.weight) AS weight"""
+)
+
+
+def bounded(query: str, max_chain: int) -> str:
+    """Variable-length bounds cannot be parameters in Cypher; they are our own integers."""
+    return query.replace("{max_chain}", str(int(max_chain)))

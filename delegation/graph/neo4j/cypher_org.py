@@ -1,0 +1,48 @@
+"""Cypher for the org chart: manager chains, reports, lowest common manager, unit tree.
+
+Plain Neo4j 5, parameterised. A REPORTS_TO edge counts at `$at` (epoch seconds) when
+`valid_from <= $at < valid_to` (a null end never ends).
+"""
+
+from __future__ import annotations
+
+LINE_VALID = "r.valid_from <= $at AND (r.valid_to IS NULL OR r.valid_to > $at)"
+
+MANAGER_CHAINS = f"""
+UNWIND $ids AS origin
+MATCH path = (:Person {{sql_id: origin}})-[:REPORTS_TO*1..{{max_depth}}]->(m:Person)
+WHERE all(r IN relationships(path) WHERE {LINE_VALID})
+RETURN origin, m.sql_id AS id, m.name AS name, length(path) AS depth
+ORDER BY origin, depth"""
+
+REPORTS = f"""
+UNWIND $ids AS origin
+MATCH path = (:Person {{sql_id: origin}})<-[:REPORTS_TO*1..{{max_depth}}]-(p:Person)
+WHERE all(r IN relationships(path) WHERE {LINE_VALID})
+RETURN origin, p.sql_id AS id, p.name AS name, length(path) AS depth,
+       nodes(path)[-2].sql_id AS manager_id
+ORDER BY origin, depth, name, id"""
+
+LOWEST_COMMON_MANAGER = f"""
+MATCH pa = (:Person {{sql_id: $a}})-[:REPORTS_TO*0..{{max_depth}}]->(m:Person)
+WHERE all(r IN relationships(pa) WHERE {LINE_VALID})
+MATCH pb = (:Person {{sql_id: $b}})-[:REPORTS_TO*0..{{max_depth}}]->(m)
+WHERE all(r IN relationships(pb) WHERE {LINE_VALID})
+RETURN m.sql_id AS id, m.name AS name, length(pa) AS depth_a, length(pb) AS depth_b
+ORDER BY depth_a + depth_b, depth_a, id
+LIMIT 1"""
+
+UNIT_TREE = """
+MATCH (root:OrgUnit)
+WHERE ($root IS NULL AND NOT (root)-[:PART_OF]->(:OrgUnit)) OR root.sql_id = $root
+MATCH path = (u:OrgUnit)-[:PART_OF*0..{max_depth}]->(root)
+OPTIONAL MATCH (u)-[:PART_OF]->(parent:OrgUnit)
+RETURN u.sql_id AS id, u.code AS code, u.name AS name, parent.sql_id AS parent_id,
+       length(path) AS depth, COUNT { (:Person)-[:MEMBER_OF]->(u) } AS people,
+       reduce(s = '', n IN reverse(nodes(path)) | s + ' / ' + n.name) AS sort_path
+ORDER BY sort_path"""
+
+
+def bounded(query: str, max_depth: int) -> str:
+    """Variable-length bounds cannot be parameters in Cypher; they are our own integers."""
+    return query.replace("{max_depth}", str(int(max_depth)))

@@ -1,0 +1,81 @@
+"""`manage.py graph_verify [--fix]`: report cycles, and drift and orphans in the Neo4j graph.
+
+Always: reporting-line cycles now and role inheritance cycles in SQL (services refuse both;
+a hand-edited table may still hold them), and pending outbox events. With Neo4j: every element
+kind's keys compared with SQL (missing, extra), placeholder nodes no SQL row backs (orphans),
+cycles in the graph. `--fix` re-projects what is missing, deletes extras and orphans.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from delegation import services
+from delegation.graph import outbox
+from delegation.graph.sql import SqlGraphBackend
+from delegation.management.commands._graph import neo4j_backend
+from delegation.models import OutboxEvent, RoleInheritance
+
+
+class Command(BaseCommand):
+    help = "Report cycles, drift between SQL and Neo4j, and orphans; --fix repairs the graph."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--fix", action="store_true", help="repair the Neo4j graph")
+
+    def handle(self, *args: Any, fix: bool, **options: Any) -> None:
+        problems = self.sql_problems()
+        if settings.GRAPH_BACKEND == "neo4j":
+            problems += self.graph_problems(fix)
+        pending = OutboxEvent.objects.filter(processed_at__isnull=True).count()
+        self.stdout.write(f"outbox: {pending} pending events")
+        if problems:
+            self.stdout.write(self.style.WARNING(f"graph_verify: {problems} problem(s)"))
+        else:
+            self.stdout.write(self.style.SUCCESS("graph_verify: ok"))
+
+    def report(self, label: str, items: list) -> int:
+        self.stdout.write(f"{label}: {len(items)}" + (f" {items[:10]}" if items else ""))
+        return len(items)
+
+    def sql_problems(self) -> int:
+        reporting = SqlGraphBackend().reporting_cycles(timezone.now())
+        edges = list(RoleInheritance.objects.values_list("role_id", "parent_id"))
+        # A role is on a cycle when it is among the ancestors of its own parents.
+        looping = sorted(
+            {
+                role
+                for role, _ in edges
+                if role in services.role_ancestors([p for r, p in edges if r == role], edges)
+            }
+        )
+        return self.report("sql reporting cycles", reporting) + self.report(
+            "sql inheritance cycles", looping
+        )
+
+    def graph_problems(self, fix: bool) -> int:
+        graph = neo4j_backend()
+        problems = 0
+        for model, (element, _) in outbox.ELEMENTS.items():
+            in_sql = set(model.objects.values_list("pk", flat=True))
+            in_graph = graph.keys(element)
+            missing, extra = sorted(in_sql - in_graph), sorted(in_graph - in_sql)
+            problems += self.report(f"{element} missing", missing)
+            problems += self.report(f"{element} extra", extra)
+            if fix and missing:
+                graph.upsert(element, model.objects.filter(pk__in=missing))
+            if fix and extra:
+                graph.delete(element, extra)
+        orphans = graph.orphans()
+        problems += self.report("graph orphans", orphans)
+        if fix:
+            for row in orphans:
+                graph.delete(graph.element_of_label(row["label"]), [row["id"]])
+        cycles = graph.cycles(timezone.now())
+        problems += self.report("graph reporting cycles", cycles["reporting"])
+        problems += self.report("graph inheritance cycles", cycles["inheritance"])
+        return problems

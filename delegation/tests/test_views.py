@@ -1,0 +1,105 @@
+"""The explorer: each question answers with its query and picture; bad input is a form error."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from delegation import pictures
+from delegation.tests.scenario import DAY, T0, School, lend
+from school import services as school_services
+
+URL = "/delegation/"
+AT = (T0 + DAY).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.fixture
+def chart(school: School) -> School:
+    lend(school.alice, school.bob, permission=school.circulate, hops=1)
+    school_services.reporting_line_create(person=school.bob, manager=school.alice, valid_from=T0)
+    return school
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"question": "check", "permission": "library.circulate"}, "ALLOWED"),
+        ({"question": "who_can", "permission": "library.circulate"}, "complete"),
+        ({"question": "what_can"}, "1 permissions"),
+        ({"question": "paths", "other": "bob"}, "1 chain(s)"),
+        ({"question": "org"}, "1 managers"),
+        ({"question": "units"}, "units"),
+        ({"question": "common", "other": "alice"}, "Alice"),
+    ],
+)
+def test_each_question_shows_answer_query_and_picture(
+    client: Client, chart: School, params, expected
+):
+    person = chart.alice.pk if params["question"] == "paths" else chart.bob.pk
+    people = {"bob": chart.bob.pk, "alice": chart.alice.pk}
+    query = {"person": person, "at": AT, **{k: people.get(v, v) for k, v in params.items()}}
+    response = client.get(URL, query)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert expected in page
+    assert "The query behind this answer" in page and ("WITH RECURSIVE" in page or "SELECT" in page)
+
+
+def test_check_draws_the_proof(client: Client, chart: School):
+    response = client.get(
+        URL,
+        {"question": "check", "person": chart.bob.pk, "permission": "library.circulate", "at": AT},
+    )
+    assert "<svg" in response.content.decode() or "digraph proof" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"question": "check", "person": 999999, "permission": "library.circulate"},
+        {"question": "check", "permission": "library.circulate"},
+        {"question": "check", "person": "x"},
+        {"question": "units", "unit": 999999},
+        {"question": "what_can", "person": 1, "at": "not a time"},
+    ],
+)
+def test_bad_input_is_a_form_error(client: Client, school: School, params):
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    assert response.context["result"] is None
+    assert response.context["form"].errors
+
+
+def test_without_dot_the_page_shows_dot_text(monkeypatch):
+    monkeypatch.setattr(pictures.shutil, "which", lambda name: None)
+    picture = pictures.render("digraph { a -> b }")
+    assert picture.svg is None and picture.dot == "digraph { a -> b }"
+
+
+def test_dot_labels_are_escaped():
+    assert pictures.quote('say "hi"\\') == '"say \\"hi\\"\\\\"'
+
+
+def test_graph_panel_lists_the_graph_calls_of_the_request(school: School):
+    from types import SimpleNamespace
+
+    from common import telemetry
+    from delegation.graph.sql import SqlGraphBackend
+    from delegation.panels import GraphPanel
+
+    toolbar = SimpleNamespace(
+        stats={}, request_id="r1", store=SimpleNamespace(save_panel=lambda *args: None)
+    )
+    panel = GraphPanel(toolbar, get_response=lambda request: None)
+    with telemetry.collect():
+        SqlGraphBackend().check(school.alice.pk, "library.circulate", T0)
+        panel.generate_stats(None, None)
+
+    stats = panel.get_stats()
+    # The check itself, then the role graph its proof is explained with.
+    assert [query["label"] for query in stats["queries"]] == ["check", "role_edges"]
+    assert stats["count"] == 2
+    assert stats["queries"][0]["backend"] == "sql"
+    assert "WITH RECURSIVE" in stats["queries"][0]["query"]
+    assert panel.nav_subtitle.startswith(f"{stats['count']} calls in ")
