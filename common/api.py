@@ -1,12 +1,15 @@
 """Operational API endpoints."""
 
+from django.conf import settings
+from django.core.cache import cache
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.cache.counters import counters
 from common.health import system_health
 
 _store = inline_serializer(
@@ -47,3 +50,41 @@ class HealthView(APIView):
     def get(self, request: Request) -> Response:
         status_code, body = system_health()
         return Response(body, status=status_code)
+
+
+_family_counts = inline_serializer(
+    "CacheFamilyCounts",
+    {
+        "hit": serializers.IntegerField(),
+        "stale": serializers.IntegerField(),
+        "miss": serializers.IntegerField(),
+        "invalidation": serializers.IntegerField(),
+        "error": serializers.IntegerField(),
+        "hit_ratio": serializers.FloatField(allow_null=True),
+        "ttl": serializers.IntegerField(),
+    },
+)
+_cache_stats = inline_serializer(
+    "CacheStats",
+    {
+        "backend": serializers.CharField(),
+        "process": serializers.IntegerField(help_text="Counters are kept per worker process."),
+        "since": serializers.DateTimeField(),
+        "families": serializers.DictField(child=_family_counts),
+    },
+)
+
+
+class CacheStatsView(APIView):
+    """Hit, stale, miss, invalidation and error counts per cache family (this worker's)."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(responses=_cache_stats)
+    def get(self, request: Request) -> Response:
+        snapshot = counters.snapshot()
+        ttls = settings.CACHE_TTLS
+        for name, counts in snapshot["families"].items():
+            counts["ttl"] = ttls.get(name, ttls["default"])
+        backend = getattr(cache, "backend_name", type(cache).__name__)
+        return Response({"backend": backend, **snapshot})

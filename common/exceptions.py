@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -94,6 +95,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return _service_error_response(exc)
     if isinstance(exc, DjangoValidationError):
         return _django_validation_response(exc)
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The system of record does not answer (connection refused, pool exhausted, timeout).
+        return _service_error_response(StoreUnavailable("The database does not answer."))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

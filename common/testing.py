@@ -15,6 +15,21 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+# CACHES pointing at a closed port: a real Redis outage for tests (connection refused at once).
+# Use with `override_settings(CACHES=DOWN_CACHE)`.
+DOWN_CACHE = {
+    "default": {
+        "BACKEND": "common.cache.backends.InstrumentedRedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.25,
+            "SOCKET_TIMEOUT": 0.25,
+        },
+    }
+}
+
 
 def count_queries(client: Client, url: str, **params: Any) -> tuple[int, Any]:
     """Queries run by one GET of `url` (the response must be 200)."""

@@ -3,12 +3,13 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from common.api import HealthView
+from common.api import CacheStatsView, HealthView
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("health/", HealthView.as_view(), name="api-health"),
+    path("ops/cache/", CacheStatsView.as_view(), name="api-ops-cache"),
     path("school/", include("school.api_urls")),
     path("library/", include("library.api_urls")),
     path("blog/", include("blog.api_urls")),

@@ -1,6 +1,14 @@
 """API routes of the school app, mounted at /api/school/."""
 
-from django.urls import path  # noqa: F401 - routes are added here as the app grows
+from django.urls import path
+
+from school import api
 
 app_name = "school-api"
-urlpatterns: list = []
+urlpatterns = [
+    path("people/", api.PeopleView.as_view(), name="people"),
+    path("people/<int:pk>/", api.PersonView.as_view(), name="person"),
+    path("courses/", api.CourseListView.as_view(), name="courses"),
+    path("enrollments/", api.EnrollmentCreateView.as_view(), name="enrollments"),
+    path("enrollments/<int:pk>/drop/", api.EnrollmentDropView.as_view(), name="enrollment-drop"),
+]

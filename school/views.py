@@ -1,8 +1,39 @@
-"""HTML pages of the school app."""
+"""HTML pages of the school app: the directory explorer, where students watch the planner."""
 
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from common.exceptions import ServiceError
+from school import directory
 
+PAGE_SIZE = 20
+FIELDS = "name,email,kind"
+
+
+@login_required
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "school/index.html")
+    """A page of the directory with the expansions ticked, and where each part came from."""
+    expand = ",".join(request.GET.getlist("expand"))
+    use_cache = request.GET.get("cache", "on") == "on"
+    error = ""
+    try:
+        plan = directory.Plan.parse(fields=FIELDS, expand=expand, use_cache=use_cache)
+    except ServiceError as refused:
+        plan, error = directory.Plan.parse(fields=FIELDS, expand=""), refused.message
+    with directory.store_usage() as usage:
+        page = Paginator(plan.queryset(), PAGE_SIZE).get_page(request.GET.get("page"))
+        answer = directory.resolve(plan, list(page.object_list))
+    context = {
+        "plan": plan,
+        "expansions": directory.EXPANSIONS,
+        "origin": directory.ORIGIN,
+        "page": page,
+        "answer": answer,
+        "usage": usage,
+        "error": error,
+    }
+    return render(request, "school/index.html", context)

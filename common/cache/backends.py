@@ -1,12 +1,15 @@
 """Cache backends that time every call into `common.telemetry` and can be probed for health.
 
 Both subclass the stock backends; nothing changes in how values are stored. `ping()` bypasses
-django-redis's fail-open mode so that health checks see an outage the reads deliberately hide.
+django-redis's fail-open mode so that health checks see an outage the reads deliberately hide, and
+so does any call made inside `strict()`: the read-through helpers use it to learn that Redis is
+down (and say so in the answer) where a plain fail-open read would just look like a miss.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -60,9 +63,32 @@ def instrumented(cls: type) -> type:
     return cls
 
 
+_strict: ContextVar[bool] = ContextVar("cache_strict", default=False)
+
+
+@contextmanager
+def strict() -> Iterator[None]:
+    """Cache calls inside the block raise on a Redis outage instead of failing open."""
+    token = _strict.set(True)
+    try:
+        yield
+    finally:
+        _strict.reset(token)
+
+
 @instrumented
 class InstrumentedRedisCache(RedisCache):
     backend_name = "redis"
+
+    # django-redis reads `_ignore_exceptions` on every call; a property lets `strict()` turn
+    # fail-open off for one context (thread, request) without touching the shared instance.
+    @property
+    def _ignore_exceptions(self) -> bool:
+        return self._fail_open and not _strict.get()
+
+    @_ignore_exceptions.setter
+    def _ignore_exceptions(self, value: bool) -> None:
+        self._fail_open = value
 
     def ping(self) -> None:
         """Raise if Redis does not answer."""

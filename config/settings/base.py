@@ -132,7 +132,19 @@ CACHES = {"default": cache_config(REDIS_URL)}
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "common.cache"
 # Seconds a cached value of each data family lives; families are named by the code that caches.
-CACHE_TTLS: dict[str, int] = {"default": env.int("CACHE_TTL_DEFAULT", default=300)}
+CACHE_TTLS: dict[str, int] = {
+    "default": env.int("CACHE_TTL_DEFAULT", default=300),
+    # The directory (school.caching): org-chart facts and course data change only by writes,
+    # which invalidate them; roles and permissions also lapse when a delegation expires, which
+    # no write announces, so they live briefly.
+    "directory.manager_chain": 900,
+    "directory.reports": 900,
+    "directory.roles": 60,
+    "directory.permissions": 60,
+    "directory.courses": 900,
+    "directory.teaching": 900,
+    "directory.course_list": 300,
+}
 
 
 # --- Graph ------------------------------------------------------------------------------------
@@ -201,6 +213,7 @@ SPECTACULAR_SETTINGS = {
         "PostStatusEnum": "blog.models.Post.Status",
         "CopyStatusEnum": "library.models.Copy.Status",
         "HoldStatusEnum": "library.models.Hold.Status",
+        "EnrollmentStatusEnum": "school.models.Enrollment.Status",
     },
 }
 
@@ -212,6 +225,7 @@ SEED_DEMO_STEPS = [
     "delegation.seed",
     "library.seed",
     "blog.seed",
+    "school.seed_courses",
 ]
 
 LOGGING = {

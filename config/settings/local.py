@@ -19,6 +19,11 @@ def show_toolbar(request: HttpRequest) -> bool:
     return DEBUG
 
 
-# The default panels, plus the graph queries of each request (backend, time, SQL or Cypher).
-DEBUG_TOOLBAR_PANELS = [*PANELS_DEFAULTS, "delegation.panels.GraphPanel"]
+# The default panels, plus the graph queries of each request (backend, time, SQL or Cypher) and
+# the read-through cache's counters per family.
+DEBUG_TOOLBAR_PANELS = [
+    *PANELS_DEFAULTS,
+    "delegation.panels.GraphPanel",
+    "common.cache.panel.CacheCountersPanel",
+]
 DEBUG_TOOLBAR_CONFIG = {"SHOW_TOOLBAR_CALLBACK": "config.settings.local.show_toolbar"}

@@ -1,0 +1,250 @@
+"""The directory's query planner: one answer about people, from whichever stores hold the parts.
+
+From `fields=` and `expand=` the planner decides what to touch:
+
+| part                                   | store                                | cached  |
+|----------------------------------------|--------------------------------------|---------|
+| profile columns (`fields`)             | SQL page query, `.only()` of them    | no      |
+| `unit`                                 | SQL, joined in the page query        | no      |
+| `manager_chain` `reports` `roles` `permissions` | graph, one `people_facts` call | per person |
+| `courses`, `teaching`                  | SQL, one query per part per page     | per person |
+
+Every cacheable part of a page is read in one `get_many`; all the misses are loaded together
+(one graph call, one query per SQL part) and stored in one `set_many`. A store that fails
+degrades the answer: the graph down leaves its parts null (cached values still served), the cache
+down sends every read to its store; both set `partial`/`warnings` in the meta. Only the database,
+the system of record, failing fails the request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from common import telemetry
+from common.cache.readthrough import Read, Slot, read_slots
+from common.exceptions import ServiceError
+from delegation.graph import get_graph
+from delegation.graph.base import PERSON_FACTS
+from school import selectors
+from school.caching import PER_PERSON
+from school.models import Person
+
+# Output field -> Person columns it needs.
+PROFILE_FIELDS: dict[str, tuple[str, ...]] = {
+    "id": ("id",),
+    "name": ("given_name", "family_name"),
+    "given_name": ("given_name",),
+    "family_name": ("family_name",),
+    "email": ("email",),
+    "kind": ("kind",),
+    "title": ("title",),
+    "active": ("active",),
+    "unit_id": ("org_unit_id",),
+}
+GRAPH_PARTS = tuple(sorted(PERSON_FACTS))
+SQL_PARTS = ("courses", "teaching")
+EXPANSIONS = ("unit", *GRAPH_PARTS, *SQL_PARTS)
+PART_OF = {family: part for part, family in PER_PERSON.items()}
+SQL_LOADERS: dict[str, Callable[[list[int]], dict[int, list[dict[str, Any]]]]] = {
+    "courses": lambda ids: selectors.enrollments_by_student(student_ids=ids),
+    "teaching": lambda ids: selectors.teaching_by_teacher(teacher_ids=ids),
+}
+ORIGIN = {"unit": "db", **dict.fromkeys(GRAPH_PARTS, "graph"), **dict.fromkeys(SQL_PARTS, "db")}
+
+
+def _names(raw: str | None, allowed: Sequence[str], parameter: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(name.strip() for name in (raw or "").split(",") if name.strip()))
+    unknown = [name for name in names if name not in allowed]
+    if unknown:
+        raise ServiceError(
+            f"Unknown {parameter}: {', '.join(unknown)}. Choose from: {', '.join(allowed)}.",
+            field=parameter,
+        )
+    return names
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one directory request needs from each store."""
+
+    fields: tuple[str, ...] = tuple(PROFILE_FIELDS)
+    expand: tuple[str, ...] = ()
+    use_cache: bool = True
+
+    @classmethod
+    def parse(cls, *, fields: str | None, expand: str | None, use_cache: bool = True) -> Plan:
+        chosen = _names(fields, tuple(PROFILE_FIELDS), "fields") or tuple(PROFILE_FIELDS)
+        fields_with_id = ("id", *(name for name in chosen if name != "id"))
+        return cls(fields_with_id, _names(expand, EXPANSIONS, "expand"), use_cache)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Person columns the page query selects (`.only()`), no more."""
+        return tuple(dict.fromkeys(c for name in self.fields for c in PROFILE_FIELDS[name]))
+
+    @property
+    def with_unit(self) -> bool:
+        return "unit" in self.expand
+
+    @property
+    def graph_facts(self) -> tuple[str, ...]:
+        return tuple(part for part in self.expand if part in PERSON_FACTS)
+
+    @property
+    def per_person_parts(self) -> tuple[str, ...]:
+        """Parts fetched per person after the page query (and cached when `use_cache`)."""
+        return tuple(part for part in self.expand if part in PER_PERSON)
+
+    def stores(self) -> set[str]:
+        """Stores this plan touches (the cache only when a part is cacheable)."""
+        stores = {"db"} | {ORIGIN[part] for part in self.expand}
+        return stores | ({"cache"} if self.use_cache and self.per_person_parts else set())
+
+    def queryset(self) -> QuerySet[Person]:
+        return selectors.directory_people(columns=self.columns, with_unit=self.with_unit)
+
+
+@dataclass
+class Answer:
+    """Rows of people and the meta saying where each part came from."""
+
+    rows: list[dict[str, Any]]
+    meta: dict[str, Any]
+
+
+@dataclass
+class _Loader:
+    """Loads missing per-person parts: one graph call and one query per SQL part, at most."""
+
+    at: datetime
+    graph_error: str = ""
+
+    def __call__(self, slots: list[Slot]) -> dict[Slot, Any]:
+        wanted: dict[str, list[int]] = {}
+        for family, person_id in slots:
+            wanted.setdefault(PART_OF[family], []).append(person_id)
+        values: dict[Slot, Any] = {}
+        values.update(self._graph(wanted))
+        for part in SQL_PARTS:
+            if part in wanted:
+                by_person = SQL_LOADERS[part](wanted[part])
+                values.update({(PER_PERSON[part], pid): by_person[pid] for pid in wanted[part]})
+        return values
+
+    def _graph(self, wanted: dict[str, list[int]]) -> dict[Slot, Any]:
+        facts = [part for part in wanted if part in PERSON_FACTS]
+        if not facts:
+            return {}
+        person_ids = sorted({pid for fact in facts for pid in wanted[fact]})
+        try:
+            found = get_graph().people_facts(person_ids, set(facts), self.at)
+        except Exception as error:  # noqa: BLE001 - any graph failure degrades, never fails
+            self.graph_error = f"{type(error).__name__}: {error}"
+            return {}
+        return {
+            (PER_PERSON[fact], pid): found[pid][fact]
+            for fact in facts
+            for pid in wanted[fact]
+            if pid in found
+        }
+
+
+def _profile(plan: Plan, person: Person) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for name in plan.fields:
+        row[name] = person.name if name == "name" else getattr(person, PROFILE_FIELDS[name][0])
+    if plan.with_unit:
+        unit = person.org_unit
+        row["unit"] = unit and {"id": unit.pk, "code": unit.code, "name": unit.name}
+    return row
+
+
+def _read(plan: Plan, person_ids: list[int], loader: _Loader) -> Read:
+    slots = [(PER_PERSON[part], pid) for part in plan.per_person_parts for pid in person_ids]
+    if plan.use_cache:
+        return read_slots(slots, loader)
+    read = Read(values=loader(slots))
+    read.misses.update(family.name for family, _ in slots)
+    return read
+
+
+def _sources(plan: Plan, read: Read) -> dict[str, str]:
+    sources = {"profile": "db"}
+    for part in plan.expand:
+        if part in PER_PERSON:
+            source = read.source(PER_PERSON[part])
+            sources[part] = source.replace("origin", ORIGIN[part])
+        else:
+            sources[part] = ORIGIN[part]
+    return sources
+
+
+def _warnings(plan: Plan, read: Read, loader: _Loader, person_ids: list[int]) -> list[str]:
+    warnings = []
+    if read.error:
+        warnings.append(f"cache unavailable ({read.error}); every part was read from its store")
+    missing = [
+        part
+        for part in plan.graph_facts
+        if any((PER_PERSON[part], pid) not in read.values for pid in person_ids)
+    ]
+    if missing:
+        reason = loader.graph_error or "no answer"
+        warnings.append(f"graph unavailable ({reason}); missing: {', '.join(missing)}")
+    return warnings
+
+
+def resolve(plan: Plan, people: Sequence[Person], *, at: datetime | None = None) -> Answer:
+    """The rows for a page of `people` (already loaded by `plan.queryset()`), with the meta."""
+    person_ids = [person.pk for person in people]
+    loader = _Loader(at=at or timezone.now())
+    read = _read(plan, person_ids, loader) if plan.per_person_parts else Read()
+    rows = []
+    for person in people:
+        row = _profile(plan, person)
+        for part in plan.per_person_parts:
+            row[part] = read.values.get((PER_PERSON[part], person.pk))
+        rows.append(row)
+    warnings = _warnings(plan, read, loader, person_ids)
+    meta = {
+        "partial": bool(warnings),
+        "warnings": warnings,
+        "sources": _sources(plan, read),
+        "cache": {
+            "hits": sum(read.hits.values()),
+            "stale": sum(read.stale.values()),
+            "misses": sum(read.misses.values()),
+        },
+    }
+    return Answer(rows, meta)
+
+
+@contextmanager
+def store_usage() -> Iterator[dict[str, Any]]:
+    """Per-store calls and time inside the block, into the dict yielded (filled on exit).
+
+    Inside a request the events join the request's telemetry (so Server-Timing still counts
+    them); outside one (benchmarks, shell) the block collects on its own.
+    """
+    usage: dict[str, Any] = {}
+    stats = telemetry.current()
+    started = time.perf_counter()
+    if stats is None:
+        with telemetry.collect() as own:
+            yield usage
+        events = own.events
+    else:
+        first = len(stats.events)
+        yield usage
+        events = stats.events[first:]
+    window = telemetry.Stats(events)
+    usage.update(window.summary())
+    usage["total_ms"] = round((time.perf_counter() - started) * 1000, 3)

@@ -1,0 +1,317 @@
+"""`manage.py bench_directory [--json]`: the directory measured in one run.
+
+On the seeded org (`seed_demo --size large`): a page of people with every expansion, cold (the
+directory's cache families invalidated before each run) and warm, and with the cache disabled;
+store calls at two page sizes (they must not grow); then a replay of single-person reads with
+Zipf-distributed ids and a share of writes, each write followed by reads of the people it
+affected, compared with a read that bypasses the cache (a stale read is any difference).
+
+Run with DJANGO_DEBUG=false: DEBUG keeps a log of every query, which costs time.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from bisect import bisect
+from collections.abc import Callable
+from dataclasses import replace
+from itertools import accumulate
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from common import telemetry
+from common.cache.counters import counters, difference, hit_ratio
+from common.cache.readthrough import invalidate_family
+from common.exceptions import ServiceError
+from school import services
+from school.caching import PER_PERSON
+from school.directory import EXPANSIONS, Answer, Plan, resolve
+from school.models import Enrollment, Person, ReportingLine, Section
+
+EVERY = ",".join(EXPANSIONS)
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def page(plan: Plan, size: int, offset: int = 0) -> Answer:
+    return resolve(plan, list(plan.queryset()[offset : offset + size]))
+
+
+def person(plan: Plan, person_id: int) -> Answer:
+    return resolve(plan, list(plan.queryset().filter(pk=person_id)))
+
+
+def forget_directory() -> None:
+    for family in PER_PERSON.values():
+        invalidate_family(family)
+
+
+def nothing() -> None:
+    """Nothing to prepare between warm runs."""
+
+
+def measure(run: Callable[[], Answer], iterations: int, before: Callable[[], None]) -> dict:
+    """p50/p95 of `run` and the store calls of its last iteration."""
+    samples: list[float] = []
+    for _ in range(iterations):
+        before()
+        with telemetry.collect() as stats:
+            started = time.perf_counter()
+            answer = run()
+            samples.append((time.perf_counter() - started) * 1000)
+    return {
+        "p50_ms": round(percentile(samples, 0.5), 2),
+        "p95_ms": round(percentile(samples, 0.95), 2),
+        "db_queries": stats.count("db"),
+        "cache_calls": stats.count("cache"),
+        "graph_queries": stats.count("graph"),
+        "partial": answer.meta["partial"],
+    }
+
+
+class Replay:
+    """Zipf-distributed single-person reads with a share of writes, checking for stale reads."""
+
+    def __init__(self, plan: Plan, seed: int, exponent: float) -> None:
+        self.plan = plan
+        self.uncached = replace(plan, use_cache=False)
+        self.rng = random.Random(seed)
+        self.ids = list(Person.objects.order_by("id").values_list("pk", flat=True))
+        self.rng.shuffle(self.ids)  # which people are hot is random, but fixed by the seed
+        weights = [1 / (rank + 1) ** exponent for rank in range(len(self.ids))]
+        self.cumulative = list(accumulate(weights))
+        self.sections = list(Section.objects.order_by("id").values_list("pk", flat=True))
+        self.managers = list(
+            ReportingLine.objects.filter(valid_to__isnull=True)
+            .values_list("manager_id", flat=True)
+            .distinct()
+            .order_by("manager_id")
+        )
+        self.hits = self.misses = self.stale_reads = self.writes = self.refused = 0
+        self.counted_from = counters.families()
+        self.read_ms: list[float] = []
+        self.stale_examples: list[dict[str, Any]] = []
+        self.last_write = ""
+
+    def draw(self) -> int:
+        return self.ids[bisect(self.cumulative, self.rng.random() * self.cumulative[-1])]
+
+    def read(self, person_id: int, record: bool) -> Answer:
+        started = time.perf_counter()
+        answer = person(self.plan, person_id)
+        if record:
+            self.read_ms.append((time.perf_counter() - started) * 1000)
+            cache = answer.meta["cache"]
+            self.hits += cache["hits"] + cache["stale"]
+            self.misses += cache["misses"]
+        return answer
+
+    def write(self, person_id: int) -> set[int]:
+        """One write about `person_id`; the people whose directory entries it changed."""
+        self.writes += 1
+        try:
+            if self.rng.random() < 0.5:
+                self.last_write = "enrolment"
+                return self._enrolment(person_id)
+            self.last_write = "reporting line"
+            return self._reporting_line(person_id)
+        except ServiceError:
+            self.refused += 1
+            return {person_id}
+
+    def _enrolment(self, person_id: int) -> set[int]:
+        enrolled = Enrollment.objects.filter(
+            student_id=person_id, status=Enrollment.Status.ENROLLED
+        ).first()
+        if enrolled is not None:
+            services.enrollment_drop(enrollment_id=enrolled.pk)
+        else:
+            section = self.rng.choice(self.sections)
+            services.enrollment_create(student_id=person_id, section_id=section)
+        return {person_id}
+
+    def _reporting_line(self, person_id: int) -> set[int]:
+        line = ReportingLine.objects.filter(person_id=person_id, valid_to__isnull=True).first()
+        manager_id = self.rng.choice(self.managers)
+        if line is None or manager_id in (person_id, line.manager_id):
+            self.refused += 1
+            return {person_id}
+        people = Person.objects.in_bulk([person_id, manager_id])
+        services.reporting_line_create(person=people[person_id], manager=people[manager_id])
+        return {person_id, manager_id, line.manager_id}
+
+    def check(self, person_ids: set[int], kind: str) -> None:
+        for person_id in sorted(person_ids):
+            [cached] = self.read(person_id, record=True).rows
+            [truth] = person(self.uncached, person_id).rows
+            stale = sorted(part for part in truth if cached[part] != truth[part])
+            if stale:
+                self.stale_reads += 1
+                self.stale_examples.append({"person": person_id, "write": kind, "parts": stale})
+
+    def run(self, operations: int, write_share: float) -> None:
+        for _ in range(operations):
+            person_id = self.draw()
+            if self.rng.random() < write_share:
+                self.check(self.write(person_id), self.last_write)
+            else:
+                self.read(person_id, record=True)
+
+    def summary(self, operations: int, write_share: float) -> dict[str, Any]:
+        reads = self.hits + self.misses
+        families = difference(counters.families(), self.counted_from)
+        summary = {
+            "operations": operations,
+            "write_share": write_share,
+            "writes": self.writes,
+            "writes_refused": self.refused,
+            "hit_ratio": round(self.hits / reads, 4) if reads else None,
+            "stale_reads_after_writes": self.stale_reads,
+            "stale_examples": self.stale_examples[:5],
+            "read_p50_ms": round(percentile(self.read_ms, 0.5), 2),
+            "read_p95_ms": round(percentile(self.read_ms, 0.95), 2),
+            "hit_ratio_by_family": {
+                name: hit_ratio(counts)
+                for name, counts in families.items()
+                if hit_ratio(counts) is not None  # families only invalidated, never read
+            },
+        }
+        self.hits = self.misses = self.stale_reads = self.writes = self.refused = 0
+        self.read_ms, self.stale_examples = [], []
+        return summary
+
+    def prime(self, page_size: int = 100) -> None:
+        """Read the whole directory once, page by page, as a day's traffic would have."""
+        for offset in range(0, len(self.ids), page_size):
+            page(self.plan, page_size, offset)
+        self.counted_from = counters.families()
+
+
+class Command(BaseCommand):
+    help = "Benchmark the people directory: cold vs warm vs no cache, and a Zipf replay."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
+        parser.add_argument("--page-size", type=int, default=50)
+        parser.add_argument("--iterations", type=int, default=20)
+        parser.add_argument("--operations", type=int, default=5000)
+        parser.add_argument("--writes", type=float, default=0.05, help="Share of writes.")
+        parser.add_argument("--zipf", type=float, default=1.1, help="Zipf exponent of the ids.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        people = Person.objects.count()
+        if people < options["page_size"]:
+            raise CommandError("Seed first: manage.py seed_demo --size large")
+        results = {
+            "people": people,
+            "page_size": options["page_size"],
+            "page": self._page(options["page_size"], options["iterations"]),
+            "replay": self._replay(options),
+        }
+        results["goals"] = self._goals(results)
+        if options["json"]:
+            self.stdout.write(json.dumps(results, indent=2))
+        else:
+            self._table(results)
+
+    def _page(self, size: int, iterations: int) -> dict[str, Any]:
+        cached = Plan.parse(fields=None, expand=EVERY)
+        uncached = replace(cached, use_cache=False)
+
+        def run(plan: Plan, page_size: int) -> Callable[[], Answer]:
+            return lambda: page(plan, page_size)
+
+        page(cached, size)  # connections, pools and the database's own buffers warmed once
+        return {
+            "cold_10": measure(run(cached, 10), iterations, forget_directory),
+            "cold": measure(run(cached, size), iterations, forget_directory),
+            "warm_10": measure(run(cached, 10), iterations, nothing),
+            "warm": measure(run(cached, size), iterations, nothing),
+            "no_cache": measure(run(uncached, size), iterations, nothing),
+        }
+
+    def _replay(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The same replay twice: from a cold cache, then in steady state (cache primed)."""
+        forget_directory()
+        plan = Plan.parse(fields="name,email,kind", expand=EVERY)
+        replay = Replay(plan, seed=42, exponent=options["zipf"])
+        operations, writes = options["operations"], options["writes"]
+        replay.run(operations, writes)
+        cold = replay.summary(operations, writes)
+        replay.prime()
+        replay.run(operations, writes)
+        return {"from_cold": cold, "steady": replay.summary(operations, writes)}
+
+    def _goals(self, results: dict[str, Any]) -> dict[str, Any]:
+        page, replay = results["page"], results["replay"]
+        speedup = page["cold"]["p50_ms"] / max(page["warm"]["p50_ms"], 1e-6)
+        return {
+            "warm_p50_speedup": round(speedup, 1),
+            "warm_5x_faster": speedup >= 5,
+            "hit_ratio_95": (replay["steady"]["hit_ratio"] or 0) >= 0.95,
+            "zero_stale_reads": all(
+                run["stale_reads_after_writes"] == 0 for run in replay.values()
+            ),
+            "constant_store_calls": all(
+                page[f"{state}_10"][store] == page[state][store]
+                for state in ("cold", "warm")
+                for store in ("db_queries", "cache_calls", "graph_queries")
+            ),
+        }
+
+    def _table(self, results: dict[str, Any]) -> None:
+        page, replay, goals = results["page"], results["replay"], results["goals"]
+        write = self.stdout.write
+        write(f"bench_directory: {results['people']} people, expand={EVERY}\n")
+        header = f"{'page of people':<24}{'db q':>6}{'cache':>7}{'graph q':>9}"
+        write(f"{header}{'p50 ms':>10}{'p95 ms':>10}")
+        write("(db q counts the SQL graph backend's queries too; graph q is the graph's share)")
+        labels = {
+            "cold_10": "10, cold",
+            "cold": f"{results['page_size']}, cold",
+            "warm_10": "10, warm",
+            "warm": f"{results['page_size']}, warm",
+            "no_cache": f"{results['page_size']}, cache disabled",
+        }
+        for key, label in labels.items():
+            row = page[key]
+            write(
+                f"{label:<24}{row['db_queries']:>6}{row['cache_calls']:>7}"
+                f"{row['graph_queries']:>9}{row['p50_ms']:>10.2f}{row['p95_ms']:>10.2f}"
+            )
+        write(
+            f"\nreplay of single-person reads (every expansion), Zipf ids, "
+            f"{self._share(replay)} writes, each followed by a check of whom it changed"
+        )
+        write(
+            f"{'cache state':<24}{'ops':>6}{'writes':>8}{'hit ratio':>11}{'stale':>7}"
+            f"{'p50 ms':>10}{'p95 ms':>10}"
+        )
+        for label, key in (("from cold", "from_cold"), ("steady (primed)", "steady")):
+            run = replay[key]
+            write(
+                f"{label:<24}{run['operations']:>6}{run['writes']:>8}{run['hit_ratio']:>11.2%}"
+                f"{run['stale_reads_after_writes']:>7}{run['read_p50_ms']:>10.2f}"
+                f"{run['read_p95_ms']:>10.2f}"
+            )
+        by_family = replay["steady"]["hit_ratio_by_family"]
+        write(
+            "steady hit ratio per family: "
+            + ", ".join(f"{name.split('.')[-1]} {ratio:.1%}" for name, ratio in by_family.items())
+        )
+        write(
+            f"\ngoals: warm p50 {goals['warm_p50_speedup']}x faster than cold "
+            f"(>=5x: {goals['warm_5x_faster']}), hit ratio >=95%: {goals['hit_ratio_95']}, "
+            f"zero stale reads: {goals['zero_stale_reads']}, "
+            f"store calls constant in page size: {goals['constant_store_calls']}"
+        )
+
+    @staticmethod
+    def _share(replay: dict[str, Any]) -> str:
+        return f"{replay['steady']['write_share']:.0%}"

@@ -1,0 +1,155 @@
+"""Reads of the school directory, each with its loading strategy spelled out."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+
+from common.exceptions import NotFoundError
+from school.models import Course, Enrollment, Person, Section, TeachingAssignment
+
+
+def person_for_update(*, person_id: int) -> Person:
+    """The person, row-locked until the transaction ends."""
+    person = Person.objects.select_for_update().filter(pk=person_id).first()
+    if person is None:
+        raise NotFoundError(f"No person with id {person_id}.", field="student")
+    return person
+
+
+def section_for_update(*, section_id: int) -> Section:
+    """The section with its course and term, its row locked until the transaction ends."""
+    section = (
+        Section.objects.select_for_update(of=("self",))
+        .select_related("course", "term")
+        .filter(pk=section_id)
+        .first()
+    )
+    if section is None:
+        raise NotFoundError(f"No section with id {section_id}.", field="section")
+    return section
+
+
+def enrollment_for_update(*, enrollment_id: int) -> Enrollment:
+    enrollment = Enrollment.objects.select_for_update().filter(pk=enrollment_id).first()
+    if enrollment is None:
+        raise NotFoundError(f"No enrollment with id {enrollment_id}.")
+    return enrollment
+
+
+def enrollment_of(*, student: Person, section: Section) -> Enrollment | None:
+    return Enrollment.objects.filter(student=student, section=section).first()
+
+
+def sibling_enrollment(*, student: Person, section: Section) -> Enrollment | None:
+    """An active enrolment of `student` in another section of the same course and term."""
+    siblings = Enrollment.objects.filter(
+        student=student,
+        status__in=Enrollment.ACTIVE,
+        section__course_id=section.course_id,
+        section__term_id=section.term_id,
+    ).exclude(section=section)
+    return siblings.first()
+
+
+def seats_taken(*, section: Section) -> int:
+    return Enrollment.objects.filter(section=section, status__in=Enrollment.ACTIVE).count()
+
+
+def clashing_enrollment(*, student: Person, section: Section) -> Enrollment | None:
+    """An active enrolment of `student` meeting at an overlapping time in the same term."""
+    overlapping: QuerySet[Enrollment] = Enrollment.objects.filter(
+        student=student,
+        status__in=Enrollment.ACTIVE,
+        section__term_id=section.term_id,
+        section__weekday=section.weekday,
+        section__starts_at__lt=section.ends_at,
+        section__ends_at__gt=section.starts_at,
+    ).exclude(section=section)
+    return overlapping.select_related("section__course", "section__term").first()
+
+
+# --- The directory ------------------------------------------------------------------------------
+
+UNIT_COLUMNS = ("org_unit__id", "org_unit__code", "org_unit__name")
+
+
+def directory_people(*, columns: Sequence[str], with_unit: bool) -> QuerySet[Person]:
+    """People with only the profile `columns` asked for, and their unit joined when wanted."""
+    people = Person.objects.all()
+    if with_unit:
+        return people.select_related("org_unit").only(*columns, "org_unit_id", *UNIT_COLUMNS)
+    return people.only(*columns)
+
+
+# The columns naming a section in the directory's `courses` and `teaching` entries.
+SECTION_REF = {
+    "section_code": F("section__code"),
+    "course": F("section__course__code"),
+    "title": F("section__course__title"),
+    "term": F("section__term__code"),
+}
+
+
+def _sections_by(rows: QuerySet, owner: str, *columns: str) -> dict[int, list[dict[str, Any]]]:
+    """`rows` (enrolments or teaching) grouped by the `owner` column, newest term first."""
+    ordered = rows.order_by(
+        owner, "-section__term__starts_on", "section__course__code", "section__code"
+    )
+    return _group_by(ordered.values(owner, "section_id", *columns, **SECTION_REF), owner)
+
+
+def enrollments_by_student(*, student_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Active enrolments of each student (one query for all of them)."""
+    enrollments = Enrollment.objects.filter(
+        student_id__in=student_ids, status__in=Enrollment.ACTIVE
+    )
+    return _sections_by(
+        enrollments.annotate(enrollment=F("id")), "student_id", "enrollment", "status", "grade"
+    )
+
+
+def teaching_by_teacher(*, teacher_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Sections each teacher teaches (one query for all of them)."""
+    teaching = TeachingAssignment.objects.filter(teacher_id__in=teacher_ids)
+    return _sections_by(teaching, "teacher_id", "role")
+
+
+def _group_by(rows: Iterable[dict[str, Any]], key: str) -> defaultdict[int, list[dict[str, Any]]]:
+    """Rows grouped by `key` (popped from each row); ids without rows read as []."""
+    grouped: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row.pop(key)].append(row)
+    return grouped
+
+
+def course_list(*, term_code: str | None = None) -> QuerySet[Course]:
+    """Courses with their sections (of `term_code` only, when given), teachers and seat counts."""
+    teaching = TeachingAssignment.objects.select_related("teacher").only(
+        "section_id", "role", "teacher__id", "teacher__given_name", "teacher__family_name"
+    )
+    sections = (
+        Section.objects.select_related("term")
+        .annotate(
+            enrolled=Count("enrollments", filter=Q(enrollments__status__in=Enrollment.ACTIVE))
+        )
+        .prefetch_related(Prefetch("teaching", queryset=teaching))
+        .order_by("term__starts_on", "code")
+    )
+    courses = Course.objects.select_related("org_unit")
+    if term_code:
+        sections = sections.filter(term__code=term_code)
+        courses = courses.filter(sections__term__code=term_code).distinct()
+    return courses.prefetch_related(Prefetch("sections", queryset=sections))
+
+
+def enrollment_student_id(*, enrollment_id: int) -> int:
+    student_id = (
+        Enrollment.objects.filter(pk=enrollment_id).values_list("student_id", flat=True).first()
+    )
+    if student_id is None:
+        raise NotFoundError(f"No enrollment with id {enrollment_id}.")
+    return student_id

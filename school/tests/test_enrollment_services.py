@@ -1,0 +1,162 @@
+"""Enrolment rules and the last-seat race, on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+
+from common.exceptions import ConflictError, NotFoundError, ServiceError
+from school.models import Enrollment, Person
+from school.services import enrollment_create, enrollment_drop, preferences_update
+from school.tests.directory_factories import (
+    EnrollmentFactory,
+    PersonFactory,
+    SectionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def enroll(student: Person, section) -> Enrollment:
+    return enrollment_create(student_id=student.pk, section_id=section.pk)
+
+
+def test_enrolls_a_student() -> None:
+    student, section = PersonFactory(), SectionFactory()
+    enrollment = enroll(student, section)
+    assert (enrollment.student, enrollment.section, enrollment.status) == (
+        student,
+        section,
+        Enrollment.Status.ENROLLED,
+    )
+
+
+def test_refuses_a_full_section() -> None:
+    section = SectionFactory(capacity=1)
+    enroll(PersonFactory(), section)
+    with pytest.raises(ConflictError) as refused:
+        enroll(PersonFactory(), section)
+    assert (refused.value.code, refused.value.field) == ("section_full", "section")
+
+
+def test_dropped_seats_are_free_again() -> None:
+    section = SectionFactory(capacity=1)
+    first = enroll(PersonFactory(), section)
+    enrollment_drop(enrollment_id=first.pk)
+    assert enroll(PersonFactory(), section).status == Enrollment.Status.ENROLLED
+
+
+def test_refuses_a_duplicate_but_allows_re_enrolling_after_a_drop() -> None:
+    student, section = PersonFactory(), SectionFactory()
+    first = enroll(student, section)
+    with pytest.raises(ConflictError) as refused:
+        enroll(student, section)
+    assert refused.value.code == "already_enrolled"
+
+    enrollment_drop(enrollment_id=first.pk)
+    again = enroll(student, section)
+    assert again.pk == first.pk and again.status == Enrollment.Status.ENROLLED
+
+
+def test_refuses_a_schedule_clash_in_the_same_term() -> None:
+    student = PersonFactory()
+    monday = SectionFactory(starts_at=datetime.time(9), ends_at=datetime.time(11))
+    enroll(student, monday)
+    overlapping = SectionFactory(
+        term=monday.term, starts_at=datetime.time(10), ends_at=datetime.time(12)
+    )
+    with pytest.raises(ConflictError) as refused:
+        enroll(student, overlapping)
+    assert refused.value.code == "schedule_clash"
+    assert refused.value.extra == {"clashes_with": monday.pk}
+
+
+def test_refuses_a_second_section_of_the_same_course_and_term() -> None:
+    student, first = PersonFactory(), SectionFactory(weekday=1)
+    enroll(student, first)
+    sibling = SectionFactory(course=first.course, term=first.term, weekday=2)
+    with pytest.raises(ConflictError) as refused:
+        enroll(student, sibling)
+    assert refused.value.code == "already_in_course"
+    assert enroll(student, SectionFactory(course=first.course, weekday=2)).pk  # another term
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"starts_at": datetime.time(11), "ends_at": datetime.time(12)},  # back to back
+        {"weekday": 2},  # another day
+        {"term": None},  # another term (a new one from the factory)
+    ],
+)
+def test_no_clash_when_slots_do_not_overlap(changes: dict) -> None:
+    student = PersonFactory()
+    first = SectionFactory(starts_at=datetime.time(9), ends_at=datetime.time(11))
+    enroll(student, first)
+    attributes = {"term": first.term, **changes}
+    if attributes["term"] is None:
+        del attributes["term"]
+    assert enroll(student, SectionFactory(**attributes)).pk
+
+
+def test_only_active_students_enroll() -> None:
+    section = SectionFactory()
+    with pytest.raises(ServiceError) as teacher:
+        enroll(PersonFactory(kind=Person.Kind.TEACHER), section)
+    with pytest.raises(ServiceError) as inactive:
+        enroll(PersonFactory(active=False), section)
+    assert (teacher.value.code, inactive.value.code) == ("not_a_student", "inactive")
+
+
+def test_unknown_ids_are_not_found() -> None:
+    with pytest.raises(NotFoundError) as section:
+        enrollment_create(student_id=PersonFactory().pk, section_id=0)
+    with pytest.raises(NotFoundError) as student:
+        enrollment_create(student_id=0, section_id=SectionFactory().pk)
+    assert (section.value.field, student.value.field) == ("section", "student")
+
+
+def test_drop_refuses_what_is_not_enrolled() -> None:
+    enrollment = EnrollmentFactory(status=Enrollment.Status.DROPPED)
+    with pytest.raises(ConflictError):
+        enrollment_drop(enrollment_id=enrollment.pk)
+
+
+def test_preferences_merge_and_remove_keys() -> None:
+    person = PersonFactory()
+    preferences_update(person_id=person.pk, changes={"language": "fr", "newsletter": True})
+    updated = preferences_update(person_id=person.pk, changes={"newsletter": None, "theme": "dark"})
+    assert updated.data == {"language": "fr", "theme": "dark"}
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_many_students_racing_for_the_last_seat_one_wins() -> None:
+    section = SectionFactory(capacity=3)
+    enroll(PersonFactory(), section)
+    enroll(PersonFactory(), section)
+    racers = [PersonFactory() for _ in range(8)]
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(racers))
+
+    def race(student: Person) -> None:
+        try:
+            barrier.wait()
+            enroll(student, section)
+            outcomes.append("won")
+        except ConflictError as error:
+            outcomes.append(error.code)
+        finally:
+            connection.close()  # each thread has its own connection; give it back
+
+    threads = [threading.Thread(target=race, args=(student,)) for student in racers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["section_full"] * 7 + ["won"]
+    assert Enrollment.objects.filter(section=section).count() == 3

@@ -1,0 +1,33 @@
+"""The directory's demo data: deterministic, idempotent, within the rules."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Count, F, Q
+
+from school import seed as org_seed
+from school import seed_courses
+from school.models import Enrollment, PersonPreferences, Section
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> tuple[int, ...]:
+    return (
+        Section.objects.count(),
+        Enrollment.objects.count(),
+        PersonPreferences.objects.count(),
+    )
+
+
+def test_seed_is_idempotent_and_respects_capacity() -> None:
+    org_seed.seed(size="small", log=lambda line: None)
+    seed_courses.seed(size="small", log=lambda line: None)
+    first = counts()
+    seed_courses.seed(size="small", log=lambda line: None)
+
+    assert counts() == first and first[1] > 0
+    over = Section.objects.annotate(
+        n=Count("enrollments", filter=Q(enrollments__status__in=Enrollment.ACTIVE))
+    ).filter(n__gt=F("capacity"))
+    assert not over.exists()
