@@ -100,8 +100,15 @@ def test_server_timing_counts_the_queries_run(api_client) -> None:
     assert re.search(r"total;dur=[\d.]+", header)
 
 
-def test_html_pages_render(client) -> None:
+def test_html_pages_render(client, admin_user) -> None:
+    client.force_login(admin_user)
     for name in ("home", "school:index", "library:index", "blog:index", "delegation:index"):
         response = client.get(reverse(name))
         assert response.status_code == 200, name
         assert b"Campus" in response.content
+
+
+def test_the_directory_page_is_for_signed_in_users(client) -> None:
+    response = client.get(reverse("school:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
