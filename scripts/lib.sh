@@ -1,5 +1,7 @@
 # Shared by scripts/run.sh and scripts/test.sh: the virtualenv and the local stores.
 # Each ensure_* uses what already answers, else starts it, else installs it from Debian packages.
+# The scripts run under `set -e`: a step that may fail is written `step || true` and its effect
+# checked afterwards, so every failure ends in a `die` that says what is missing.
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf '\033[31mFAIL: %s\033[0m\n' "$*" >&2; exit 1; }
@@ -62,10 +64,10 @@ ensure_postgres() {
   local url=$1
   postgres_answers "$url" && create_database "$url" && return 0
   say "PostgreSQL does not answer at $url: starting it"
-  start_postgres_cluster
+  start_postgres_cluster || true
   postgres_answers "$url" && create_database "$url" && return 0
   say "installing PostgreSQL from Debian packages"
-  apt_install postgresql && start_postgres_cluster
+  { apt_install postgresql && start_postgres_cluster; } || true
   postgres_answers "$url" && create_database "$url" && return 0
   die "PostgreSQL is needed at $url and could neither be reached, started nor installed"
 }
@@ -87,10 +89,10 @@ ensure_redis() {
   local url=$1
   redis_answers "$url" && return 0
   say "Redis does not answer at $url: starting it"
-  start_redis
+  start_redis || true
   redis_answers "$url" && return 0
   say "installing Redis from Debian packages"
-  apt_install redis-server && start_redis
+  { apt_install redis-server && start_redis; } || true
   redis_answers "$url" && return 0
   die "Redis is needed at $url and could neither be reached, started nor installed"
 }
@@ -98,7 +100,7 @@ ensure_redis() {
 ensure_graphviz() {
   command -v dot >/dev/null && return 0
   say "installing graphviz from Debian packages"
-  apt_install graphviz && command -v dot >/dev/null && return 0
+  { apt_install graphviz && command -v dot >/dev/null; } && return 0
   if [ "${CI:-}" = "true" ]; then die "graphviz's dot is needed in CI and could not be installed"; fi
   say "graphviz's dot is missing: pictures fall back to DOT text"
 }
