@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 
+from common.filters import IdFilter
 from library import selectors
 from library.models import Book, CirculationEvent, Copy, Hold, Loan
 
@@ -14,8 +15,8 @@ class BookFilter(django_filters.FilterSet):
         method="filter_q",
         label="Full-text search (ranked; tolerant of typos in titles on PostgreSQL).",
     )
-    author = django_filters.NumberFilter(field_name="book_authors__author", label="Author id.")
-    category = django_filters.NumberFilter(
+    author = IdFilter(field_name="book_authors__author", label="Author id.")
+    category = IdFilter(
         method="filter_category", label="Category id; books of its subcategories match too."
     )
     language = django_filters.CharFilter()
