@@ -43,6 +43,24 @@ def can_circulate(user: User) -> bool:
 
 
 # --- Catalogue --------------------------------------------------------------------------------
+# --- Rows the circulation services lock before changing them ------------------------------
+def member_for_update(member_id: int) -> Member | None:
+    """The member, locked until the transaction ends, with the category that sets its limits."""
+    members = Member.objects.select_for_update(of=("self",)).select_related("category")
+    return members.filter(pk=member_id).first()
+
+
+def loan_for_update(loan_id: int) -> Loan | None:
+    """The loan, locked until the transaction ends, with its copy and its member's limits."""
+    loans = Loan.objects.select_for_update(of=("self",)).select_related("copy", "member__category")
+    return loans.filter(pk=loan_id).first()
+
+
+def hold_with_copy(hold_id: int) -> Hold:
+    """The hold and the copy kept for it (callers hold the book's lock already)."""
+    return Hold.objects.select_related("copy").get(pk=hold_id)
+
+
 def category_subtree_ids(category_id: int) -> list[int]:
     """The category and all its descendants, walked in Python over one query of (id, parent)."""
     children: dict[int | None, list[int]] = defaultdict(list)

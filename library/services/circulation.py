@@ -46,6 +46,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from common.exceptions import ConflictError, NotFoundError, ServiceError
+from library import selectors
 from library.models import (
     Book,
     CirculationEvent,
@@ -128,16 +129,12 @@ def _refusal_logged(action: str, actor: Actor, **subject: Any) -> Iterator[None]
 
 # --- Shared rules -----------------------------------------------------------------------------
 def _locked_member(member_id: int) -> Member:
-    try:
-        return (
-            Member.objects.select_for_update(of=("self",))
-            .select_related("category")
-            .get(pk=member_id)
-        )
-    except Member.DoesNotExist:
+    member = selectors.member_for_update(member_id)
+    if member is None:
         raise ServiceError(
             f"No member has id {member_id}.", field="member", code="member_not_found"
-        ) from None
+        )
+    return member
 
 
 def _lock_book(book_id: int) -> None:
@@ -380,14 +377,9 @@ def _available_copies(book_id: int) -> int:
 
 # --- Return and renewal -----------------------------------------------------------------------
 def _locked_active_loan(loan_id: int) -> Loan:
-    try:
-        loan = (
-            Loan.objects.select_for_update(of=("self",))
-            .select_related("copy", "member__category")
-            .get(pk=loan_id)
-        )
-    except Loan.DoesNotExist:
-        raise NotFoundError(f"No loan has id {loan_id}.", code="loan_not_found") from None
+    loan = selectors.loan_for_update(loan_id)
+    if loan is None:
+        raise NotFoundError(f"No loan has id {loan_id}.", code="loan_not_found")
     if loan.returned_at is not None:
         raise ConflictError(
             f"Loan {loan_id} was already returned.", code="loan_returned", loan=loan_id
@@ -511,7 +503,7 @@ def cancel_hold(*, actor: Actor, hold_id: int, now: datetime | None = None) -> H
         raise NotFoundError(f"No hold has id {hold_id}.", code="hold_not_found")
     with _refusal_logged(Action.HOLD_CANCEL, actor, **subject), transaction.atomic():
         _lock_book(subject["book_id"])
-        hold = Hold.objects.select_related("copy").get(pk=hold_id)
+        hold = selectors.hold_with_copy(hold_id)
         if hold.status not in Hold.ACTIVE:
             raise ConflictError(f"Hold {hold_id} is {hold.status}.", code="hold_closed")
         copy = hold.copy if hold.status == Hold.Status.READY else None
