@@ -4,6 +4,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 
@@ -16,4 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, size: str, **options: Any) -> None:
         for step in settings.SEED_DEMO_STEPS:
             import_module(step).seed(size=size, log=self.stdout.write)
+        if settings.GRAPH_BACKEND == "neo4j":
+            # Bulk inserts bypass the outbox, so project the whole system of record at once.
+            call_command("graph_rebuild", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"seed_demo --size {size}: done"))
