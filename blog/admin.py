@@ -1,13 +1,26 @@
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import URLPattern
 
 from blog import selectors, services
 from blog.models import AuthorProfile, Comment, Post, Tag
+from blog.views import schema_required
+
+
+class SchemaGuardedAdmin(admin.ModelAdmin):
+    """Answer 503 like the blog's own pages while its schema is out of step: the admin's
+    queries would otherwise fail on columns the database does not have yet (or any more)."""
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            URLPattern(url.pattern, schema_required(url.callback), url.default_args, url.name)
+            for url in super().get_urls()
+        ]
 
 
 @admin.register(AuthorProfile)
-class AuthorProfileAdmin(admin.ModelAdmin):
+class AuthorProfileAdmin(SchemaGuardedAdmin):
     list_display = ["display_name", "slug", "user", "created_at"]
     list_select_related = ["user"]
     search_fields = ["display_name", "slug", "user__username"]
@@ -16,7 +29,7 @@ class AuthorProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(SchemaGuardedAdmin):
     list_display = ["name", "slug", "post_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -37,7 +50,7 @@ class CommentInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(SchemaGuardedAdmin):
     list_display = ["title", "author", "status", "published_at", "comment_count"]
     list_filter = ["status", "published_at"]
     search_fields = ["title", "slug", "author__display_name"]
@@ -63,7 +76,7 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(SchemaGuardedAdmin):
     list_display = ["author_name", "post", "created_at"]
     search_fields = ["author_name", "body"]
     autocomplete_fields = ["post", "user"]

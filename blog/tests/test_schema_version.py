@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.checks import Warning
 from django.core.management import call_command
 from django.db import connection
@@ -60,6 +61,11 @@ def test_one_step_behind_blog_answers_503_rest_of_site_works(one_step_behind: No
 
     assert Client().get("/").status_code == 200
     assert api.get("/api/health/").status_code == 200
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("boss", "boss@example.com", "pw"))
+    for model in ("post", "comment", "tag", "authorprofile"):
+        assert admin.get(f"/admin/blog/{model}/").status_code == 503, model
+    assert admin.get("/admin/school/person/").status_code == 200
     schema = api.get("/api/blog/schema/").json()
     assert (schema["state"], schema["pending"]) == ("behind", [LATEST])
     assert schema["history"][-1] == {
