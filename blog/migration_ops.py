@@ -65,7 +65,28 @@ class AddIndexConcurrentlyIfPostgres(AddIndexConcurrently):
             AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
 
 
-class AddUniqueConstraintConcurrently(AddConstraint):
+class _OnlineConstraint(AddConstraint):
+    """An AddConstraint that PostgreSQL runs through `_add_online`; elsewhere the stock one."""
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        if not _is_postgres(schema_editor):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+            return
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            self._add_online(schema_editor, model)
+
+    def _add_online(self, schema_editor: BaseDatabaseSchemaEditor, model: type[Model]) -> None:
+        raise NotImplementedError
+
+
+class AddUniqueConstraintConcurrently(_OnlineConstraint):
     """A plain-column UNIQUE constraint whose index PostgreSQL builds without blocking writes.
 
     PostgreSQL: `CREATE UNIQUE INDEX CONCURRENTLY`, then `ADD CONSTRAINT ... UNIQUE USING INDEX`,
@@ -81,23 +102,11 @@ class AddUniqueConstraintConcurrently(AddConstraint):
     def describe(self) -> str:
         return f"Create unique constraint {self.constraint.name} concurrently on PostgreSQL"
 
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        if not _is_postgres(schema_editor):
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-            return
+    def _add_online(self, schema_editor: BaseDatabaseSchemaEditor, model: type[Model]) -> None:
         if schema_editor.connection.in_atomic_block and not schema_editor.collect_sql:
             raise NotSupportedError(
                 f"{type(self).__name__} cannot run inside a transaction (atomic = False)."
             )
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
-            return
         quote = schema_editor.quote_name
         table = quote(model._meta.db_table)
         name = quote(self.constraint.name)
@@ -111,7 +120,7 @@ class AddUniqueConstraintConcurrently(AddConstraint):
         )
 
 
-class AddCheckConstraintOnline(AddConstraint):
+class AddCheckConstraintOnline(_OnlineConstraint):
     """A CHECK constraint added NOT VALID, then validated: writes go on during the scan.
 
     PostgreSQL: `ADD CONSTRAINT ... NOT VALID` takes the table lock only for an instant, and
@@ -123,19 +132,7 @@ class AddCheckConstraintOnline(AddConstraint):
     def describe(self) -> str:
         return f"Create constraint {self.constraint.name} NOT VALID, then validate it"
 
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        if not _is_postgres(schema_editor):
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-            return
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
-            return
+    def _add_online(self, schema_editor: BaseDatabaseSchemaEditor, model: type[Model]) -> None:
         table = schema_editor.quote_name(model._meta.db_table)
         name = schema_editor.quote_name(self.constraint.name)
         schema_editor.execute(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")
