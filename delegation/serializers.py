@@ -7,6 +7,7 @@ from datetime import datetime
 from django.utils import timezone
 from rest_framework import serializers
 
+from common.serializers import SlugRelatedField
 from delegation.models import AuditEntry, Delegation, Permission, Role, RoleAssignment
 from school.models import OrgUnit, Person
 
@@ -24,8 +25,8 @@ class PermissionSerializer(serializers.ModelSerializer):
 
 
 class RoleOutSerializer(serializers.ModelSerializer):
-    permissions = serializers.SlugRelatedField(many=True, read_only=True, slug_field="codename")
-    inherits = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    permissions = SlugRelatedField(many=True, read_only=True, slug_field="codename")
+    inherits = SlugRelatedField(many=True, read_only=True, slug_field="code")
 
     class Meta:
         model = Role
@@ -36,10 +37,10 @@ class RoleInSerializer(serializers.Serializer):
     code = serializers.SlugField(max_length=60)
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(max_length=255, required=False, default="")
-    permissions = serializers.SlugRelatedField(
+    permissions = SlugRelatedField(
         many=True, slug_field="codename", queryset=Permission.objects.all(), required=False
     )
-    inherits = serializers.SlugRelatedField(
+    inherits = SlugRelatedField(
         many=True, slug_field="code", queryset=Role.objects.all(), required=False
     )
 
@@ -51,8 +52,8 @@ class RoleUpdateSerializer(RoleInSerializer):
 # --- assignments --------------------------------------------------------------------------------
 class AssignmentOutSerializer(serializers.ModelSerializer):
     person = PersonRefSerializer()
-    role = serializers.SlugRelatedField(read_only=True, slug_field="code")
-    scope_unit = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    role = SlugRelatedField(read_only=True, slug_field="code")
+    scope_unit = SlugRelatedField(read_only=True, slug_field="code")
 
     class Meta:
         model = RoleAssignment
@@ -61,8 +62,8 @@ class AssignmentOutSerializer(serializers.ModelSerializer):
 
 class AssignmentInSerializer(serializers.Serializer):
     person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
-    role = serializers.SlugRelatedField(slug_field="code", queryset=Role.objects.all())
-    scope_unit = serializers.SlugRelatedField(
+    role = SlugRelatedField(slug_field="code", queryset=Role.objects.all())
+    scope_unit = SlugRelatedField(
         slug_field="code", queryset=OrgUnit.objects.all(), required=False, allow_null=True
     )
     valid_from = serializers.DateTimeField(required=False)
@@ -70,7 +71,7 @@ class AssignmentInSerializer(serializers.Serializer):
 
 
 class AssignmentUpdateSerializer(serializers.Serializer):
-    scope_unit = serializers.SlugRelatedField(
+    scope_unit = SlugRelatedField(
         slug_field="code", queryset=OrgUnit.objects.all(), allow_null=True
     )
     valid_to = serializers.DateTimeField(allow_null=True)
@@ -80,9 +81,9 @@ class AssignmentUpdateSerializer(serializers.Serializer):
 class DelegationOutSerializer(serializers.ModelSerializer):
     delegator = PersonRefSerializer()
     delegatee = PersonRefSerializer()
-    permission = serializers.SlugRelatedField(read_only=True, slug_field="codename")
-    role = serializers.SlugRelatedField(read_only=True, slug_field="code")
-    created_by = serializers.SlugRelatedField(read_only=True, slug_field="username")
+    permission = SlugRelatedField(read_only=True, slug_field="codename")
+    role = SlugRelatedField(read_only=True, slug_field="code")
+    created_by = SlugRelatedField(read_only=True, slug_field="username")
 
     class Meta:
         model = Delegation
@@ -113,10 +114,10 @@ class DelegationTermsSerializer(serializers.Serializer):
 class DelegationInSerializer(DelegationTermsSerializer):
     delegator = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
     delegatee = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
-    permission = serializers.SlugRelatedField(
+    permission = SlugRelatedField(
         slug_field="codename", queryset=Permission.objects.all(), required=False, allow_null=True
     )
-    role = serializers.SlugRelatedField(
+    role = SlugRelatedField(
         slug_field="code", queryset=Role.objects.all(), required=False, allow_null=True
     )
     valid_from = serializers.DateTimeField(required=False)
@@ -128,7 +129,7 @@ class RevokeSerializer(serializers.Serializer):
 
 # --- audit --------------------------------------------------------------------------------------
 class AuditEntrySerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(read_only=True, slug_field="username")
+    actor = SlugRelatedField(read_only=True, slug_field="username")
 
     class Meta:
         model = AuditEntry

@@ -59,6 +59,16 @@ def test_role_create_and_update(staff_client: APIClient, school: School):
     assert AuditEntry.objects.filter(entity="role", action="update").exists()
 
 
+@pytest.mark.parametrize("field", ["permissions", "inherits"])
+def test_a_null_character_in_a_reference_is_a_400_naming_the_field(
+    staff_client: APIClient, school: School, field: str
+):
+    body = {"code": "clerk", "name": "Clerk", "permissions": [], "inherits": []}
+    response = staff_client.post(f"{API}/roles/", {**body, field: ["editor\x00"]})
+    assert response.status_code == 400
+    assert field in error(response)["fields"]
+
+
 def test_role_cycle_is_a_400_naming_the_field(staff_client: APIClient, school: School):
     response = staff_client.put(
         f"{API}/roles/librarian/", {"name": "Librarian", "inherits": ["head-librarian"]}
