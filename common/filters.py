@@ -2,6 +2,8 @@
 
 import django_filters
 
+from common.forms import UtcIsoDateTimeField
+
 # Largest value of PostgreSQL's bigint, the type of every primary key here.
 MAX_ID = 2**63 - 1
 
@@ -15,3 +17,9 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("max_value", MAX_ID)
         kwargs.setdefault("decimal_places", 0)
         super().__init__(*args, **kwargs)
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """django-filter's ISO 8601 filter, with the time moved to UTC before it reaches a query."""
+
+    field_class = UtcIsoDateTimeField

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from common.exceptions import ServiceError
+from common.forms import UtcDateTimeField
 from delegation import pictures, selectors
 from delegation.graph import get_graph
 from delegation.models import Delegation, Permission
@@ -37,7 +38,7 @@ class QuestionForm(forms.Form):
     other = forms.IntegerField(min_value=1, required=False, help_text="second person id")
     permission = forms.ChoiceField(required=False)
     unit = forms.IntegerField(min_value=1, required=False, help_text="org unit id (tree root)")
-    at = forms.DateTimeField(
+    at = UtcDateTimeField(
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="default: now",

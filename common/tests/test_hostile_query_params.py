@@ -9,7 +9,16 @@ import pytest
 from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 
-HOSTILE_VALUES = ["99999999999999999999", "-99999999999999999999", "abc", "1e309", "\x00", ""]
+HOSTILE_VALUES = [
+    "99999999999999999999",
+    "-99999999999999999999",
+    "abc",
+    "1e309",
+    "\x00",
+    "",
+    "2026-01-01T00:00:00+18:09",  # an offset Python accepts and PostgreSQL refuses
+    "0001-01-01T00:00:00+14:00",  # leaves the calendar when moved to UTC
+]
 
 
 def _query_parameters(operation: dict[str, Any]) -> list[str]:
