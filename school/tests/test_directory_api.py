@@ -29,22 +29,6 @@ def person_url(pk: int) -> str:
     return reverse("school-api:person", args=[pk])
 
 
-def graph_implemented() -> bool:
-    from delegation.graph import get_graph
-
-    try:
-        get_graph().people_facts([], ["reports"], None)
-    except NotImplementedError:
-        return False
-    return True
-
-
-needs_graph = pytest.mark.skipif(
-    not graph_implemented(),
-    reason="people_facts is built by the delegation branch, not merged here yet",
-)
-
-
 @pytest.fixture
 def school() -> dict:
     return make_school()
@@ -205,7 +189,6 @@ def test_graph_down_answers_200_partial_naming_what_is_missing(
     assert enrolled_students(body, school) == len(body["results"]) - 2  # SQL parts still answer
 
 
-@needs_graph
 @pytest.mark.parametrize("page_size", [2, 10])
 def test_graph_facts_for_a_page_cost_one_batched_call(
     member_client: APIClient, school: dict, monkeypatch: pytest.MonkeyPatch, page_size: int
@@ -235,7 +218,6 @@ def test_graph_facts_for_a_page_cost_one_batched_call(
     assert len(head["reports"]) == len(school["students"]) + 1
 
 
-@needs_graph
 def test_cached_graph_facts_need_no_graph_call(member_client: APIClient, school: dict) -> None:
     params = {"expand": "manager_chain,permissions"}
     member_client.get(PEOPLE, params)
