@@ -11,14 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from common.health import check_cache
-
-CLOSED_REDIS = {
-    "default": {
-        "BACKEND": "common.cache.backends.InstrumentedRedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2},
-    }
-}
+from common.testing import DOWN_CACHE
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +31,7 @@ def test_all_stores_up(api_client) -> None:
     assert body["schema"] == {"status": "current", "pending": []}
 
 
-@override_settings(CACHES=CLOSED_REDIS)
+@override_settings(CACHES=DOWN_CACHE)
 def test_cache_on_a_closed_port_is_reported_down_but_the_site_answers(api_client) -> None:
     response = api_client.get(reverse("api-health"))
     assert response.status_code == 200
@@ -49,7 +42,7 @@ def test_cache_on_a_closed_port_is_reported_down_but_the_site_answers(api_client
     assert "Connection" in body["stores"]["cache"]["error"]
 
 
-@override_settings(CACHES=CLOSED_REDIS)
+@override_settings(CACHES=DOWN_CACHE)
 def test_cache_down_is_fail_open_for_reads() -> None:
     from django.core.cache import cache
 
