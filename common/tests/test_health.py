@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import connections
+from django.db.migrations.recorder import MigrationRecorder
 from django.test import override_settings
 from django.urls import reverse
 
@@ -78,3 +79,11 @@ def test_database_down_answers_503_quickly_without_a_traceback(
     assert body["stores"]["database"]["status"] == "down"
     assert "Traceback" not in response.content.decode()
     assert "database" in body["message"]
+
+
+def test_schema_state_names_a_migration_the_database_lacks(api_client) -> None:
+    MigrationRecorder(connections["default"]).record_unapplied(
+        "blog", "0012_author_profile_contract"
+    )
+    body = api_client.get(reverse("api-health")).json()
+    assert body["schema"] == {"status": "pending", "pending": ["blog.0012_author_profile_contract"]}
