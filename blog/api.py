@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from blog import selectors, services
 from blog.filters import PostFilter
 from blog.models import AuthorProfile, Comment, Post, Tag
-from blog.schema_version import read_schema_version, require_current_schema, schema_history
+from blog.schema_version import read_schema_state, require_current_schema
 from blog.serializers import (
     AuthorProfileWithCountSerializer,
     CommentInputSerializer,
@@ -165,7 +165,7 @@ class SchemaVersionView(APIView):
 
     @extend_schema(responses={200: SchemaVersionSerializer})
     def get(self, request: Request) -> Response:
-        version = read_schema_version()
+        version, history = read_schema_state()
         body = {
             "state": version.state,
             "expected": version.expected,
@@ -174,6 +174,6 @@ class SchemaVersionView(APIView):
             "unknown": list(version.unknown),
             "command": None if version.is_current else version.command,
             "message": version.message,
-            "history": [vars(entry) for entry in schema_history()],
+            "history": [vars(entry) for entry in history],
         }
         return Response(SchemaVersionSerializer(body).data)

@@ -116,8 +116,11 @@ def applied_migrations(using: str = DEFAULT_DB_ALIAS) -> dict[str, datetime]:
 
 def read_schema_version(using: str = DEFAULT_DB_ALIAS) -> SchemaVersion:
     """The state right now, from the database (one or two queries)."""
+    return _version(applied_migrations(using))
+
+
+def _version(applied: dict[str, datetime]) -> SchemaVersion:
     expected = [name for name, _ in code_history()]
-    applied = applied_migrations(using)
     return SchemaVersion(
         expected=expected[-1],
         applied=next(reversed(applied), None),
@@ -128,7 +131,16 @@ def read_schema_version(using: str = DEFAULT_DB_ALIAS) -> SchemaVersion:
 
 def schema_history(using: str = DEFAULT_DB_ALIAS) -> list[HistoryEntry]:
     """Every migration the code has, then any the database has that the code does not."""
+    return _history(applied_migrations(using))
+
+
+def read_schema_state(using: str = DEFAULT_DB_ALIAS) -> tuple[SchemaVersion, list[HistoryEntry]]:
+    """The version and the history from one read of `django_migrations`, so they agree."""
     applied = applied_migrations(using)
+    return _version(applied), _history(applied)
+
+
+def _history(applied: dict[str, datetime]) -> list[HistoryEntry]:
     known = [
         HistoryEntry(name, description, name in applied, applied.get(name))
         for name, description in code_history()

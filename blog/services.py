@@ -17,6 +17,7 @@ from common.exceptions import ConflictError
 TAG_NAME_LENGTH = Tag._meta.get_field("name").max_length
 TAG_SLUG_LENGTH = Tag._meta.get_field("slug").max_length
 POST_SLUG_LENGTH = Post._meta.get_field("slug").max_length
+AUTHOR_SLUG_LENGTH = AuthorProfile._meta.get_field("slug").max_length
 
 
 def _display_name(user: AbstractBaseUser) -> str:
@@ -39,11 +40,10 @@ def author_profile_for(*, user: AbstractBaseUser) -> AuthorProfile:
     profile = AuthorProfile.objects.filter(user=user).first()
     if profile is not None:
         return profile
-    slug_length = AuthorProfile._meta.get_field("slug").max_length
     profile = AuthorProfile(
         user=user,
         display_name=_display_name(user),
-        slug=_free_slug(AuthorProfile, user.get_username(), slug_length, "author"),
+        slug=_free_slug(AuthorProfile, user.get_username(), AUTHOR_SLUG_LENGTH, "author"),
     )
     profile.full_clean()
     profile.save()

@@ -60,11 +60,10 @@ def schema_lab(request: HttpRequest) -> HttpResponse:
 
     Never refused with a 503: it is the page that explains one.
     """
-    applied = {entry.name: entry for entry in schema_history()}
     context = {
         "version": current_schema_version(),
         "steps": history_with_sql(),
-        "applied": applied,
+        "history": schema_history(),
         "vendor": connection.vendor,
     }
     return render(request, "blog/schema_lab.html", context)

@@ -1,20 +1,16 @@
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from blog.models import Post
 from blog.schema_version import current_schema_version
 from blog.tests.factories import CommentFactory, PostFactory, TagFactory
+from common.testing import count_queries
 
 pytestmark = pytest.mark.django_db
 
 
 def _queries(client: Client, url: str) -> int:
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(context.captured_queries)
+    return count_queries(client, url)[0]
 
 
 def _tagged_posts(count: int) -> list[Post]:
