@@ -73,7 +73,7 @@ class PeopleView(_DirectoryView, ListAPIView):
             people = self.paginate_queryset(self.filter_queryset(plan.queryset()))
             answer = directory.resolve(plan, people)
         response = self.get_paginated_response(answer.rows)
-        response.data["meta"] = {**answer.meta, "stores": _stores(usage)}
+        response.data["meta"] = {**answer.meta, "stores": usage}
         return response
 
 
@@ -93,11 +93,7 @@ class PersonView(_DirectoryView):
             if person is None:
                 raise NotFoundError(f"No person with id {pk}.")
             answer = directory.resolve(plan, [person])
-        return Response({**answer.rows[0], "meta": {**answer.meta, "stores": _stores(usage)}})
-
-
-def _stores(usage: dict[str, Any]) -> dict[str, Any]:
-    return {store: usage[store] for store in ("db", "cache", "graph")}
+        return Response({**answer.rows[0], "meta": {**answer.meta, "stores": usage}})
 
 
 class CourseListView(GenericAPIView):
