@@ -45,6 +45,12 @@ POLL_SECONDS = 0.01
 Loader = Callable[[list[Any]], dict[Any, Any]]
 
 
+def family_ttl(name: str) -> int:
+    """Seconds a value of family `name` stays fresh: its own setting, else the default."""
+    ttls = settings.CACHE_TTLS
+    return ttls.get(name, ttls["default"])
+
+
 @dataclass(frozen=True)
 class Family:
     name: str
@@ -52,8 +58,7 @@ class Family:
 
     @property
     def ttl(self) -> int:
-        ttls = settings.CACHE_TTLS
-        return ttls.get(self.name, ttls["default"])
+        return family_ttl(self.name)
 
     @property
     def grace(self) -> int:
