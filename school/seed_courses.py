@@ -15,8 +15,8 @@ from collections.abc import Callable
 from itertools import cycle
 
 from django.db import transaction
-from django.db.models import Count, Q
 
+from school import selectors
 from school.models import (
     Course,
     Enrollment,
@@ -109,11 +109,7 @@ def _seed_enrolments(sections: list[Section], students: list[int]) -> int:
     rng = random.Random(6)
     enrolled = set(Enrollment.objects.values_list("student_id", flat=True).distinct())
     taken: Counter[int] = Counter(
-        dict(
-            Section.objects.annotate(
-                n=Count("enrollments", filter=Q(enrollments__status__in=Enrollment.ACTIVE))
-            ).values_list("pk", "n")
-        )
+        dict(Section.objects.annotate(n=selectors.active_enrollment_count()).values_list("pk", "n"))
     )
     rows = []
     for student in students:

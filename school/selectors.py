@@ -55,6 +55,11 @@ def sibling_enrollment(*, student: Person, section: Section) -> Enrollment | Non
     return siblings.first()
 
 
+def active_enrollment_count() -> Count:
+    """A section's seats taken (its active enrolments), as an annotation."""
+    return Count("enrollments", filter=Q(enrollments__status__in=Enrollment.ACTIVE))
+
+
 def seats_taken(*, section: Section) -> int:
     return Enrollment.objects.filter(section=section, status__in=Enrollment.ACTIVE).count()
 
@@ -133,9 +138,7 @@ def course_list(*, term_code: str | None = None) -> QuerySet[Course]:
     )
     sections = (
         Section.objects.select_related("term")
-        .annotate(
-            enrolled=Count("enrollments", filter=Q(enrollments__status__in=Enrollment.ACTIVE))
-        )
+        .annotate(enrolled=active_enrollment_count())
         .prefetch_related(Prefetch("teaching", queryset=teaching))
         .order_by("term__starts_on", "code")
     )
