@@ -123,7 +123,7 @@ def _student_for(request: Request, student_id: int | None) -> int:
     """Staff enrol anyone; everyone else enrols the person linked to their account."""
     if student_id is not None and request.user.is_staff:
         return student_id
-    own = Person.objects.filter(user=request.user).values_list("pk", flat=True).first()
+    own = selectors.person_id_of_user(user=request.user)
     if own is None:
         raise ServiceError("Your account has no person to enrol.", field="student")
     if student_id not in (None, own):

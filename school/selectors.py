@@ -20,6 +20,11 @@ def person_for_update(*, person_id: int) -> Person:
     return person
 
 
+def person_id_of_user(*, user: Any) -> int | None:
+    """The id of the person linked to a user account, if any."""
+    return Person.objects.filter(user=user).values_list("pk", flat=True).first()
+
+
 def section_for_update(*, section_id: int) -> Section:
     """The section with its course and term, its row locked until the transaction ends."""
     section = (
