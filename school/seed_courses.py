@@ -11,7 +11,7 @@ import datetime
 import math
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import cycle
 
 from django.db import transaction
@@ -42,6 +42,11 @@ BATCH = 5000
 STUDENTS_WHEN_NONE = 120
 
 
+def _unit_cycle() -> Iterator[OrgUnit | None]:
+    """Units round-robin in id order (no unit at all when the org has none)."""
+    return cycle(list(OrgUnit.objects.order_by("id")) or [None])
+
+
 def _seed_terms() -> list[Term]:
     for code, name, starts_on, ends_on in TERMS:
         Term.objects.get_or_create(
@@ -51,7 +56,7 @@ def _seed_terms() -> list[Term]:
 
 
 def _seed_courses(count: int) -> list[Course]:
-    units = cycle(OrgUnit.objects.order_by("id")) if OrgUnit.objects.exists() else cycle([None])
+    units = _unit_cycle()
     rows = [
         Course(
             code=f"{SUBJECTS[n % len(SUBJECTS)][:3].lower()}-{100 + n}",
@@ -152,7 +157,7 @@ def _ensure_students() -> None:
     """Add a cohort of students (no reporting lines: they are not staff) if the org has none."""
     if Person.objects.filter(kind=Person.Kind.STUDENT).exists():
         return
-    units = cycle(OrgUnit.objects.order_by("id")) if OrgUnit.objects.exists() else cycle([None])
+    units = _unit_cycle()
     rows = [
         Person(
             given_name=SUBJECTS[n % len(SUBJECTS)][:3] + "ia",
