@@ -296,8 +296,8 @@ def invalidate_family(family: Family) -> None:
 
 def invalidate_on_commit(family: Family, idents: Iterable[Hashable] | None = None) -> None:
     """Invalidate after the current transaction commits (at once outside one); None = all."""
-    idents = None if idents is None else list(idents)
     if idents is None:
         transaction.on_commit(lambda: invalidate_family(family))
     else:
-        transaction.on_commit(lambda: invalidate(family, idents))
+        chosen = list(idents)  # taken now: the iterable may not outlive the transaction
+        transaction.on_commit(lambda: invalidate(family, chosen))
