@@ -62,9 +62,9 @@ class PersonAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "org_unit"]
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
-        values = {name: form.cleaned_data[name] for name in form.changed_data}
         if change:
-            services.person_update(person=obj, **values)
+            changed = {name: form.cleaned_data[name] for name in form.changed_data}
+            services.person_update(person=obj, **changed)
             return
         fields = {name: form.cleaned_data.get(name) for name in services.PERSON_FIELDS}
         fields = {name: value for name, value in fields.items() if value is not None}
