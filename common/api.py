@@ -1,6 +1,5 @@
 """Operational API endpoints."""
 
-from django.conf import settings
 from django.core.cache import cache
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -10,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.cache.counters import counters
+from common.cache.readthrough import family_ttl
 from common.health import system_health
 
 _store = inline_serializer(
@@ -83,8 +83,7 @@ class CacheStatsView(APIView):
     @extend_schema(responses=_cache_stats)
     def get(self, request: Request) -> Response:
         snapshot = counters.snapshot()
-        ttls = settings.CACHE_TTLS
         for name, counts in snapshot["families"].items():
-            counts["ttl"] = ttls.get(name, ttls["default"])
+            counts["ttl"] = family_ttl(name)
         backend = getattr(cache, "backend_name", type(cache).__name__)
         return Response({"backend": backend, **snapshot})

@@ -5,11 +5,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from common.exceptions import ServiceError
-from school import services
+from school import selectors, services
 from school.models import (
     Course,
     Enrollment,
@@ -62,9 +62,9 @@ class PersonAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "org_unit"]
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
-        values = {name: form.cleaned_data[name] for name in form.changed_data}
         if change:
-            services.person_update(person=obj, **values)
+            changed = {name: form.cleaned_data[name] for name in form.changed_data}
+            services.person_update(person=obj, **changed)
             return
         fields = {name: form.cleaned_data.get(name) for name in services.PERSON_FIELDS}
         fields = {name: value for name, value in fields.items() if value is not None}
@@ -150,7 +150,7 @@ class SectionAdmin(admin.ModelAdmin):
     inlines = [TeachingInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Section]:
-        taken = Count("enrollments", filter=Q(enrollments__status__in=Enrollment.ACTIVE))
+        taken = selectors.active_enrollment_count()
         return super().get_queryset(request).annotate(seats_taken=taken)
 
     @admin.display(ordering="seats_taken", description="seats taken")

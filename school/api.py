@@ -73,7 +73,7 @@ class PeopleView(_DirectoryView, ListAPIView):
             people = self.paginate_queryset(self.filter_queryset(plan.queryset()))
             answer = directory.resolve(plan, people)
         response = self.get_paginated_response(answer.rows)
-        response.data["meta"] = {**answer.meta, "stores": _stores(usage)}
+        response.data["meta"] = {**answer.meta, "stores": usage}
         return response
 
 
@@ -93,11 +93,7 @@ class PersonView(_DirectoryView):
             if person is None:
                 raise NotFoundError(f"No person with id {pk}.")
             answer = directory.resolve(plan, [person])
-        return Response({**answer.rows[0], "meta": {**answer.meta, "stores": _stores(usage)}})
-
-
-def _stores(usage: dict[str, Any]) -> dict[str, Any]:
-    return {store: usage[store] for store in ("db", "cache", "graph")}
+        return Response({**answer.rows[0], "meta": {**answer.meta, "stores": usage}})
 
 
 class CourseListView(GenericAPIView):
@@ -127,7 +123,7 @@ def _student_for(request: Request, student_id: int | None) -> int:
     """Staff enrol anyone; everyone else enrols the person linked to their account."""
     if student_id is not None and request.user.is_staff:
         return student_id
-    own = Person.objects.filter(user=request.user).values_list("pk", flat=True).first()
+    own = selectors.person_id_of_user(user=request.user)
     if own is None:
         raise ServiceError("Your account has no person to enrol.", field="student")
     if student_id not in (None, own):

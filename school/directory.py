@@ -18,7 +18,6 @@ the system of record, failing fails the request.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -231,20 +230,10 @@ def resolve(plan: Plan, people: Sequence[Person], *, at: datetime | None = None)
 def store_usage() -> Iterator[dict[str, Any]]:
     """Per-store calls and time inside the block, into the dict yielded (filled on exit).
 
-    Inside a request the events join the request's telemetry (so Server-Timing still counts
-    them); outside one (benchmarks, shell) the block collects on its own.
+    Inside a request the calls also count towards the request's telemetry (Server-Timing):
+    `telemetry.collect()` blocks nest, each seeing every call made inside it.
     """
     usage: dict[str, Any] = {}
-    stats = telemetry.current()
-    started = time.perf_counter()
-    if stats is None:
-        with telemetry.collect() as own:
-            yield usage
-        events = own.events
-    else:
-        first = len(stats.events)
+    with telemetry.collect() as stats:
         yield usage
-        events = stats.events[first:]
-    window = telemetry.Stats(events)
-    usage.update(window.summary())
-    usage["total_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    usage.update(stats.summary())

@@ -11,12 +11,12 @@ import datetime
 import math
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import cycle
 
 from django.db import transaction
-from django.db.models import Count, Q
 
+from school import selectors
 from school.models import (
     Course,
     Enrollment,
@@ -42,6 +42,11 @@ BATCH = 5000
 STUDENTS_WHEN_NONE = 120
 
 
+def _unit_cycle() -> Iterator[OrgUnit | None]:
+    """Units round-robin in id order (no unit at all when the org has none)."""
+    return cycle(list(OrgUnit.objects.order_by("id")) or [None])
+
+
 def _seed_terms() -> list[Term]:
     for code, name, starts_on, ends_on in TERMS:
         Term.objects.get_or_create(
@@ -51,7 +56,7 @@ def _seed_terms() -> list[Term]:
 
 
 def _seed_courses(count: int) -> list[Course]:
-    units = cycle(OrgUnit.objects.order_by("id")) if OrgUnit.objects.exists() else cycle([None])
+    units = _unit_cycle()
     rows = [
         Course(
             code=f"{SUBJECTS[n % len(SUBJECTS)][:3].lower()}-{100 + n}",
@@ -109,11 +114,7 @@ def _seed_enrolments(sections: list[Section], students: list[int]) -> int:
     rng = random.Random(6)
     enrolled = set(Enrollment.objects.values_list("student_id", flat=True).distinct())
     taken: Counter[int] = Counter(
-        dict(
-            Section.objects.annotate(
-                n=Count("enrollments", filter=Q(enrollments__status__in=Enrollment.ACTIVE))
-            ).values_list("pk", "n")
-        )
+        dict(Section.objects.annotate(n=selectors.active_enrollment_count()).values_list("pk", "n"))
     )
     rows = []
     for student in students:
@@ -156,7 +157,7 @@ def _ensure_students() -> None:
     """Add a cohort of students (no reporting lines: they are not staff) if the org has none."""
     if Person.objects.filter(kind=Person.Kind.STUDENT).exists():
         return
-    units = cycle(OrgUnit.objects.order_by("id")) if OrgUnit.objects.exists() else cycle([None])
+    units = _unit_cycle()
     rows = [
         Person(
             given_name=SUBJECTS[n % len(SUBJECTS)][:3] + "ia",

@@ -20,6 +20,11 @@ def person_for_update(*, person_id: int) -> Person:
     return person
 
 
+def person_id_of_user(*, user: Any) -> int | None:
+    """The id of the person linked to a user account, if any."""
+    return Person.objects.filter(user=user).values_list("pk", flat=True).first()
+
+
 def section_for_update(*, section_id: int) -> Section:
     """The section with its course and term, its row locked until the transaction ends."""
     section = (
@@ -53,6 +58,11 @@ def sibling_enrollment(*, student: Person, section: Section) -> Enrollment | Non
         section__term_id=section.term_id,
     ).exclude(section=section)
     return siblings.first()
+
+
+def active_enrollment_count() -> Count:
+    """A section's seats taken (its active enrolments), as an annotation."""
+    return Count("enrollments", filter=Q(enrollments__status__in=Enrollment.ACTIVE))
 
 
 def seats_taken(*, section: Section) -> int:
@@ -133,9 +143,7 @@ def course_list(*, term_code: str | None = None) -> QuerySet[Course]:
     )
     sections = (
         Section.objects.select_related("term")
-        .annotate(
-            enrolled=Count("enrollments", filter=Q(enrollments__status__in=Enrollment.ACTIVE))
-        )
+        .annotate(enrolled=active_enrollment_count())
         .prefetch_related(Prefetch("teaching", queryset=teaching))
         .order_by("term__starts_on", "code")
     )

@@ -4,10 +4,10 @@ errors per cache family, beside the worker's totals and each family's TTL."""
 from __future__ import annotations
 
 from debug_toolbar.panels import Panel
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from common.cache.counters import KINDS, counters, difference, hit_ratio
+from common.cache.readthrough import family_ttl
 
 
 class CacheCountersPanel(Panel):
@@ -23,7 +23,6 @@ class CacheCountersPanel(Panel):
         return response
 
     def generate_stats(self, request: HttpRequest, response: HttpResponse) -> None:
-        ttls = settings.CACHE_TTLS
         snapshot = counters.snapshot()
         self.record_stats(
             {
@@ -37,7 +36,7 @@ class CacheCountersPanel(Panel):
                         family,
                         [counts[kind] for kind in KINDS],
                         counts["hit_ratio"],
-                        ttls.get(family, ttls["default"]),
+                        family_ttl(family),
                     )
                     for family, counts in snapshot["families"].items()
                 ],

@@ -45,6 +45,12 @@ POLL_SECONDS = 0.01
 Loader = Callable[[list[Any]], dict[Any, Any]]
 
 
+def family_ttl(name: str) -> int:
+    """Seconds a value of family `name` stays fresh: its own setting, else the default."""
+    ttls = settings.CACHE_TTLS
+    return ttls.get(name, ttls["default"])
+
+
 @dataclass(frozen=True)
 class Family:
     name: str
@@ -52,8 +58,7 @@ class Family:
 
     @property
     def ttl(self) -> int:
-        ttls = settings.CACHE_TTLS
-        return ttls.get(self.name, ttls["default"])
+        return family_ttl(self.name)
 
     @property
     def grace(self) -> int:
@@ -291,8 +296,8 @@ def invalidate_family(family: Family) -> None:
 
 def invalidate_on_commit(family: Family, idents: Iterable[Hashable] | None = None) -> None:
     """Invalidate after the current transaction commits (at once outside one); None = all."""
-    idents = None if idents is None else list(idents)
     if idents is None:
         transaction.on_commit(lambda: invalidate_family(family))
     else:
-        transaction.on_commit(lambda: invalidate(family, idents))
+        chosen = list(idents)  # taken now: the iterable may not outlive the transaction
+        transaction.on_commit(lambda: invalidate(family, chosen))

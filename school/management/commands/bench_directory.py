@@ -164,22 +164,21 @@ class Replay:
                 self.read(person_id, record=True)
 
     def summary(self, operations: int, write_share: float) -> dict[str, Any]:
-        reads = self.hits + self.misses
         families = difference(counters.families(), self.counted_from)
         summary = {
             "operations": operations,
             "write_share": write_share,
             "writes": self.writes,
             "writes_refused": self.refused,
-            "hit_ratio": round(self.hits / reads, 4) if reads else None,
+            "hit_ratio": hit_ratio({"hit": self.hits, "miss": self.misses}),
             "stale_reads_after_writes": self.stale_reads,
             "stale_examples": self.stale_examples[:5],
             "read_p50_ms": round(percentile(self.read_ms, 0.5), 2),
             "read_p95_ms": round(percentile(self.read_ms, 0.95), 2),
             "hit_ratio_by_family": {
-                name: hit_ratio(counts)
+                name: ratio
                 for name, counts in families.items()
-                if hit_ratio(counts) is not None  # families only invalidated, never read
+                if (ratio := hit_ratio(counts)) is not None  # skips families never read
             },
         }
         self.hits = self.misses = self.stale_reads = self.writes = self.refused = 0
