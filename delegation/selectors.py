@@ -27,6 +27,19 @@ def delegation_list() -> QuerySet[Delegation]:
     ).order_by("-id")
 
 
+def role_for_update(*, role_id: int) -> Role:
+    """The role, row-locked until the transaction ends."""
+    return Role.objects.select_for_update().get(pk=role_id)
+
+
+def assignment_for_update(*, assignment_id: int) -> RoleAssignment:
+    return RoleAssignment.objects.select_for_update().get(pk=assignment_id)
+
+
+def delegation_for_update(*, delegation_id: int) -> Delegation:
+    return Delegation.objects.select_for_update().get(pk=delegation_id)
+
+
 def audit_list() -> QuerySet[AuditEntry]:
     return AuditEntry.objects.select_related("actor")
 
