@@ -342,28 +342,17 @@ def delegation_create(
     reason: str = "",
     actor: Actor = None,
 ) -> Delegation:
-    valid_from = valid_from or timezone.now()
-    delegation_validate(
-        delegator=delegator,
-        delegatee=delegatee,
-        permission=permission,
-        role=role,
-        valid_from=valid_from,
-        expires_at=expires_at,
-        max_redelegations=max_redelegations,
-    )
-    delegation = Delegation(
-        delegator=delegator,
-        delegatee=delegatee,
-        permission=permission,
-        role=role,
-        valid_from=valid_from,
-        expires_at=expires_at,
-        weight=weight,
-        max_redelegations=max_redelegations,
-        reason=reason,
-        created_by=_user(actor),
-    )
+    terms = {
+        "delegator": delegator,
+        "delegatee": delegatee,
+        "permission": permission,
+        "role": role,
+        "valid_from": valid_from or timezone.now(),
+        "expires_at": expires_at,
+        "max_redelegations": max_redelegations,
+    }
+    delegation_validate(**terms)
+    delegation = Delegation(**terms, weight=weight, reason=reason, created_by=_user(actor))
     _save_and_record(delegation, AuditEntry.Action.CREATE, None, actor)
     return delegation
 
