@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from common.exceptions import NotFoundError
-from delegation.models import AuditEntry, Delegation, Permission, Role, RoleAssignment
+from delegation.models import (
+    AuditEntry,
+    Delegation,
+    OutboxEvent,
+    Permission,
+    Role,
+    RoleAssignment,
+)
 from school.models import OrgUnit, Person
 
 
@@ -38,6 +45,15 @@ def assignment_for_update(*, assignment_id: int) -> RoleAssignment:
 
 def delegation_for_update(*, delegation_id: int) -> Delegation:
     return Delegation.objects.select_for_update().get(pk=delegation_id)
+
+
+def outbox_pending_for_update(*, limit: int) -> list[OutboxEvent]:
+    """The oldest unprocessed events, row-locked; rows another drain holds are skipped."""
+    return list(
+        OutboxEvent.objects.select_for_update(skip_locked=True)
+        .filter(processed_at__isnull=True)
+        .order_by("id")[:limit]
+    )
 
 
 def audit_list() -> QuerySet[AuditEntry]:
