@@ -68,10 +68,6 @@ def person_get(person_id: int, *, field: str = "person") -> Person:
     return person
 
 
-def permission_exists(codename: str) -> bool:
-    return Permission.objects.filter(codename=codename).exists()
-
-
 def unit_get(unit_id: int) -> OrgUnit:
     unit = OrgUnit.objects.filter(pk=unit_id).first()
     if unit is None:
