@@ -22,7 +22,7 @@ from delegation import services
 from delegation.graph.base import MAX_CHAIN
 from delegation.models import Delegation, Permission, Role, RoleAssignment
 from school.models import Person
-from school.seed import Node, org_tree, person_ids
+from school.seed import BATCH, Node, org_tree, person_ids
 
 # The reference time of the demo: windows are placed around it; the benchmark asks at it.
 BASE = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -57,7 +57,6 @@ ROLES = {
 LEVEL_ROLES = {0: ("principal", None), 1: ("head-of-department", "head-librarian")}
 DEEPER_ROLES = ("teacher", "librarian", "editor", "moderator")
 HOLDS_FROM = BASE - timedelta(days=400)
-BATCH = 5000
 
 
 @dataclass
@@ -72,7 +71,7 @@ class Holding:
     budget: int
 
 
-def _seed_roles() -> tuple[dict[str, Permission], dict[str, Role]]:
+def _seed_roles() -> dict[str, Role]:
     for codename, description in PERMISSIONS.items():
         Permission.objects.get_or_create(codename=codename, defaults={"description": description})
     permissions = {p.codename: p for p in Permission.objects.all()}
@@ -85,7 +84,7 @@ def _seed_roles() -> tuple[dict[str, Permission], dict[str, Role]]:
                 permissions=[permissions[c] for c in granted],
                 inherits=[roles[c] for c in inherited],
             )
-    return permissions, roles
+    return roles
 
 
 def _role_of(node: Node) -> list[str]:
@@ -241,7 +240,7 @@ def seed(*, size: str, log: Callable[[str], None]) -> None:
     nodes = list(org_tree(size))
     ids = person_ids(nodes)
     bulk = size == "large"
-    _, roles = _seed_roles()
+    roles = _seed_roles()
     assignments = _seed_assignments(nodes, ids, roles, bulk)
     holdings = _initial_holdings(assignments, _covered_permissions(roles))
     wanted = _generate(DELEGATIONS[size], holdings, list(ids.values()))
@@ -254,7 +253,7 @@ def seed(*, size: str, log: Callable[[str], None]) -> None:
         analyze()
     else:
         for row in missing:
-            services.delegation_create(
+            created = services.delegation_create(
                 delegator=row.delegator,
                 delegatee=row.delegatee,
                 permission=row.permission,
@@ -266,9 +265,7 @@ def seed(*, size: str, log: Callable[[str], None]) -> None:
                 reason=row.reason,
             )
             if row.revoked_at:
-                services.delegation_revoke(
-                    delegation=Delegation.objects.get(reason=row.reason), at=row.revoked_at
-                )
+                services.delegation_revoke(delegation=created, at=row.revoked_at)
     _seed_demo_user(ids)
     log(
         f"delegation: {len(roles)} roles, {len(assignments)} assignments, "

@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from common.exceptions import NotFoundError
-from delegation.models import AuditEntry, Delegation, Permission, Role, RoleAssignment
+from delegation.models import (
+    AuditEntry,
+    Delegation,
+    OutboxEvent,
+    Permission,
+    Role,
+    RoleAssignment,
+)
 from school.models import OrgUnit, Person
 
 
@@ -27,6 +34,28 @@ def delegation_list() -> QuerySet[Delegation]:
     ).order_by("-id")
 
 
+def role_for_update(*, role_id: int) -> Role:
+    """The role, row-locked until the transaction ends."""
+    return Role.objects.select_for_update().get(pk=role_id)
+
+
+def assignment_for_update(*, assignment_id: int) -> RoleAssignment:
+    return RoleAssignment.objects.select_for_update().get(pk=assignment_id)
+
+
+def delegation_for_update(*, delegation_id: int) -> Delegation:
+    return Delegation.objects.select_for_update().get(pk=delegation_id)
+
+
+def outbox_pending_for_update(*, limit: int) -> list[OutboxEvent]:
+    """The oldest unprocessed events, row-locked; rows another drain holds are skipped."""
+    return list(
+        OutboxEvent.objects.select_for_update(skip_locked=True)
+        .filter(processed_at__isnull=True)
+        .order_by("id")[:limit]
+    )
+
+
 def audit_list() -> QuerySet[AuditEntry]:
     return AuditEntry.objects.select_related("actor")
 
@@ -37,10 +66,6 @@ def person_get(person_id: int, *, field: str = "person") -> Person:
     if person is None:
         raise NotFoundError(f"No person with id {person_id}.", field=field)
     return person
-
-
-def permission_exists(codename: str) -> bool:
-    return Permission.objects.filter(codename=codename).exists()
 
 
 def unit_get(unit_id: int) -> OrgUnit:

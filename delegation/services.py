@@ -18,6 +18,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from common.exceptions import ConflictError, ServiceError
+from delegation import selectors
 from delegation.changes import AUTHORITY, announce
 from delegation.graph import outbox
 from delegation.graph.base import MAX_CHAIN
@@ -165,7 +166,7 @@ def role_update(
     inherits: Sequence[Role] | None = None,
     actor: Actor = None,
 ) -> Role:
-    role = Role.objects.select_for_update().get(pk=role.pk)
+    role = selectors.role_for_update(role_id=role.pk)
     before = snapshot(role)
     role.name = role.name if name is None else name
     role.description = role.description if description is None else description
@@ -272,7 +273,7 @@ def assignment_update(
     actor: Actor = None,
 ) -> RoleAssignment:
     """Change the end (e.g. end it now) or the scope; person, role and start stay."""
-    assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = selectors.assignment_for_update(assignment_id=assignment.pk)
     before = snapshot(assignment)
     _refuse_bad_window(assignment.valid_from, valid_to, "valid_to")
     assignment.valid_to, assignment.scope_unit = valid_to, scope_unit
@@ -341,28 +342,17 @@ def delegation_create(
     reason: str = "",
     actor: Actor = None,
 ) -> Delegation:
-    valid_from = valid_from or timezone.now()
-    delegation_validate(
-        delegator=delegator,
-        delegatee=delegatee,
-        permission=permission,
-        role=role,
-        valid_from=valid_from,
-        expires_at=expires_at,
-        max_redelegations=max_redelegations,
-    )
-    delegation = Delegation(
-        delegator=delegator,
-        delegatee=delegatee,
-        permission=permission,
-        role=role,
-        valid_from=valid_from,
-        expires_at=expires_at,
-        weight=weight,
-        max_redelegations=max_redelegations,
-        reason=reason,
-        created_by=_user(actor),
-    )
+    terms = {
+        "delegator": delegator,
+        "delegatee": delegatee,
+        "permission": permission,
+        "role": role,
+        "valid_from": valid_from or timezone.now(),
+        "expires_at": expires_at,
+        "max_redelegations": max_redelegations,
+    }
+    delegation_validate(**terms)
+    delegation = Delegation(**terms, weight=weight, reason=reason, created_by=_user(actor))
     _save_and_record(delegation, AuditEntry.Action.CREATE, None, actor)
     return delegation
 
@@ -378,7 +368,7 @@ def delegation_update(
     actor: Actor = None,
 ) -> Delegation:
     """Change the terms of a delegation; who lends what to whom from when stays fixed."""
-    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    delegation = selectors.delegation_for_update(delegation_id=delegation.pk)
     if delegation.revoked_at is not None:
         raise ConflictError("A revoked delegation cannot change.", field="revoked_at")
     before = snapshot(delegation)
@@ -395,7 +385,7 @@ def delegation_revoke(
     *, delegation: Delegation, at: datetime | None = None, actor: Actor = None
 ) -> Delegation:
     """Revoke from `at` (now): the delegation and every chain through it stop counting then."""
-    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    delegation = selectors.delegation_for_update(delegation_id=delegation.pk)
     if delegation.revoked_at is not None:
         raise ConflictError("This delegation is already revoked.", field="revoked_at")
     before = snapshot(delegation)

@@ -69,7 +69,7 @@ def unit_name(path: str) -> str:
     if path == "0":
         return "Campus School"
     parts = [int(part) for part in path.split(".")[1:]]
-    words = [UNIT_NAMES[parts[0] % len(UNIT_NAMES)], *(f"{chr(65 + p)}" for p in parts[1:])]
+    words = [UNIT_NAMES[parts[0] % len(UNIT_NAMES)], *(chr(65 + p) for p in parts[1:])]
     return " ".join(words)
 
 
@@ -97,17 +97,16 @@ def _seed_units(nodes: list[Node], unit_levels: int) -> dict[str, int]:
 def _person(node: Node, unit_id: int) -> Person:
     given = GIVEN[node.number % len(GIVEN)]
     family = FAMILY[(node.number // len(GIVEN)) % len(FAMILY)]
-    is_manager = node.level < 3
+    if node.level < 3:
+        kind, title = Person.Kind.STAFF, "Principal" if node.level == 0 else "Head"
+    else:
+        kind, title = Person.Kind.TEACHER if node.level < 5 else Person.Kind.STUDENT, ""
     return Person(
         given_name=given,
         family_name=f"{family} {node.number}",
         email=node.email,
-        kind=Person.Kind.STAFF
-        if is_manager
-        else Person.Kind.TEACHER
-        if node.level < 5
-        else Person.Kind.STUDENT,
-        title="Principal" if node.level == 0 else "Head" if is_manager else "",
+        kind=kind,
+        title=title,
         org_unit_id=unit_id,
     )
 

@@ -9,7 +9,15 @@ from typing import Any
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from common.exceptions import NotFoundError
-from school.models import Course, Enrollment, Person, Section, TeachingAssignment
+from school.models import (
+    Course,
+    Enrollment,
+    OrgUnit,
+    Person,
+    ReportingLine,
+    Section,
+    TeachingAssignment,
+)
 
 
 def person_for_update(*, person_id: int) -> Person:
@@ -23,6 +31,23 @@ def person_for_update(*, person_id: int) -> Person:
 def person_id_of_user(*, user: Any) -> int | None:
     """The id of the person linked to a user account, if any."""
     return Person.objects.filter(user=user).values_list("pk", flat=True).first()
+
+
+def org_unit_for_update(*, unit_id: int) -> OrgUnit:
+    return OrgUnit.objects.select_for_update().get(pk=unit_id)
+
+
+def reporting_line_for_update(*, line_id: int) -> ReportingLine:
+    return ReportingLine.objects.select_for_update().get(pk=line_id)
+
+
+def open_reporting_line_for_update(*, person: Person) -> ReportingLine | None:
+    """The person's open-ended reporting line, if any, row-locked until the transaction ends."""
+    return (
+        ReportingLine.objects.select_for_update()
+        .filter(person=person, valid_to__isnull=True)
+        .first()
+    )
 
 
 def section_for_update(*, section_id: int) -> Section:

@@ -63,7 +63,7 @@ def org_unit_create(*, code: str, name: str, parent: OrgUnit | None = None) -> O
 
 @transaction.atomic
 def org_unit_update(*, unit: OrgUnit, name: str, parent: OrgUnit | None) -> OrgUnit:
-    unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    unit = selectors.org_unit_for_update(unit_id=unit.pk)
     org_unit_validate_parent(unit, parent)
     unit.name, unit.parent = name, parent
     unit.full_clean()
@@ -115,7 +115,7 @@ def person_update(*, person: Person, **changes: Any) -> Person:
     unknown = changes.keys() - PERSON_FIELDS
     if unknown:
         raise ServiceError(f"Cannot change {', '.join(sorted(unknown))}.", field=min(unknown))
-    person = Person.objects.select_for_update().get(pk=person.pk)
+    person = selectors.person_for_update(person_id=person.pk)
     for name, value in changes.items():
         setattr(person, name, value)
     person.full_clean()
@@ -145,11 +145,7 @@ def reporting_line_validate(
 
 def _close_open_line(person: Person, start: datetime) -> ReportingLine | None:
     """End the person's open-ended line where the new one starts; it becomes history."""
-    current = (
-        ReportingLine.objects.select_for_update()
-        .filter(person=person, valid_to__isnull=True)
-        .first()
-    )
+    current = selectors.open_reporting_line_for_update(person=person)
     if current is None:
         return None
     if current.valid_from >= start:
@@ -201,7 +197,7 @@ def reporting_line_create(
 
 @transaction.atomic
 def reporting_line_end(*, line: ReportingLine, at: datetime | None = None) -> ReportingLine:
-    line = ReportingLine.objects.select_for_update().get(pk=line.pk)
+    line = selectors.reporting_line_for_update(line_id=line.pk)
     end = at or timezone.now()
     if end <= line.valid_from:
         raise ServiceError("The end must come after the start.", field="valid_to", code="window")

@@ -2,7 +2,7 @@
 
 Each event names one node or edge and carries its full current state (`upsert`) or its key
 (`delete`), so projecting an event is idempotent and replaying the outbox gives the same graph.
-Services call `node_upsert` / `edge_upsert` / `deleted`; `graph_sync` reads the events back.
+Services call `upserted` / `deleted`; `graph_sync` reads the events back.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from delegation.models import (
     RolePermission,
 )
 from school.models import OrgUnit, Person, ReportingLine
+
+logger = logging.getLogger(__name__)
 
 # The graph element each model becomes, and the fields its properties are copied from.
 ELEMENTS: dict[type[models.Model], tuple[str, tuple[str, ...]]] = {
@@ -58,9 +60,6 @@ def state(instance: models.Model) -> dict[str, Any]:
     """The properties the graph keeps for `instance`, keyed by its primary key."""
     _, fields = ELEMENTS[type(instance)]
     return {"id": instance.pk, **{name: getattr(instance, name) for name in fields}}
-
-
-logger = logging.getLogger(__name__)
 
 
 def upserted(instance: models.Model) -> OutboxEvent:

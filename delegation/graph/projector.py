@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from delegation import selectors
 from delegation.graph import outbox
 from delegation.graph.neo4j.cypher_sync import DELETE, UPSERT
 from delegation.models import OutboxEvent
@@ -79,11 +80,7 @@ def drain(run: Runner, batch: int = 500) -> int:
     applied = 0
     while True:
         with transaction.atomic():
-            pending = list(
-                OutboxEvent.objects.select_for_update(skip_locked=True)
-                .filter(processed_at__isnull=True)
-                .order_by("id")[:batch]
-            )
+            pending = selectors.outbox_pending_for_update(limit=batch)
             if not pending:
                 return applied
             for statement, params in statements((e.kind, e.payload) for e in pending):

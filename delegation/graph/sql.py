@@ -193,13 +193,13 @@ class SqlGraphBackend(GraphBackend):
         return edges
 
     def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:
-        permission_id = Permission.objects.filter(codename=permission).values_list("id", flat=True)
+        permission_id = permission_id_of(permission)
         sql = render(q.WHO_CAN)
-        if not permission_id:
+        if permission_id is None:
             return Page([], None, True, sql)
         params = {
             "at": db_time(at),
-            "nid": permission_id[0],
+            "nid": permission_id,
             "max_chain": MAX_CHAIN,
             "after": after,
             "limit": limit + 1,
@@ -227,12 +227,9 @@ class SqlGraphBackend(GraphBackend):
         k: int = 3,
         permission: str | None = None,
     ) -> PathsResult:
-        permission_id = None
-        if permission is not None:
-            found = Permission.objects.filter(codename=permission).values_list("id", flat=True)
-            if not found:
-                raise NotFoundError(f"No permission {permission!r}.", field="permission")
-            permission_id = found[0]
+        permission_id = None if permission is None else permission_id_of(permission)
+        if permission is not None and permission_id is None:
+            raise NotFoundError(f"No permission {permission!r}.", field="permission")
         sql = render(q.PATHS)
         params = {
             "at": db_time(at),
@@ -271,6 +268,10 @@ class SqlGraphBackend(GraphBackend):
         params["budget"] = budget
         rows = self._fetch("downstream", render(q.DOWNSTREAM, origins), params)
         return {row[0] for row in rows}
+
+
+def permission_id_of(codename: str) -> int | None:
+    return Permission.objects.filter(codename=codename).values_list("id", flat=True).first()
 
 
 def delegation_rows(ids: Iterable[int]) -> list[dict[str, Any]]:
