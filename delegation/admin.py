@@ -50,9 +50,14 @@ class PermissionAdmin(admin.ModelAdmin):
     list_display = ["codename", "description"]
     search_fields = ["codename"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["codename"] if obj else []
+
     def save_model(self, request: HttpRequest, obj: Permission, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            services.permission_update(
+                permission=obj, description=obj.description, actor=request.user
+            )
             return
         created = services.permission_create(
             codename=obj.codename, description=obj.description, actor=request.user

@@ -75,6 +75,20 @@ def permission_create(*, codename: str, description: str = "", actor: Actor = No
     return permission
 
 
+@transaction.atomic
+def permission_update(
+    *, permission: Permission, description: str, actor: Actor = None
+) -> Permission:
+    """Only the description changes: a codename is how code and grants name the permission."""
+    before = snapshot(Permission.objects.get(pk=permission.pk))
+    permission.description = description
+    permission.full_clean()
+    permission.save(update_fields=["description"])
+    audit(actor, AuditEntry.Action.UPDATE, permission, before)
+    outbox.upserted(permission)
+    return permission
+
+
 def role_ancestors(role_ids: Iterable[int], edges: Sequence[tuple[int, int]]) -> set[int]:
     """Roles reachable from `role_ids` by following `role -> parent` edges (themselves too)."""
     parents: dict[int, list[int]] = {}

@@ -94,6 +94,21 @@ def test_admin_delegation_add_goes_through_the_service(admin_client: Client, sch
     assert OutboxEvent.objects.filter(kind="delegation.upsert").exists()
 
 
+def test_admin_permission_change_keeps_the_codename_and_is_audited(
+    admin_client: Client, school: School
+):
+    url = reverse("admin:delegation_permission_change", args=[school.circulate.pk])
+    body = {"codename": "library.renamed", "description": "Lend and take back books."}
+    assert admin_client.post(url, body).status_code == 302
+
+    school.circulate.refresh_from_db()
+    assert school.circulate.codename == "library.circulate"  # read-only: code names it
+    assert school.circulate.description == "Lend and take back books."
+    entry = AuditEntry.objects.get(entity="permission", action=AuditEntry.Action.UPDATE)
+    assert entry.after["description"] == "Lend and take back books."
+    assert OutboxEvent.objects.filter(kind="permission.upsert").exists()
+
+
 def test_admin_revoke_action(admin_client: Client, school: School):
     link = lend(school.alice, school.bob, permission=school.circulate, start=T0)
     admin_client.post(
