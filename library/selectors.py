@@ -42,8 +42,7 @@ def can_circulate(user: User) -> bool:
     return user_can(user, CIRCULATE)
 
 
-# --- Catalogue --------------------------------------------------------------------------------
-# --- Rows the circulation services lock before changing them ------------------------------
+# --- Rows the services lock before changing them ------------------------------------------
 def member_for_update(member_id: int) -> Member | None:
     """The member, locked until the transaction ends, with the category that sets its limits."""
     members = Member.objects.select_for_update(of=("self",)).select_related("category")
@@ -61,6 +60,33 @@ def hold_with_copy(hold_id: int) -> Hold:
     return Hold.objects.select_related("copy").get(pk=hold_id)
 
 
+def book_for_update(book_id: int) -> None:
+    """Lock the book (its hold queue) until the transaction ends."""
+    Book.objects.select_for_update().filter(pk=book_id).values_list("pk").get()
+
+
+def books_and_copies_for_update(barcodes: list[str]) -> dict[str, Copy]:
+    """Lock the books of the copies (their hold queues), then the copies, each in key order."""
+    book_ids = Copy.objects.filter(barcode__in=barcodes).values_list("book_id", flat=True)
+    list(Book.objects.select_for_update().filter(pk__in=book_ids).order_by("pk").values_list("pk"))
+    locked = Copy.objects.select_for_update().filter(barcode__in=barcodes).order_by("barcode")
+    return {copy.barcode: copy for copy in locked}
+
+
+def shelf_copy_for_update(book_id: int) -> Copy | None:
+    """The book's first copy on the shelf (by barcode), locked until the transaction ends."""
+    on_shelf = Copy.objects.select_for_update().filter(
+        book_id=book_id, status=Copy.Status.AVAILABLE
+    )
+    return on_shelf.order_by("barcode").first()
+
+
+def copy_for_update(copy_id: int) -> Copy:
+    """The copy, locked until the transaction ends."""
+    return Copy.objects.select_for_update().get(pk=copy_id)
+
+
+# --- Catalogue --------------------------------------------------------------------------------
 def category_subtree_ids(category_id: int) -> list[int]:
     """The category and all its descendants, walked in Python over one query of (id, parent)."""
     children: dict[int | None, list[int]] = defaultdict(list)
