@@ -189,6 +189,16 @@ def full_text_ranked(text: str, *, use_index: bool = True) -> QuerySet[Book]:
     )
 
 
+def book_refs() -> QuerySet[Book]:
+    """Books to reference by key (an input naming a book): the key is the only column read."""
+    return Book.objects.only("pk")
+
+
+def book_titles() -> QuerySet[Book]:
+    """Books with their id and title only (the benchmark times search over these)."""
+    return Book.objects.only("id", "title")
+
+
 def author_list() -> QuerySet[Author]:
     return Author.objects.all()
 
@@ -232,6 +242,11 @@ def loan_list(*, user: User) -> QuerySet[Loan]:
 
 def loan_detail(pk: int) -> Loan:
     return all_loans().get(pk=pk)
+
+
+def current_loans_with_copy(loans: QuerySet[Loan]) -> QuerySet[Loan]:
+    """The loans of `loans` not yet returned, each with its copy (the admin's member page)."""
+    return loans.filter(returned_at__isnull=True).select_related("copy")
 
 
 def hold_list(*, user: User) -> QuerySet[Hold]:
