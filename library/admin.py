@@ -73,7 +73,7 @@ class CopyAdmin(admin.ModelAdmin):
     autocomplete_fields = ["book"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Copy]:
-        return super().get_queryset(request).defer("book__search_document", "book__summary")
+        return super().get_queryset(request).defer(*selectors.without_wide_book_columns("book"))
 
 
 @admin.register(MemberCategory)
@@ -163,7 +163,7 @@ class HoldAdmin(admin.ModelAdmin):
     autocomplete_fields = ["book", "member", "copy"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Hold]:
-        return super().get_queryset(request).defer("book__search_document", "book__summary")
+        return super().get_queryset(request).defer(*selectors.without_wide_book_columns("book"))
 
 
 @admin.register(Fine)

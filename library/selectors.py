@@ -207,13 +207,13 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.select_related("parent")
 
 
-def _without_wide_book_columns(path: str) -> tuple[str, ...]:
+def without_wide_book_columns(path: str) -> tuple[str, ...]:
     """The book columns no list shows, reached through `path`: the tsvector is the widest."""
     return (f"{path}__search_document", f"{path}__summary")
 
 
 def copy_list() -> QuerySet[Copy]:
-    return Copy.objects.select_related("book").defer(*_without_wide_book_columns("book"))
+    return Copy.objects.select_related("book").defer(*without_wide_book_columns("book"))
 
 
 # --- Circulation: members see their own rows, circulation staff see all -----------------------
@@ -232,7 +232,7 @@ def member_for_user(user: User) -> Member | None:
 
 def all_loans() -> QuerySet[Loan]:
     loans = Loan.objects.select_related("copy__book", "member__user")
-    return loans.defer(*_without_wide_book_columns("copy__book"))
+    return loans.defer(*without_wide_book_columns("copy__book"))
 
 
 def loan_list(*, user: User) -> QuerySet[Loan]:
@@ -251,7 +251,7 @@ def current_loans_with_copy(loans: QuerySet[Loan]) -> QuerySet[Loan]:
 
 def hold_list(*, user: User) -> QuerySet[Hold]:
     holds = Hold.objects.select_related("book", "member__user", "copy")
-    holds = holds.defer(*_without_wide_book_columns("book"))
+    holds = holds.defer(*without_wide_book_columns("book"))
     return holds if can_circulate(user) else holds.filter(member__user_id=user.pk)
 
 
