@@ -33,7 +33,7 @@ Refusal codes (the `code` of the API error, and `reason` in the log):
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -244,12 +244,11 @@ def _checkout_locked(
     # Locked after the member, books before copies: the order every service keeps.
     copies = selectors.books_and_copies_for_update(barcodes)
     active = member.loans.filter(returned_at__isnull=True).count()
+    # Partial mode: a savepoint per copy, so a refusal undoes that copy only.
+    per_copy = transaction.atomic if mode is CheckoutMode.PARTIAL else nullcontext
     for barcode in barcodes:
         try:
-            if mode is CheckoutMode.PARTIAL:
-                with transaction.atomic():  # a savepoint: a refusal undoes this copy only
-                    loan = _lend(actor, member, barcode, copies.get(barcode), active, now)
-            else:
+            with per_copy():
                 loan = _lend(actor, member, barcode, copies.get(barcode), active, now)
         except ServiceError as error:
             result.refused.append(_refusal(barcode, error))
