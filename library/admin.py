@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from common.exceptions import ServiceError
-from library import services
+from library import selectors, services
 from library.models import (
     Author,
     Book,
@@ -73,7 +73,7 @@ class CopyAdmin(admin.ModelAdmin):
     autocomplete_fields = ["book"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Copy]:
-        return super().get_queryset(request).defer("book__search_document", "book__summary")
+        return super().get_queryset(request).defer(*selectors.without_wide_book_columns("book"))
 
 
 @admin.register(MemberCategory)
@@ -101,7 +101,7 @@ class LoanInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Loan]:
-        return super().get_queryset(request).filter(returned_at__isnull=True).select_related("copy")
+        return selectors.current_loans_with_copy(super().get_queryset(request))
 
 
 @admin.register(Member)
@@ -163,7 +163,7 @@ class HoldAdmin(admin.ModelAdmin):
     autocomplete_fields = ["book", "member", "copy"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Hold]:
-        return super().get_queryset(request).defer("book__search_document", "book__summary")
+        return super().get_queryset(request).defer(*selectors.without_wide_book_columns("book"))
 
 
 @admin.register(Fine)

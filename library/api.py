@@ -58,10 +58,6 @@ class CanCirculate(BasePermission):
         return selectors.can_circulate(request.user)
 
 
-class NewestFirstCursorPagination(CursorPagination):
-    ordering = "-id"
-
-
 # --- Catalogue: anyone reads, staff write -----------------------------------------------------
 class IsStaffOrReadOnly(BasePermission):
     message = "Catalogue changes need staff rights."
@@ -178,7 +174,7 @@ class LoanListView(generics.ListAPIView):
 
     serializer_class = LoanSerializer
     permission_classes = [IsAuthenticated]
-    pagination_class = NewestFirstCursorPagination
+    pagination_class = CursorPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = LoanFilter
 
@@ -199,7 +195,7 @@ class EventListView(generics.ListAPIView):
 
     serializer_class = CirculationEventSerializer
     permission_classes = [CanCirculate]
-    pagination_class = NewestFirstCursorPagination
+    pagination_class = CursorPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = EventFilter
 

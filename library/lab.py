@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
@@ -25,9 +25,6 @@ class StrategyReport:
     milliseconds: float
     sql: list[str]
     rows: list[BookRow]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "milliseconds": round(self.milliseconds, 3)}
 
 
 def measure(strategy: str, limit: int) -> StrategyReport:

@@ -80,7 +80,7 @@ class Book(models.Model):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="books")
     authors = models.ManyToManyField(Author, through="BookAuthor", related_name="books")
     # Kept by PostgreSQL itself (a stored generated column) and indexed with GIN; on SQLite the
-    # column is a plain NULL placeholder and search falls back to icontains (see migration 0002).
+    # column is a plain NULL placeholder and search falls back to icontains (see migration 0001).
     search_document = models.GeneratedField(
         expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
         + SearchVector("subtitle", weight="B", config=SEARCH_CONFIG)

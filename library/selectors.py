@@ -42,8 +42,7 @@ def can_circulate(user: User) -> bool:
     return user_can(user, CIRCULATE)
 
 
-# --- Catalogue --------------------------------------------------------------------------------
-# --- Rows the circulation services lock before changing them ------------------------------
+# --- Rows the services lock before changing them ------------------------------------------
 def member_for_update(member_id: int) -> Member | None:
     """The member, locked until the transaction ends, with the category that sets its limits."""
     members = Member.objects.select_for_update(of=("self",)).select_related("category")
@@ -61,6 +60,33 @@ def hold_with_copy(hold_id: int) -> Hold:
     return Hold.objects.select_related("copy").get(pk=hold_id)
 
 
+def book_for_update(book_id: int) -> None:
+    """Lock the book (its hold queue) until the transaction ends."""
+    Book.objects.select_for_update().filter(pk=book_id).values_list("pk").get()
+
+
+def books_and_copies_for_update(barcodes: list[str]) -> dict[str, Copy]:
+    """Lock the books of the copies (their hold queues), then the copies, each in key order."""
+    book_ids = Copy.objects.filter(barcode__in=barcodes).values_list("book_id", flat=True)
+    list(Book.objects.select_for_update().filter(pk__in=book_ids).order_by("pk").values_list("pk"))
+    locked = Copy.objects.select_for_update().filter(barcode__in=barcodes).order_by("barcode")
+    return {copy.barcode: copy for copy in locked}
+
+
+def shelf_copy_for_update(book_id: int) -> Copy | None:
+    """The book's first copy on the shelf (by barcode), locked until the transaction ends."""
+    on_shelf = Copy.objects.select_for_update().filter(
+        book_id=book_id, status=Copy.Status.AVAILABLE
+    )
+    return on_shelf.order_by("barcode").first()
+
+
+def copy_for_update(copy_id: int) -> Copy:
+    """The copy, locked until the transaction ends."""
+    return Copy.objects.select_for_update().get(pk=copy_id)
+
+
+# --- Catalogue --------------------------------------------------------------------------------
 def category_subtree_ids(category_id: int) -> list[int]:
     """The category and all its descendants, walked in Python over one query of (id, parent)."""
     children: dict[int | None, list[int]] = defaultdict(list)
@@ -163,6 +189,16 @@ def full_text_ranked(text: str, *, use_index: bool = True) -> QuerySet[Book]:
     )
 
 
+def book_refs() -> QuerySet[Book]:
+    """Books to reference by key (an input naming a book): the key is the only column read."""
+    return Book.objects.only("pk")
+
+
+def book_titles() -> QuerySet[Book]:
+    """Books with their id and title only (the benchmark times search over these)."""
+    return Book.objects.only("id", "title")
+
+
 def author_list() -> QuerySet[Author]:
     return Author.objects.all()
 
@@ -171,13 +207,13 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.select_related("parent")
 
 
-def _without_wide_book_columns(path: str) -> tuple[str, ...]:
+def without_wide_book_columns(path: str) -> tuple[str, ...]:
     """The book columns no list shows, reached through `path`: the tsvector is the widest."""
     return (f"{path}__search_document", f"{path}__summary")
 
 
 def copy_list() -> QuerySet[Copy]:
-    return Copy.objects.select_related("book").defer(*_without_wide_book_columns("book"))
+    return Copy.objects.select_related("book").defer(*without_wide_book_columns("book"))
 
 
 # --- Circulation: members see their own rows, circulation staff see all -----------------------
@@ -196,7 +232,7 @@ def member_for_user(user: User) -> Member | None:
 
 def all_loans() -> QuerySet[Loan]:
     loans = Loan.objects.select_related("copy__book", "member__user")
-    return loans.defer(*_without_wide_book_columns("copy__book"))
+    return loans.defer(*without_wide_book_columns("copy__book"))
 
 
 def loan_list(*, user: User) -> QuerySet[Loan]:
@@ -208,9 +244,14 @@ def loan_detail(pk: int) -> Loan:
     return all_loans().get(pk=pk)
 
 
+def current_loans_with_copy(loans: QuerySet[Loan]) -> QuerySet[Loan]:
+    """The loans of `loans` not yet returned, each with its copy (the admin's member page)."""
+    return loans.filter(returned_at__isnull=True).select_related("copy")
+
+
 def hold_list(*, user: User) -> QuerySet[Hold]:
     holds = Hold.objects.select_related("book", "member__user", "copy")
-    holds = holds.defer(*_without_wide_book_columns("book"))
+    holds = holds.defer(*without_wide_book_columns("book"))
     return holds if can_circulate(user) else holds.filter(member__user_id=user.pk)
 
 

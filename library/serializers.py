@@ -16,7 +16,7 @@ from library.models import (
     Member,
     MemberCategory,
 )
-from library.selectors import BOOK_ROW_STRATEGIES
+from library.selectors import BOOK_ROW_STRATEGIES, book_refs
 from library.services import CheckoutMode
 
 
@@ -104,7 +104,7 @@ class BookInputSerializer(serializers.Serializer):
 
 
 class CopyInputSerializer(serializers.Serializer):
-    book = serializers.PrimaryKeyRelatedField(queryset=Book.objects.only("pk"))
+    book = serializers.PrimaryKeyRelatedField(queryset=book_refs())
     barcode = serializers.CharField(max_length=32)
     shelf_location = serializers.CharField(max_length=60, required=False, allow_blank=True)
 

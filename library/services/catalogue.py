@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from common.exceptions import ConflictError, ServiceError
+from library import selectors
 from library.models import Author, Book, BookAuthor, Category, Copy
 
 CIRCULATING = (Copy.Status.ON_LOAN, Copy.Status.ON_HOLD_SHELF)
@@ -67,7 +68,7 @@ def copy_create(*, book: Book, barcode: str, shelf_location: str = "") -> Copy:
 
 @transaction.atomic
 def copy_update(*, copy_id: int, **fields: Any) -> Copy:
-    copy = Copy.objects.select_for_update().get(pk=copy_id)
+    copy = selectors.copy_for_update(copy_id)
     status = fields.get("status")
     if status is not None and status != copy.status:
         if copy.status in CIRCULATING:

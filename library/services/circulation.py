@@ -33,7 +33,7 @@ Refusal codes (the `code` of the API error, and `reason` in the log):
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -135,11 +135,6 @@ def _locked_member(member_id: int) -> Member:
             f"No member has id {member_id}.", field="member", code="member_not_found"
         )
     return member
-
-
-def _lock_book(book_id: int) -> None:
-    """Serialize changes to one book's hold queue."""
-    Book.objects.select_for_update().filter(pk=book_id).values_list("pk").get()
 
 
 def member_block(member: Member, now: datetime) -> ServiceError | None:
@@ -246,14 +241,14 @@ def _checkout_locked(
     except ServiceError as error:
         result.refused.extend(_refusal(barcode, error) for barcode in barcodes)
         raise
-    copies = _lock_books_then_copies(barcodes)
+    # Locked after the member, books before copies: the order every service keeps.
+    copies = selectors.books_and_copies_for_update(barcodes)
     active = member.loans.filter(returned_at__isnull=True).count()
+    # Partial mode: a savepoint per copy, so a refusal undoes that copy only.
+    per_copy = transaction.atomic if mode is CheckoutMode.PARTIAL else nullcontext
     for barcode in barcodes:
         try:
-            if mode is CheckoutMode.PARTIAL:
-                with transaction.atomic():  # a savepoint: a refusal undoes this copy only
-                    loan = _lend(actor, member, barcode, copies.get(barcode), active, now)
-            else:
+            with per_copy():
                 loan = _lend(actor, member, barcode, copies.get(barcode), active, now)
         except ServiceError as error:
             result.refused.append(_refusal(barcode, error))
@@ -262,17 +257,6 @@ def _checkout_locked(
             continue
         result.loans.append(loan)
         active += 1
-
-
-def _lock_books_then_copies(barcodes: list[str]) -> dict[str, Copy]:
-    """Lock the books (their hold queues), then the copies, each in key order.
-
-    Every service locks in the order member, book, copy, so no two of them can deadlock.
-    """
-    book_ids = Copy.objects.filter(barcode__in=barcodes).values_list("book_id", flat=True)
-    list(Book.objects.select_for_update().filter(pk__in=book_ids).order_by("pk").values_list("pk"))
-    locked = Copy.objects.select_for_update().filter(barcode__in=barcodes).order_by("barcode")
-    return {copy.barcode: copy for copy in locked}
 
 
 def _refusal(barcode: str, error: ServiceError) -> Refusal:
@@ -403,7 +387,7 @@ def return_copy(*, actor: Actor, loan_id: int, now: datetime | None = None) -> R
     now = now or timezone.now()
     with _refusal_logged(Action.RETURN, actor, **_loan_subject(loan_id)), transaction.atomic():
         loan = _locked_active_loan(loan_id)
-        _lock_book(loan.copy.book_id)
+        selectors.book_for_update(loan.copy.book_id)
         loan.returned_at = max(now, loan.loaned_at)
         loan.save(update_fields=["returned_at"])
         fine = _assess_fine(loan, now)
@@ -455,7 +439,7 @@ def place_hold(*, actor: Actor, member_id: int, book_id: int, now: datetime | No
         member = _locked_member(member_id)
         if not Book.objects.filter(pk=book_id).exists():
             raise ServiceError(f"No book has id {book_id}.", field="book", code="book_not_found")
-        _lock_book(book_id)
+        selectors.book_for_update(book_id)
         _check_can_hold(member, book_id)
         last = Hold.objects.filter(book_id=book_id).aggregate(last=Max("position"))["last"]
         hold = Hold.objects.create(
@@ -469,10 +453,7 @@ def place_hold(*, actor: Actor, member_id: int, book_id: int, now: datetime | No
 
 def _set_aside_shelf_copy(book_id: int, actor: Actor, now: datetime) -> None:
     """A copy on the shelf goes straight to the first waiting hold (as a desk would trap it)."""
-    on_shelf = Copy.objects.select_for_update().filter(
-        book_id=book_id, status=Copy.Status.AVAILABLE
-    )
-    if copy := on_shelf.order_by("barcode").first():
+    if copy := selectors.shelf_copy_for_update(book_id):
         _shelve_or_hand_to_hold(copy, actor, now)
 
 
@@ -502,7 +483,7 @@ def cancel_hold(*, actor: Actor, hold_id: int, now: datetime | None = None) -> H
     if subject is None:
         raise NotFoundError(f"No hold has id {hold_id}.", code="hold_not_found")
     with _refusal_logged(Action.HOLD_CANCEL, actor, **subject), transaction.atomic():
-        _lock_book(subject["book_id"])
+        selectors.book_for_update(subject["book_id"])
         hold = selectors.hold_with_copy(hold_id)
         if hold.status not in Hold.ACTIVE:
             raise ConflictError(f"Hold {hold_id} is {hold.status}.", code="hold_closed")
