@@ -44,6 +44,13 @@ class ConflictError(ServiceError):
     default_code = "conflict"
 
 
+class ForbiddenError(ServiceError):
+    """The caller may not do this (the access policy said no)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+
+
 class NotFoundError(ServiceError):
     status_code = status.HTTP_404_NOT_FOUND
     default_code = "not_found"

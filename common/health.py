@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -55,25 +56,25 @@ def check_database(connection: BaseDatabaseWrapper | None = None) -> StoreHealth
 
 
 def check_cache() -> StoreHealth:
-    backend = getattr(cache, "backend_name", type(cache).__name__)
+    return probe_by_ping(getattr(cache, "backend_name", type(cache).__name__), cache.ping)
+
+
+# Probes of stores that belong to an app (the graph: delegation), registered from its ready().
+_EXTRA_PROBES: dict[str, Callable[[], StoreHealth]] = {}
+
+
+def register_probe(name: str, probe: Callable[[], StoreHealth]) -> None:
+    _EXTRA_PROBES[name] = probe
+
+
+def probe_by_ping(backend: str, ping: Callable[[], None]) -> StoreHealth:
+    """Health of a store whose client answers `ping()` or raises."""
     started = time.perf_counter()
     try:
-        cache.ping()
-    except Exception as error:  # noqa: BLE001 - any client error means the cache is down
+        ping()
+    except Exception as error:  # noqa: BLE001 - any driver error means the store is down
         return StoreHealth(DOWN, _elapsed_ms(started), backend, _short(error))
     return StoreHealth(UP, _elapsed_ms(started), backend)
-
-
-def check_graph() -> StoreHealth:
-    from delegation.graph import get_graph
-
-    graph = get_graph()
-    started = time.perf_counter()
-    try:
-        graph.ping()
-    except Exception as error:  # noqa: BLE001 - any driver error means the graph is down
-        return StoreHealth(DOWN, _elapsed_ms(started), graph.name, _short(error))
-    return StoreHealth(UP, _elapsed_ms(started), graph.name)
 
 
 @lru_cache(maxsize=1)
@@ -110,7 +111,7 @@ def system_health() -> tuple[int, dict[str, Any]]:
             "stores": {name: probe.as_dict() for name, probe in stores.items()},
         }
         return 503, body
-    stores["graph"] = check_graph()
+    stores |= {name: probe() for name, probe in _EXTRA_PROBES.items()}
     degraded = [name for name, probe in stores.items() if probe.status == DOWN]
     body = {
         "status": "degraded" if degraded else "ok",

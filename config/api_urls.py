@@ -10,6 +10,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("health/", HealthView.as_view(), name="api-health"),
     path("ops/cache/", CacheStatsView.as_view(), name="api-ops-cache"),
+    path("people/", include("people.api_urls")),
     path("school/", include("school.api_urls")),
     path("library/", include("library.api_urls")),
     path("blog/", include("blog.api_urls")),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
+    path("people/", include("people.urls")),
     path("school/", include("school.urls")),
     path("library/", include("library.urls")),
     path("blog/", include("blog.urls")),

@@ -18,9 +18,7 @@ from django.utils import timezone
 from common.exceptions import ServiceError
 from delegation import services
 from delegation.models import (
-    AuditEntry,
     Delegation,
-    OutboxEvent,
     Permission,
     Role,
     RoleAssignment,
@@ -30,19 +28,6 @@ from delegation.models import (
 def add_service_error(form: forms.ModelForm, error: ServiceError) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records nobody edits by hand: the audit log and the outbox."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Permission)
@@ -257,17 +242,3 @@ class DelegationAdmin(admin.ModelAdmin):
             services.delegation_revoke(delegation=delegation, at=now, actor=request.user)
             revoked += 1
         self.message_user(request, f"Revoked {revoked} delegation(s).", messages.SUCCESS)
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor", "action", "entity", "entity_id"]
-    list_select_related = ["actor"]
-    list_filter = ["entity", "action"]
-    date_hierarchy = "at"
-
-
-@admin.register(OutboxEvent)
-class OutboxEventAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "kind", "processed_at"]
-    list_filter = ["kind"]

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
 
 from delegation.graph import get_graph
-from school.models import Person
+from people.models import Person
 
 
 def user_can(

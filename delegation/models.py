@@ -1,4 +1,4 @@
-"""Permissions, roles, role assignments, delegations, their audit log and the graph outbox.
+"""Permissions, roles, role assignments and delegations (their audit log and outbox: `common`).
 
 These tables are the system of record; `delegation.graph` answers questions over them (the SQL
 backend directly, the Neo4j backend through the outbox projection). Business rules (no
@@ -8,15 +8,12 @@ ones the database can hold on its own.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from school.models import OrgUnit, Person
+from people.models import OrgUnit, Person
 
 
 class Permission(models.Model):
@@ -188,63 +185,3 @@ class Delegation(models.Model):
     @property
     def grant_label(self) -> str:
         return f"role:{self.role}" if self.role_id else f"permission:{self.permission}"
-
-
-class AuditEntry(models.Model):
-    """Append-only record of one change to a role, assignment or delegation: who, when, what."""
-
-    class Action(models.TextChoices):
-        CREATE = "create", "Create"
-        UPDATE = "update", "Update"
-        DELETE = "delete", "Delete"
-        REVOKE = "revoke", "Revoke"
-
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    action = models.CharField(max_length=10, choices=Action.choices)
-    entity = models.CharField(max_length=40)
-    entity_id = models.BigIntegerField()
-    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
-    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
-
-    class Meta:
-        ordering = ["-id"]
-        verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["entity", "entity_id"], name="auditentry_entity_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.entity} #{self.entity_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("audit entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("audit entries are append-only")
-
-
-class OutboxEvent(models.Model):
-    """A graph change written in the same transaction as the rows it describes.
-
-    `graph_sync` projects pending events into Neo4j in id order with idempotent MERGEs and stamps
-    `processed_at`; replaying an event gives the same graph.
-    """
-
-    created_at = models.DateTimeField(auto_now_add=True)
-    kind = models.CharField(max_length=40)
-    payload = models.JSONField(encoder=DjangoJSONEncoder)
-    processed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        indexes = [
-            models.Index(
-                fields=["id"], condition=Q(processed_at__isnull=True), name="outbox_pending_idx"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} #{self.pk}"

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from delegation.graph.base import Chain, Edge
-from school.models import Person
+from people.models import Person
 
 logger = logging.getLogger(__name__)
 EDGE_STYLE = {

@@ -1,4 +1,4 @@
-"""Demo permissions, roles, assignments and delegations on top of the `school.seed` org.
+"""Demo permissions, roles, assignments and delegations on top of the `people.seed` org.
 
 `small` writes through the services (so the audit log and outbox show real history); `large`
 (50,000 delegations) inserts in bulk, generating only delegations the services would accept:
@@ -21,8 +21,8 @@ from django.db import connection, transaction
 from delegation import services
 from delegation.graph.base import MAX_CHAIN
 from delegation.models import Delegation, Permission, Role, RoleAssignment
-from school.models import Person
-from school.seed import BATCH, Node, org_tree, person_ids
+from people.models import Person
+from people.seed import BATCH, Node, org_tree, person_ids
 
 # The reference time of the demo: windows are placed around it; the benchmark asks at it.
 BASE = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -79,6 +79,7 @@ def _seed_roles() -> dict[str, Role]:
     for code, (name, granted, inherited) in ROLES.items():
         if code not in roles:
             roles[code] = services.role_create(
+                actor=None,
                 code=code,
                 name=name,
                 permissions=[permissions[c] for c in granted],
@@ -110,7 +111,9 @@ def _seed_assignments(
         RoleAssignment.objects.bulk_create(wanted, batch_size=BATCH)
     else:
         for row in wanted:
-            services.assignment_create(person=row.person, role=row.role, valid_from=row.valid_from)
+            services.assignment_create(
+                actor=None, person=row.person, role=row.role, valid_from=row.valid_from
+            )
     return list(RoleAssignment.objects.all())
 
 
@@ -214,6 +217,7 @@ def _seed_demo_user(ids: dict[str, int]) -> None:
         delegatee=person, permission=circulate, reason="volunteer desk"
     ).exists():
         services.delegation_create(
+            actor=None,
             delegator=lender,
             delegatee=person,
             permission=circulate,
@@ -227,8 +231,8 @@ def analyze() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for table in (
-                "school_person",
-                "school_reportingline",
+                "people_person",
+                "people_reportingline",
                 "delegation_roleassignment",
                 "delegation_delegation",
             ):
@@ -254,6 +258,7 @@ def seed(*, size: str, log: Callable[[str], None]) -> None:
     else:
         for row in missing:
             created = services.delegation_create(
+                actor=None,
                 delegator=row.delegator,
                 delegatee=row.delegatee,
                 permission=row.permission,
@@ -265,7 +270,7 @@ def seed(*, size: str, log: Callable[[str], None]) -> None:
                 reason=row.reason,
             )
             if row.revoked_at:
-                services.delegation_revoke(delegation=created, at=row.revoked_at)
+                services.delegation_revoke(actor=None, delegation=created, at=row.revoked_at)
     _seed_demo_user(ids)
     log(
         f"delegation: {len(roles)} roles, {len(assignments)} assignments, "

@@ -5,15 +5,14 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from common.exceptions import NotFoundError
+from common.models import AuditEntry, OutboxEvent
 from delegation.models import (
-    AuditEntry,
     Delegation,
-    OutboxEvent,
     Permission,
     Role,
     RoleAssignment,
 )
-from school.models import OrgUnit, Person
+from people.models import OrgUnit, Person
 
 
 def permission_list() -> QuerySet[Permission]:

@@ -7,9 +7,10 @@ from datetime import datetime
 from django.utils import timezone
 from rest_framework import serializers
 
+from common.models import AuditEntry
 from common.serializers import SlugRelatedField
-from delegation.models import AuditEntry, Delegation, Permission, Role, RoleAssignment
-from school.models import OrgUnit, Person
+from delegation.models import Delegation, Permission, Role, RoleAssignment
+from people.models import OrgUnit, Person
 
 
 class PersonRefSerializer(serializers.Serializer):

@@ -12,19 +12,21 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from common import outbox
+from common.actors import Actor, user_of
+from common.audit import audit_record, snapshot
+from common.events import AUTHORITY, announce
 from common.exceptions import ConflictError, ServiceError
+from common.models import AuditEntry
+from common.validation import refuse_end_before_start
 from delegation import selectors
-from delegation.changes import AUTHORITY, announce
-from delegation.graph import outbox
 from delegation.graph.base import MAX_CHAIN
 from delegation.graph.sql import SqlGraphBackend
 from delegation.models import (
-    AuditEntry,
     Delegation,
     Permission,
     Role,
@@ -32,59 +34,40 @@ from delegation.models import (
     RoleInheritance,
     RolePermission,
 )
-from school.models import OrgUnit, Person
+from people.models import OrgUnit, Person
 
-Actor = AbstractBaseUser | None
 # Write-time rules read the system of record directly: the Neo4j projection may lag behind.
 sql_graph = SqlGraphBackend()
 
 
-def snapshot(instance: models.Model) -> dict[str, Any]:
-    """Every column of `instance` (and a role's grants), as the audit log keeps it."""
-    data = {
-        field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields
+def role_grants(role: models.Model) -> dict[str, Any]:
+    """What a role's audit snapshot carries beyond its columns: its grants, by name."""
+    assert isinstance(role, Role)
+    return {
+        "permissions": sorted(role.permissions.values_list("codename", flat=True)),
+        "inherits": sorted(role.inherits.values_list("code", flat=True)),
     }
-    if isinstance(instance, Role) and instance.pk:
-        data["permissions"] = sorted(instance.permissions.values_list("codename", flat=True))
-        data["inherits"] = sorted(instance.inherits.values_list("code", flat=True))
-    return data
-
-
-def audit(
-    actor: Actor, action: str, instance: models.Model, before: dict[str, Any] | None
-) -> AuditEntry:
-    after = None if action == AuditEntry.Action.DELETE else snapshot(instance)
-    return AuditEntry.objects.create(
-        actor=_user(actor),
-        action=action,
-        entity=instance._meta.model_name,
-        entity_id=instance.pk or before["id"],
-        before=before,
-        after=after,
-    )
 
 
 # --- permissions and roles --------------------------------------------------------------------
 @transaction.atomic
-def permission_create(*, codename: str, description: str = "", actor: Actor = None) -> Permission:
+def permission_create(*, codename: str, description: str = "", actor: Actor) -> Permission:
     permission = Permission(codename=codename, description=description)
     permission.full_clean()
     permission.save()
-    audit(actor, AuditEntry.Action.CREATE, permission, None)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=permission, before=None)
     outbox.upserted(permission)
     return permission
 
 
 @transaction.atomic
-def permission_update(
-    *, permission: Permission, description: str, actor: Actor = None
-) -> Permission:
+def permission_update(*, permission: Permission, description: str, actor: Actor) -> Permission:
     """Only the description changes: a codename is how code and grants name the permission."""
     before = snapshot(Permission.objects.get(pk=permission.pk))
     permission.description = description
     permission.full_clean()
     permission.save(update_fields=["description"])
-    audit(actor, AuditEntry.Action.UPDATE, permission, before)
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=permission, before=before)
     outbox.upserted(permission)
     return permission
 
@@ -159,14 +142,14 @@ def role_create(
     description: str = "",
     permissions: Sequence[Permission] = (),
     inherits: Sequence[Role] = (),
-    actor: Actor = None,
+    actor: Actor,
 ) -> Role:
     role = Role(code=code, name=name, description=description)
     role.full_clean()
     role.save()
     outbox.upserted(role)
     _replace_grants(role, permissions, inherits)
-    audit(actor, AuditEntry.Action.CREATE, role, None)
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=role, before=None)
     return role
 
 
@@ -178,7 +161,7 @@ def role_update(
     description: str | None = None,
     permissions: Sequence[Permission] | None = None,
     inherits: Sequence[Role] | None = None,
-    actor: Actor = None,
+    actor: Actor,
 ) -> Role:
     role = selectors.role_for_update(role_id=role.pk)
     before = snapshot(role)
@@ -188,13 +171,13 @@ def role_update(
     role.save()
     outbox.upserted(role)
     _replace_grants(role, permissions, inherits)
-    audit(actor, AuditEntry.Action.UPDATE, role, before)
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=role, before=before)
     _role_holders_changed(role)
     return role
 
 
 @transaction.atomic
-def role_delete(*, role: Role, actor: Actor = None) -> None:
+def role_delete(*, role: Role, actor: Actor) -> None:
     before, role_id = snapshot(role), role.pk
     edges = [*RolePermission.objects.filter(role=role), *RoleInheritance.objects.filter(role=role)]
     edges += RoleInheritance.objects.filter(parent=role)
@@ -207,7 +190,7 @@ def role_delete(*, role: Role, actor: Actor = None) -> None:
     for edge in edges:
         outbox.deleted(edge)
     outbox.deleted(role, role_id)
-    audit(actor, AuditEntry.Action.DELETE, role, before)
+    audit_record(actor=actor, action=AuditEntry.Action.DELETE, instance=role, before=before)
 
 
 def _save_and_record(
@@ -219,7 +202,7 @@ def _save_and_record(
     """Validate and save, audit, queue the graph change, announce the holders downstream."""
     instance.full_clean()
     instance.save()
-    audit(actor, action, instance, before)
+    audit_record(actor=actor, action=action, instance=instance, before=before)
     outbox.upserted(instance)
     announce(affected_by(instance, before), AUTHORITY)
 
@@ -235,10 +218,6 @@ def affected_by(
     return sql_graph.downstream([instance.delegatee_id], budget)
 
 
-def _user(actor: Actor) -> AbstractBaseUser | None:
-    return actor if actor and actor.is_authenticated else None
-
-
 def _refuse_too_deep(max_redelegations: int) -> None:
     if max_redelegations > MAX_CHAIN - 1:
         raise ServiceError(
@@ -249,11 +228,6 @@ def _refuse_too_deep(max_redelegations: int) -> None:
 
 
 # --- assignments ------------------------------------------------------------------------------
-def _refuse_bad_window(start: datetime, end: datetime | None, field: str) -> None:
-    if end is not None and end <= start:
-        raise ServiceError("The end must come after the start.", field=field, code="window")
-
-
 @transaction.atomic
 def assignment_create(
     *,
@@ -262,17 +236,17 @@ def assignment_create(
     scope_unit: OrgUnit | None = None,
     valid_from: datetime | None = None,
     valid_to: datetime | None = None,
-    actor: Actor = None,
+    actor: Actor,
 ) -> RoleAssignment:
     valid_from = valid_from or timezone.now()
-    _refuse_bad_window(valid_from, valid_to, "valid_to")
+    refuse_end_before_start(valid_from, valid_to, field="valid_to")
     assignment = RoleAssignment(
         person=person,
         role=role,
         scope_unit=scope_unit,
         valid_from=valid_from,
         valid_to=valid_to,
-        created_by=_user(actor),
+        created_by=user_of(actor),
     )
     _save_and_record(assignment, AuditEntry.Action.CREATE, None, actor)
     return assignment
@@ -284,23 +258,23 @@ def assignment_update(
     assignment: RoleAssignment,
     valid_to: datetime | None,
     scope_unit: OrgUnit | None,
-    actor: Actor = None,
+    actor: Actor,
 ) -> RoleAssignment:
     """Change the end (e.g. end it now) or the scope; person, role and start stay."""
     assignment = selectors.assignment_for_update(assignment_id=assignment.pk)
     before = snapshot(assignment)
-    _refuse_bad_window(assignment.valid_from, valid_to, "valid_to")
+    refuse_end_before_start(assignment.valid_from, valid_to, field="valid_to")
     assignment.valid_to, assignment.scope_unit = valid_to, scope_unit
     _save_and_record(assignment, AuditEntry.Action.UPDATE, before, actor)
     return assignment
 
 
 @transaction.atomic
-def assignment_delete(*, assignment: RoleAssignment, actor: Actor = None) -> None:
+def assignment_delete(*, assignment: RoleAssignment, actor: Actor) -> None:
     before, pk = snapshot(assignment), assignment.pk
     affected = affected_by(assignment)
     assignment.delete()
-    audit(actor, AuditEntry.Action.DELETE, assignment, before)
+    audit_record(actor=actor, action=AuditEntry.Action.DELETE, instance=assignment, before=before)
     outbox.deleted(assignment, pk)
     announce(affected, AUTHORITY)
 
@@ -323,7 +297,7 @@ def delegation_validate(
         raise ServiceError(
             "Delegate exactly one of a permission or a role.", field="permission", code="grant"
         )
-    _refuse_bad_window(valid_from, expires_at, "expires_at")
+    refuse_end_before_start(valid_from, expires_at, field="expires_at")
     _refuse_too_deep(max_redelegations)
     _refuse_escalation(delegator, permission, role, valid_from)
 
@@ -354,7 +328,7 @@ def delegation_create(
     weight: int = 1,
     max_redelegations: int = 0,
     reason: str = "",
-    actor: Actor = None,
+    actor: Actor,
 ) -> Delegation:
     terms = {
         "delegator": delegator,
@@ -366,7 +340,7 @@ def delegation_create(
         "max_redelegations": max_redelegations,
     }
     delegation_validate(**terms)
-    delegation = Delegation(**terms, weight=weight, reason=reason, created_by=_user(actor))
+    delegation = Delegation(**terms, weight=weight, reason=reason, created_by=user_of(actor))
     _save_and_record(delegation, AuditEntry.Action.CREATE, None, actor)
     return delegation
 
@@ -379,14 +353,14 @@ def delegation_update(
     weight: int,
     max_redelegations: int,
     reason: str,
-    actor: Actor = None,
+    actor: Actor,
 ) -> Delegation:
     """Change the terms of a delegation; who lends what to whom from when stays fixed."""
     delegation = selectors.delegation_for_update(delegation_id=delegation.pk)
     if delegation.revoked_at is not None:
         raise ConflictError("A revoked delegation cannot change.", field="revoked_at")
     before = snapshot(delegation)
-    _refuse_bad_window(delegation.valid_from, expires_at, "expires_at")
+    refuse_end_before_start(delegation.valid_from, expires_at, field="expires_at")
     _refuse_too_deep(max_redelegations)
     delegation.expires_at, delegation.weight = expires_at, weight
     delegation.max_redelegations, delegation.reason = max_redelegations, reason
@@ -396,7 +370,7 @@ def delegation_update(
 
 @transaction.atomic
 def delegation_revoke(
-    *, delegation: Delegation, at: datetime | None = None, actor: Actor = None
+    *, delegation: Delegation, at: datetime | None = None, actor: Actor
 ) -> Delegation:
     """Revoke from `at` (now): the delegation and every chain through it stop counting then."""
     delegation = selectors.delegation_for_update(delegation_id=delegation.pk)
@@ -405,7 +379,7 @@ def delegation_revoke(
     before = snapshot(delegation)
     delegation.revoked_at = at or timezone.now()
     delegation.save(update_fields=["revoked_at"])
-    audit(actor, AuditEntry.Action.REVOKE, delegation, before)
+    audit_record(actor=actor, action=AuditEntry.Action.REVOKE, instance=delegation, before=before)
     outbox.upserted(delegation)
     announce(affected_by(delegation), AUTHORITY)
     return delegation

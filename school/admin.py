@@ -1,121 +1,13 @@
-"""Staff UI for the org chart. Saves go through `school.services`, so each change reaches the
-graph outbox and announces `org_changed` exactly as the API's writes do."""
-
-from typing import Any
+"""Staff UI for terms, courses, sections, teaching, enrolment and preferences (the org chart's
+admin is `people.admin`)."""
 
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from common.exceptions import ServiceError
-from school import selectors, services
-from school.models import (
-    Course,
-    Enrollment,
-    OrgUnit,
-    Person,
-    PersonPreferences,
-    ReportingLine,
-    Section,
-    TeachingAssignment,
-    Term,
-)
-
-
-class OrgUnitForm(forms.ModelForm):
-    class Meta:
-        model = OrgUnit
-        fields = ["name", "code", "parent"]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        try:
-            services.org_unit_validate_parent(self.instance, data.get("parent"))
-        except ServiceError as error:
-            self.add_error("parent", error.message)
-        return data
-
-
-@admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
-    form = OrgUnitForm
-    list_display = ["name", "code", "parent"]
-    list_select_related = ["parent"]
-    search_fields = ["name", "code"]
-    autocomplete_fields = ["parent"]
-    prepopulated_fields = {"code": ["name"]}
-
-    def save_model(self, request: HttpRequest, obj: OrgUnit, form: Any, change: bool) -> None:
-        if change:
-            services.org_unit_update(unit=obj, name=obj.name, parent=obj.parent)
-        else:
-            obj.pk = services.org_unit_create(code=obj.code, name=obj.name, parent=obj.parent).pk
-
-
-@admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "kind", "org_unit", "active"]
-    list_filter = ["kind", "active"]
-    list_select_related = ["org_unit"]
-    search_fields = ["given_name", "family_name", "email"]
-    autocomplete_fields = ["user", "org_unit"]
-
-    def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
-        if change:
-            changed = {name: form.cleaned_data[name] for name in form.changed_data}
-            services.person_update(person=obj, **changed)
-            return
-        fields = {name: form.cleaned_data.get(name) for name in services.PERSON_FIELDS}
-        fields = {name: value for name, value in fields.items() if value is not None}
-        obj.pk = services.person_create(**fields).pk
-
-
-class ReportingLineForm(forms.ModelForm):
-    class Meta:
-        model = ReportingLine
-        fields = ["person", "manager", "valid_from", "valid_to"]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if self.instance.pk or self.errors:
-            return data
-        try:
-            services.reporting_line_validate(
-                person=data["person"],
-                manager=data["manager"],
-                start=data["valid_from"],
-                end=data.get("valid_to"),
-            )
-        except ServiceError as error:
-            self.add_error("manager", error.message)
-        return data
-
-
-@admin.register(ReportingLine)
-class ReportingLineAdmin(admin.ModelAdmin):
-    """Lines are history: add a new one (it ends the open line) or set an end; never rewrite."""
-
-    form = ReportingLineForm
-    list_display = ["person", "manager", "valid_from", "valid_to"]
-    list_select_related = ["person", "manager"]
-    autocomplete_fields = ["person", "manager"]
-    date_hierarchy = "valid_from"
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["person", "manager", "valid_from"] if obj else []
-
-    def save_model(self, request: HttpRequest, obj: ReportingLine, form: Any, change: bool) -> None:
-        if change:
-            services.reporting_line_end(line=obj, at=obj.valid_to)
-            return
-        line = services.reporting_line_create(
-            person=obj.person, manager=obj.manager, valid_from=obj.valid_from, valid_to=obj.valid_to
-        )
-        obj.pk = line.pk
-
-
-# --- The directory -------------------------------------------------------------------------------
+from school import selectors
+from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
 
 
 @admin.register(Term)

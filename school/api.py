@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -17,12 +16,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.cache.readthrough import read_one
-from common.exceptions import NotFoundError, ServiceError
+from common.exceptions import NotFoundError
 from common.pagination import PageNumberPagination
-from school import directory, selectors, services
+from people import selectors as people_selectors
+from people.models import Person
+from school import directory, policies, selectors, services
 from school.caching import COURSE_LIST
 from school.filters import CourseFilter, DirectoryPersonFilter
-from school.models import Person
 from school.serializers import (
     CourseSerializer,
     DirectoryPersonAnswerSerializer,
@@ -119,16 +119,11 @@ class CourseListView(GenericAPIView):
         return response
 
 
-def _student_for(request: Request, student_id: int | None) -> int:
-    """Staff enrol anyone; everyone else enrols the person linked to their account."""
-    if student_id is not None and request.user.is_staff:
-        return student_id
-    own = selectors.person_id_of_user(user=request.user)
-    if own is None:
-        raise ServiceError("Your account has no person to enrol.", field="student")
-    if student_id not in (None, own):
-        raise PermissionDenied("Only staff may enrol someone else.")
-    return own
+def _student(request: Request, student_id: int | None) -> Person:
+    """The student named in the request, or the caller's own person when none is named."""
+    if student_id is None:
+        return policies.own_person(actor=request.user)
+    return people_selectors.person_get(person_id=student_id, field="student")
 
 
 class EnrollmentCreateView(APIView):
@@ -144,9 +139,10 @@ class EnrollmentCreateView(APIView):
     def post(self, request: Request) -> Response:
         data = EnrollmentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        student_id = _student_for(request, data.validated_data.get("student"))
         enrollment = services.enrollment_create(
-            student_id=student_id, section_id=data.validated_data["section"]
+            actor=request.user,
+            student=_student(request, data.validated_data.get("student")),
+            section=selectors.section_get(section_id=data.validated_data["section"]),
         )
         return Response(EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
 
@@ -156,7 +152,7 @@ class EnrollmentDropView(APIView):
 
     @extend_schema(request=None, responses={200: EnrollmentSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        owner = selectors.enrollment_student_id(enrollment_id=pk)
-        _student_for(request, owner)
-        enrollment = services.enrollment_drop(enrollment_id=pk)
+        enrollment = services.enrollment_drop(
+            actor=request.user, enrollment=selectors.enrollment_get(enrollment_id=pk)
+        )
         return Response(EnrollmentSerializer(enrollment).data)

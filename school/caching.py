@@ -15,9 +15,9 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from common.cache.readthrough import Family, invalidate, invalidate_on_commit
-from common.events import org_changed
-from delegation.graph.base import PERSON_FACTS
-from school.models import Course, Enrollment, Person, Section, TeachingAssignment, Term
+from common.events import PERSON_FACTS, org_changed
+from people.models import Person
+from school.models import Course, Enrollment, Section, TeachingAssignment, Term
 
 GRAPH_FACTS = {fact: Family(f"directory.{fact}") for fact in sorted(PERSON_FACTS)}
 COURSES = Family("directory.courses")  # per student: their enrolments

@@ -29,12 +29,12 @@ from django.utils import timezone
 
 from common import telemetry
 from common.cache.readthrough import Read, Slot, read_slots
+from common.events import PERSON_FACTS
 from common.exceptions import ServiceError
 from delegation.graph import get_graph
-from delegation.graph.base import PERSON_FACTS
+from people.models import Person
 from school import selectors
 from school.caching import PER_PERSON
-from school.models import Person
 
 # Output field -> Person columns it needs.
 PROFILE_FIELDS: dict[str, tuple[str, ...]] = {

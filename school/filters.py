@@ -9,7 +9,8 @@ import django_filters
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from school.models import Course, Person
+from people.models import Person
+from school.models import Course
 
 
 def _preference_lookup(raw: str) -> Q:

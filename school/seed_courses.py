@@ -16,17 +16,9 @@ from itertools import cycle
 
 from django.db import transaction
 
+from people.models import OrgUnit, Person
 from school import selectors
-from school.models import (
-    Course,
-    Enrollment,
-    OrgUnit,
-    Person,
-    PersonPreferences,
-    Section,
-    TeachingAssignment,
-    Term,
-)
+from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
 
 TERMS = [
     ("2026-spring", "Spring 2026", datetime.date(2026, 2, 1), datetime.date(2026, 6, 30)),

@@ -9,45 +9,8 @@ from typing import Any
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from common.exceptions import NotFoundError
-from school.models import (
-    Course,
-    Enrollment,
-    OrgUnit,
-    Person,
-    ReportingLine,
-    Section,
-    TeachingAssignment,
-)
-
-
-def person_for_update(*, person_id: int) -> Person:
-    """The person, row-locked until the transaction ends."""
-    person = Person.objects.select_for_update().filter(pk=person_id).first()
-    if person is None:
-        raise NotFoundError(f"No person with id {person_id}.", field="student")
-    return person
-
-
-def person_id_of_user(*, user: Any) -> int | None:
-    """The id of the person linked to a user account, if any."""
-    return Person.objects.filter(user=user).values_list("pk", flat=True).first()
-
-
-def org_unit_for_update(*, unit_id: int) -> OrgUnit:
-    return OrgUnit.objects.select_for_update().get(pk=unit_id)
-
-
-def reporting_line_for_update(*, line_id: int) -> ReportingLine:
-    return ReportingLine.objects.select_for_update().get(pk=line_id)
-
-
-def open_reporting_line_for_update(*, person: Person) -> ReportingLine | None:
-    """The person's open-ended reporting line, if any, row-locked until the transaction ends."""
-    return (
-        ReportingLine.objects.select_for_update()
-        .filter(person=person, valid_to__isnull=True)
-        .first()
-    )
+from people.models import Person
+from school.models import Course, Enrollment, Section, TeachingAssignment
 
 
 def section_for_update(*, section_id: int) -> Section:
@@ -179,10 +142,15 @@ def course_list(*, term_code: str | None = None) -> QuerySet[Course]:
     return courses.prefetch_related(Prefetch("sections", queryset=sections))
 
 
-def enrollment_student_id(*, enrollment_id: int) -> int:
-    student_id = (
-        Enrollment.objects.filter(pk=enrollment_id).values_list("student_id", flat=True).first()
-    )
-    if student_id is None:
+def enrollment_get(*, enrollment_id: int) -> Enrollment:
+    enrollment = Enrollment.objects.select_related("student").filter(pk=enrollment_id).first()
+    if enrollment is None:
         raise NotFoundError(f"No enrollment with id {enrollment_id}.")
-    return student_id
+    return enrollment
+
+
+def section_get(*, section_id: int) -> Section:
+    section = Section.objects.filter(pk=section_id).first()
+    if section is None:
+        raise NotFoundError(f"No section with id {section_id}.", field="section")
+    return section

@@ -18,6 +18,9 @@ say "ruff"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
 
+say "import-linter: the apps' dependency order (pyproject.toml [tool.importlinter])"
+"$VENV/bin/lint-imports"
+
 say "migrations are complete and safe"
 "$PY" manage.py makemigrations --check --dry-run
 "$PY" manage.py lintmigrations --quiet ok

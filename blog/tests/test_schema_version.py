@@ -65,7 +65,7 @@ def test_one_step_behind_blog_answers_503_rest_of_site_works(one_step_behind: No
     admin.force_login(User.objects.create_superuser("boss", "boss@example.com", "pw"))
     for model in ("post", "comment", "tag", "authorprofile"):
         assert admin.get(f"/admin/blog/{model}/").status_code == 503, model
-    assert admin.get("/admin/school/person/").status_code == 200
+    assert admin.get("/admin/people/person/").status_code == 200
     schema = api.get("/api/blog/schema/").json()
     assert (schema["state"], schema["pending"]) == ("behind", [LATEST])
     assert schema["history"][-1] == {

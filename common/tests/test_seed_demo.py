@@ -13,7 +13,7 @@ def test_seed_demo_is_idempotent_and_deterministic() -> None:
     first = _row_counts()
     call_command("seed_demo", "--size", "small", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert _row_counts() == first
-    assert first["school.Person"] > 0
+    assert first["people.Person"] > 0
     assert first["auth.User"] >= 2
 
 

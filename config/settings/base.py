@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "common",
+    "people",
     "school",
     "library",
     "blog",
@@ -221,7 +222,7 @@ SPECTACULAR_SETTINGS = {
 # this order because later steps refer to what earlier ones made.
 SEED_DEMO_STEPS = [
     "common.seed",
-    "school.seed",
+    "people.seed",
     "delegation.seed",
     "library.seed",
     "blog.seed",

@@ -17,4 +17,10 @@ REST_FRAMEWORK = {
 }
 INSTALLED_APPS = [*INSTALLED_APPS, "django_migration_linter"]
 # Lint only our own apps' migrations, from the first commit on (Django's own are not ours).
-MIGRATION_LINTER_OPTIONS = {"include_apps": ["common", "school", "library", "blog", "delegation"]}
+MIGRATION_LINTER_OPTIONS = {
+    "include_apps": ["common", "people", "school", "library", "blog", "delegation"],
+    # Reviewed and accepted: these rename tables to move models between apps (common.model_moves).
+    # Code that still names the old tables must not run meanwhile: deploy them with the release
+    # that moves the models, not ahead of it.
+    "ignore_name": ["0002_move_audit_outbox_to_common", "0003_move_people_tables"],
+}

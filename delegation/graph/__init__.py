@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from common.health import StoreHealth, probe_by_ping
 from delegation.graph.base import GraphBackend
 
 
@@ -28,6 +29,12 @@ def _backend(name: str) -> GraphBackend:
 
 def get_graph() -> GraphBackend:
     return _backend(settings.GRAPH_BACKEND)
+
+
+def health() -> StoreHealth:
+    """The health endpoint's probe of the graph store (registered in DelegationConfig.ready)."""
+    graph = get_graph()
+    return probe_by_ping(graph.name, graph.ping)
 
 
 @receiver(setting_changed)

@@ -12,9 +12,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-# Facts `people_facts` can return for each person; the directory API asks for a subset.
-PERSON_FACTS = frozenset({"manager_chain", "reports", "roles", "permissions"})
-
 # The longest delegation chain any query follows; services refuse a re-delegation limit that
 # would need a longer one, so the bound never cuts a chain short.
 MAX_CHAIN = 8
@@ -122,7 +119,7 @@ class GraphBackend(ABC):
         """Graph facts for a whole page of people in one batched call (never one per person).
 
         Returns `{person_id: {fact: value}}` with only the requested `facts` (a subset of
-        PERSON_FACTS), for every id given; at most one query per fact family:
+        common.events.PERSON_FACTS), for every id given; at most one query per fact family:
         - manager_chain: `[{"id": int, "name": str}, ...]` nearest manager first, up to the top
         - reports: `[{"id": int, "name": str, "depth": int}, ...]` transitive, depth 1 = direct
         - roles: `[{"role": str, "scope_unit": int | None, "via": "assignment" | "delegation"}]`

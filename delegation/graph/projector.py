@@ -16,10 +16,10 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from common import outbox
+from common.models import OutboxEvent
 from delegation import selectors
-from delegation.graph import outbox
 from delegation.graph.neo4j.cypher_sync import DELETE, UPSERT
-from delegation.models import OutboxEvent
 
 Runner = Callable[[str, dict[str, Any]], Any]
 Statement = tuple[str, dict[str, Any]]
@@ -93,9 +93,8 @@ def drain(run: Runner, batch: int = 500) -> int:
 
 def rebuild_statements(chunk: int = 2000) -> Iterator[Statement]:
     """Upserts for every row of the system of record, in REBUILD_ORDER, `chunk` rows at a time."""
-    by_element = {element: model for model, (element, _) in outbox.ELEMENTS.items()}
     for element in REBUILD_ORDER:
-        model: type[models.Model] = by_element[element]
+        model: type[models.Model] = outbox.model_of(element)
         rows = (outbox.state(instance) for instance in model.objects.order_by("pk").iterator(chunk))
         batch: list[dict[str, Any]] = []
         for row in rows:

@@ -50,7 +50,7 @@ chain(origin, person_id, nk, nid, depth, weight, links, persons, gk, gid, cyclic
            0, 0,
            CAST(',' AS TEXT), ',' || CAST(p.id AS TEXT) || ',',
            CAST(NULL AS TEXT), CAST(NULL AS BIGINT), 0
-    FROM school_person p WHERE p.id IN ({origins})
+    FROM people_person p WHERE p.id IN ({origins})
     UNION ALL
     SELECT c.origin, d.delegator_id, """
     + GRANT_KIND
@@ -191,7 +191,7 @@ FROM (
     WHERE person_id > %(after)s
     GROUP BY person_id ORDER BY person_id LIMIT %(limit)s
 ) page
-JOIN school_person p ON p.id = page.person_id
+JOIN people_person p ON p.id = page.person_id
 ORDER BY page.person_id"""
 )
 
@@ -273,7 +273,7 @@ UP_STEP = (
     """
     SELECT up.origin, rl.manager_id, up.depth + 1,
            up.persons || CAST(rl.manager_id AS TEXT) || ','
-    FROM up JOIN school_reportingline rl ON rl.person_id = up.person_id
+    FROM up JOIN people_reportingline rl ON rl.person_id = up.person_id
     WHERE up.depth < %(max_depth)s AND """
     + VALID_LINE
     + """
@@ -286,7 +286,7 @@ MANAGER_CHAINS = (
 WITH RECURSIVE up(origin, person_id, depth, persons) AS (
     SELECT rl.person_id, rl.manager_id, 1,
            ',' || CAST(rl.person_id AS TEXT) || ',' || CAST(rl.manager_id AS TEXT) || ','
-    FROM school_reportingline rl
+    FROM people_reportingline rl
     WHERE rl.person_id IN ({origins}) AND """
     + VALID_LINE
     + """
@@ -296,7 +296,7 @@ WITH RECURSIVE up(origin, person_id, depth, persons) AS (
     + """
 )
 SELECT up.origin, p.id, p.given_name || ' ' || p.family_name AS name, up.depth
-FROM up JOIN school_person p ON p.id = up.person_id
+FROM up JOIN people_person p ON p.id = up.person_id
 ORDER BY up.origin, up.depth"""
 )
 
@@ -306,14 +306,14 @@ REPORTS = (
 WITH RECURSIVE down(origin, person_id, manager_id, depth, persons) AS (
     SELECT rl.manager_id, rl.person_id, rl.manager_id, 1,
            ',' || CAST(rl.manager_id AS TEXT) || ',' || CAST(rl.person_id AS TEXT) || ','
-    FROM school_reportingline rl
+    FROM people_reportingline rl
     WHERE rl.manager_id IN ({origins}) AND """
     + VALID_LINE
     + """
     UNION ALL
     SELECT down.origin, rl.person_id, rl.manager_id, down.depth + 1,
            down.persons || CAST(rl.person_id AS TEXT) || ','
-    FROM down JOIN school_reportingline rl ON rl.manager_id = down.person_id
+    FROM down JOIN people_reportingline rl ON rl.manager_id = down.person_id
     WHERE down.depth < %(max_depth)s AND """
     + VALID_LINE
     + """
@@ -321,7 +321,7 @@ WITH RECURSIVE down(origin, person_id, manager_id, depth, persons) AS (
 )
 SELECT down.origin, p.id, p.given_name || ' ' || p.family_name AS name, down.depth,
        down.manager_id
-FROM down JOIN school_person p ON p.id = down.person_id
+FROM down JOIN people_person p ON p.id = down.person_id
 ORDER BY down.origin, down.depth, p.family_name, p.given_name, p.id"""
 )
 
@@ -330,7 +330,7 @@ LOWEST_COMMON_MANAGER = (
     """
 WITH RECURSIVE up(origin, person_id, depth, persons) AS (
     SELECT p.id, p.id, 0, ',' || CAST(p.id AS TEXT) || ','
-    FROM school_person p WHERE p.id IN (%(a)s, %(b)s)
+    FROM people_person p WHERE p.id IN (%(a)s, %(b)s)
     UNION ALL
 """
     + UP_STEP
@@ -340,7 +340,7 @@ SELECT p.id, p.given_name || ' ' || p.family_name AS name, ua.depth AS depth_a,
        ub.depth AS depth_b
 FROM up ua
 JOIN up ub ON ub.person_id = ua.person_id AND ub.origin = %(b)s
-JOIN school_person p ON p.id = ua.person_id
+JOIN people_person p ON p.id = ua.person_id
 WHERE ua.origin = %(a)s
 ORDER BY ua.depth + ub.depth, ua.depth, p.id
 LIMIT 1"""
@@ -349,23 +349,23 @@ LIMIT 1"""
 UNIT_TREE = """
 WITH RECURSIVE tree(id, code, name, parent_id, depth, sort_path) AS (
     SELECT u.id, u.code, u.name, u.parent_id, 0, CAST(u.name AS TEXT)
-    FROM school_orgunit u
+    FROM people_orgunit u
     WHERE (CAST(%(root)s AS BIGINT) IS NULL AND u.parent_id IS NULL) OR u.id = %(root)s
     UNION ALL
     SELECT u.id, u.code, u.name, u.parent_id, tree.depth + 1,
            tree.sort_path || ' / ' || u.name
-    FROM tree JOIN school_orgunit u ON u.parent_id = tree.id
+    FROM tree JOIN people_orgunit u ON u.parent_id = tree.id
     WHERE tree.depth < %(max_depth)s
 )
 SELECT tree.id, tree.code, tree.name, tree.parent_id, tree.depth,
-       (SELECT COUNT(*) FROM school_person p WHERE p.org_unit_id = tree.id) AS people
+       (SELECT COUNT(*) FROM people_person p WHERE p.org_unit_id = tree.id) AS people
 FROM tree ORDER BY tree.sort_path"""
 
 # Everyone who may hold something through the seeds (for cache invalidation): forwards
 # through unrevoked delegations at any time, only while the re-delegation budget allows.
 DOWNSTREAM = """
 WITH RECURSIVE reach(person_id, budget) AS (
-    SELECT p.id, CAST(%(budget)s AS INTEGER) FROM school_person p WHERE p.id IN ({origins})
+    SELECT p.id, CAST(%(budget)s AS INTEGER) FROM people_person p WHERE p.id IN ({origins})
     UNION
     SELECT d.delegatee_id,
            CASE WHEN reach.budget - 1 < d.max_redelegations THEN reach.budget - 1
@@ -382,7 +382,7 @@ WITH RECURSIVE up(person_id, depth) AS (
     SELECT CAST(%(start)s AS BIGINT), 0
     UNION
     SELECT rl.manager_id, up.depth + 1
-    FROM up JOIN school_reportingline rl ON rl.person_id = up.person_id
+    FROM up JOIN people_reportingline rl ON rl.person_id = up.person_id
     WHERE up.depth < %(max_depth)s
       AND (CAST(%(end)s AS TIMESTAMP) IS NULL OR rl.valid_from < %(end)s)
       AND (rl.valid_to IS NULL OR rl.valid_to > %(start_at)s)
@@ -396,13 +396,13 @@ REPORTING_CYCLES = (
 WITH RECURSIVE up(origin, person_id, depth, persons) AS (
     SELECT rl.person_id, rl.manager_id, 1,
            ',' || CAST(rl.person_id AS TEXT) || ',' || CAST(rl.manager_id AS TEXT) || ','
-    FROM school_reportingline rl WHERE """
+    FROM people_reportingline rl WHERE """
     + VALID_LINE
     + """
     UNION ALL
     SELECT up.origin, rl.manager_id, up.depth + 1,
            up.persons || CAST(rl.manager_id AS TEXT) || ','
-    FROM up JOIN school_reportingline rl ON rl.person_id = up.person_id
+    FROM up JOIN people_reportingline rl ON rl.person_id = up.person_id
     WHERE up.depth < %(max_depth)s AND up.person_id <> up.origin AND """
     + VALID_LINE
     + """

@@ -1,38 +1,10 @@
-"""Test data: factory-boy factories for the org chart and the delegation tables."""
+"""Test data: factory-boy factories for the delegation tables (org chart: people.tests)."""
 
 from __future__ import annotations
 
 import factory
-from django.contrib.auth import get_user_model
 
 from delegation.models import Permission, Role
-from school.models import OrgUnit, Person
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ["username"]
-
-    username = factory.Sequence(lambda n: f"user{n}")
-
-
-class OrgUnitFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = OrgUnit
-        django_get_or_create = ["code"]
-
-    code = factory.Sequence(lambda n: f"unit-{n}")
-    name = factory.Sequence(lambda n: f"Unit {n}")
-
-
-class PersonFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Person
-
-    given_name = factory.Sequence(lambda n: f"Given{n}")
-    family_name = factory.Sequence(lambda n: f"Family{n}")
-    email = factory.Sequence(lambda n: f"person{n}@campus.test")
 
 
 class PermissionFactory(factory.django.DjangoModelFactory):

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from delegation import services
 from delegation.models import Delegation, Permission, Role
-from delegation.tests.factories import PermissionFactory, PersonFactory
-from school.models import Person
-
-T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
-DAY = timedelta(days=1)
+from delegation.tests.factories import PermissionFactory
+from people.models import Person
+from people.tests.factories import DAY, T0, PersonFactory
 
 
 @dataclass
@@ -36,15 +34,19 @@ def build_school() -> School:
     catalogue = PermissionFactory(codename="library.catalogue")
     publish = PermissionFactory(codename="blog.publish")
     librarian = services.role_create(
-        code="librarian", name="Librarian", permissions=[circulate, catalogue]
+        actor=None, code="librarian", name="Librarian", permissions=[circulate, catalogue]
     )
-    head = services.role_create(code="head-librarian", name="Head", inherits=[librarian])
-    editor = services.role_create(code="editor", name="Editor", permissions=[publish])
+    head = services.role_create(
+        actor=None, code="head-librarian", name="Head", inherits=[librarian]
+    )
+    editor = services.role_create(actor=None, code="editor", name="Editor", permissions=[publish])
     people = {
         name: PersonFactory(given_name=name.title())
         for name in ("alice", "bob", "carol", "dan", "erin")
     }
-    services.assignment_create(person=people["alice"], role=head, valid_from=T0 - 30 * DAY)
+    services.assignment_create(
+        actor=None, person=people["alice"], role=head, valid_from=T0 - 30 * DAY
+    )
     return School(circulate, catalogue, publish, librarian, head, editor, **people)
 
 
@@ -61,6 +63,7 @@ def lend(
 ) -> Delegation:
     """A delegation from `start` for `days` (None: no end), allowing `hops` re-delegations."""
     return services.delegation_create(
+        actor=None,
         delegator=delegator,
         delegatee=delegatee,
         permission=permission,

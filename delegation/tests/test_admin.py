@@ -6,20 +6,19 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from common.models import AuditEntry, OutboxEvent
 from common.testing import assert_constant_admin_changelist
 from delegation import services
 from delegation.models import (
-    AuditEntry,
     Delegation,
-    OutboxEvent,
     Permission,
     Role,
     RoleAssignment,
 )
-from delegation.tests.factories import PersonFactory
 from delegation.tests.scenario import T0, School, lend
-from school import services as school_services
-from school.models import OrgUnit, Person, ReportingLine
+from people import services as people_services
+from people.models import OrgUnit, Person, ReportingLine
+from people.tests.factories import PersonFactory
 
 
 @pytest.fixture
@@ -27,12 +26,14 @@ def many(school: School) -> School:
     """Ten or more rows in every table the admin lists."""
     people = [PersonFactory() for _ in range(10)]
     for number, person in enumerate(people):
-        services.role_create(code=f"r{number}", name=f"R{number}", permissions=[school.publish])
-        services.permission_create(codename=f"extra.p{number}")
-        services.assignment_create(person=person, role=school.editor)
+        services.role_create(
+            actor=None, code=f"r{number}", name=f"R{number}", permissions=[school.publish]
+        )
+        services.permission_create(actor=None, codename=f"extra.p{number}")
+        services.assignment_create(actor=None, person=person, role=school.editor)
         lend(school.alice, person, permission=school.circulate)
-        school_services.org_unit_create(code=f"u{number}", name=f"U{number}")
-        school_services.reporting_line_create(person=person, manager=school.alice)
+        people_services.org_unit_create(actor=None, code=f"u{number}", name=f"U{number}")
+        people_services.reporting_line_create(actor=None, person=person, manager=school.alice)
     return school
 
 
@@ -131,9 +132,9 @@ def test_admin_role_cycle_is_a_form_error(admin_client: Client, school: School):
 
 def test_admin_reporting_cycle_is_a_form_error(admin_client: Client, db: None):
     boss, worker = PersonFactory(), PersonFactory()
-    school_services.reporting_line_create(person=worker, manager=boss, valid_from=T0)
+    people_services.reporting_line_create(actor=None, person=worker, manager=boss, valid_from=T0)
     response = admin_client.post(
-        reverse("admin:school_reportingline_add"),
+        reverse("admin:people_reportingline_add"),
         {
             "person": boss.pk,
             "manager": worker.pk,
@@ -158,12 +159,12 @@ def test_add_and_change_pages_render(admin_client: Client, many: School, model):
 
 def test_org_admin_writes_go_through_school_services(admin_client: Client, db: None):
     response = admin_client.post(
-        reverse("admin:school_orgunit_add"), {"name": "Lab", "code": "lab"}
+        reverse("admin:people_orgunit_add"), {"name": "Lab", "code": "lab"}
     )
     assert response.status_code == 302
     unit = OrgUnit.objects.get(code="lab")
     response = admin_client.post(
-        reverse("admin:school_person_add"),
+        reverse("admin:people_person_add"),
         {
             "given_name": "Ada",
             "family_name": "L",

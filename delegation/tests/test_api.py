@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from common.models import AuditEntry
 from common.testing import assert_constant_queries_for_page_sizes
 from delegation import services
-from delegation.models import AuditEntry, Delegation
-from delegation.tests.factories import PersonFactory
+from delegation.models import Delegation
 from delegation.tests.scenario import DAY, T0, School, lend
+from people.tests.factories import PersonFactory
 
 API = "/api/delegation"
 
@@ -85,7 +86,9 @@ def test_role_in_use_cannot_be_deleted(staff_client: APIClient, school: School):
 
 def test_role_list_queries_do_not_grow(staff_client: APIClient, school: School):
     for number in range(10):
-        services.role_create(code=f"extra-{number}", name="Extra", permissions=[school.publish])
+        services.role_create(
+            actor=None, code=f"extra-{number}", name="Extra", permissions=[school.publish]
+        )
     assert_constant_queries_for_page_sizes(staff_client, f"{API}/roles/")
 
 
@@ -120,7 +123,7 @@ def test_assignment_bad_window_is_a_400(staff_client: APIClient, school: School)
 
 def test_assignment_list_queries_do_not_grow(staff_client: APIClient, school: School):
     for _ in range(10):
-        services.assignment_create(person=PersonFactory(), role=school.editor)
+        services.assignment_create(actor=None, person=PersonFactory(), role=school.editor)
     assert_constant_queries_for_page_sizes(staff_client, f"{API}/assignments/")
 
 
@@ -261,11 +264,11 @@ def test_what_can_and_paths(member_client: APIClient, school: School):
 
 
 def test_org_chart_questions(member_client: APIClient, db: None):
-    from school import services as school_services
+    from people import services as people_services
 
     boss, a, b = PersonFactory(), PersonFactory(), PersonFactory()
-    school_services.reporting_line_create(person=a, manager=boss, valid_from=T0)
-    school_services.reporting_line_create(person=b, manager=boss, valid_from=T0)
+    people_services.reporting_line_create(actor=None, person=a, manager=boss, valid_from=T0)
+    people_services.reporting_line_create(actor=None, person=b, manager=boss, valid_from=T0)
     at = (T0 + DAY).isoformat()
 
     chain = member_client.get(f"{API}/org/manager-chain/", {"person": a.pk, "at": at}).json()
@@ -289,5 +292,5 @@ def test_who_can_queries_do_not_grow_with_the_page(member_client: APIClient, sch
 
 def test_permission_list_queries_do_not_grow(staff_client: APIClient, school: School):
     for number in range(10):
-        services.permission_create(codename=f"extra.p{number}")
+        services.permission_create(actor=None, codename=f"extra.p{number}")
     assert_constant_queries_for_page_sizes(staff_client, f"{API}/permissions/")

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 
 from delegation import services
 from delegation.graph.base import GraphBackend
-from delegation.tests.factories import OrgUnitFactory, PersonFactory
 from delegation.tests.scenario import DAY, T0, School, lend
-from school import services as school_services
+from people import services as people_services
+from people.tests.factories import OrgUnitFactory, PersonFactory
 
 pytestmark = pytest.mark.graph
 Backend = Callable[[], GraphBackend]
@@ -52,7 +52,7 @@ def test_unknown_permission_is_simply_not_held(backend_factory: Backend, school:
 
 def test_assignment_window_edges(backend_factory: Backend, school: School):
     services.assignment_create(
-        person=school.bob, role=school.editor, valid_from=T0, valid_to=T0 + DAY
+        actor=None, person=school.bob, role=school.editor, valid_from=T0, valid_to=T0 + DAY
     )
     graph = backend_factory()
 
@@ -79,7 +79,7 @@ def test_delegation_window_edges(backend_factory: Backend, school: School):
 
 def test_revocation_counts_from_its_time(backend_factory: Backend, school: School):
     link = lend(school.alice, school.bob, permission=school.circulate)
-    services.delegation_revoke(delegation=link, at=T0 + 5 * DAY)
+    services.delegation_revoke(actor=None, delegation=link, at=T0 + 5 * DAY)
     graph = backend_factory()
 
     assert graph.check(school.bob.pk, "library.circulate", T0 + 5 * DAY - SECOND).allowed
@@ -100,7 +100,12 @@ def test_redelegation_beyond_the_limit_stops_counting(backend_factory: Backend, 
     first = lend(school.alice, school.bob, permission=school.circulate, hops=1)
     lend(school.bob, school.carol, permission=school.circulate)
     services.delegation_update(
-        delegation=first, expires_at=first.expires_at, weight=1, max_redelegations=0, reason=""
+        actor=None,
+        delegation=first,
+        expires_at=first.expires_at,
+        weight=1,
+        max_redelegations=0,
+        reason="",
     )
     graph = backend_factory()
 
@@ -112,7 +117,9 @@ def test_chain_breaks_when_the_delegator_loses_the_grant(backend_factory: Backen
     lend(school.alice, school.bob, permission=school.circulate, hops=1, days=20)
     lend(school.bob, school.carol, permission=school.circulate, days=20)
     alice_role = school.alice.role_assignments.get()
-    services.assignment_update(assignment=alice_role, valid_to=T0 + 3 * DAY, scope_unit=None)
+    services.assignment_update(
+        actor=None, assignment=alice_role, valid_to=T0 + 3 * DAY, scope_unit=None
+    )
     graph = backend_factory()
 
     assert graph.check(school.carol.pk, "library.circulate", T0 + 3 * DAY - SECOND).allowed
@@ -190,7 +197,9 @@ def test_who_can_respects_time(backend_factory: Backend, school: School):
 
 
 def test_what_can_lists_permissions_with_their_origin(backend_factory: Backend, school: School):
-    services.assignment_create(person=school.bob, role=school.editor, valid_from=T0 - DAY)
+    services.assignment_create(
+        actor=None, person=school.bob, role=school.editor, valid_from=T0 - DAY
+    )
     lend(school.alice, school.bob, permission=school.circulate)
     items = backend_factory().what_can(school.bob.pk, T0).items
 
@@ -238,8 +247,8 @@ def org(db: None) -> dict:
         ("y", "mid_a"),
         ("z", "mid_b"),
     ]:
-        school_services.reporting_line_create(
-            person=people[person], manager=people[manager], valid_from=T0
+        people_services.reporting_line_create(
+            actor=None, person=people[person], manager=people[manager], valid_from=T0
         )
     return people
 
@@ -267,8 +276,8 @@ def test_reports_with_depth(backend_factory: Backend, org: dict):
 
 
 def test_org_chart_is_time_bound(backend_factory: Backend, org: dict):
-    school_services.reporting_line_create(
-        person=org["x"], manager=org["mid_b"], valid_from=T0 + 5 * DAY
+    people_services.reporting_line_create(
+        actor=None, person=org["x"], manager=org["mid_b"], valid_from=T0 + 5 * DAY
     )
     graph = backend_factory()
 
@@ -315,7 +324,7 @@ def test_unit_tree_depth_first(backend_factory: Backend, db: None):
 
 # --- people_facts: the directory's batched call -----------------------------------------------
 def test_people_facts_values(backend_factory: Backend, org: dict, school: School):
-    services.assignment_create(person=org["x"], role=school.editor, valid_from=T0 - DAY)
+    services.assignment_create(actor=None, person=org["x"], role=school.editor, valid_from=T0 - DAY)
     lend(school.alice, org["x"], role=school.librarian)
     facts = backend_factory().people_facts(
         [org["x"].pk, org["mid_a"].pk],

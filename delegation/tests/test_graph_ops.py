@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from common.models import OutboxEvent
 from delegation.graph import projector
 from delegation.graph.neo4j import Neo4jGraphBackend, cypher_authz, cypher_org, cypher_sync
-from delegation.models import OutboxEvent
-from delegation.tests.factories import PersonFactory
 from delegation.tests.scenario import DAY, T0, School, lend
-from school.models import ReportingLine
+from people.models import ReportingLine
+from people.tests.factories import PersonFactory
 
 
 class Recorder:

@@ -7,12 +7,12 @@ from django.contrib.auth import get_user_model
 from delegation import seed as delegation_seed
 from delegation.authz import user_can
 from delegation.models import Delegation, RoleAssignment
-from school import seed as school_seed
-from school.models import Person
+from people import seed as people_seed
+from people.models import Person
 
 
 def run_seed() -> tuple[int, int, int]:
-    school_seed.seed(size="small", log=lambda line: None)
+    people_seed.seed(size="small", log=lambda line: None)
     delegation_seed.seed(size="small", log=lambda line: None)
     return Person.objects.count(), RoleAssignment.objects.count(), Delegation.objects.count()
 

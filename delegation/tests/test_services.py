@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 
 from common.events import org_changed
 from common.exceptions import ConflictError, ServiceError
+from common.models import AuditEntry, OutboxEvent
 from delegation import services
 from delegation.graph.base import MAX_CHAIN
-from delegation.models import AuditEntry, Delegation, OutboxEvent, RoleAssignment
+from delegation.models import Delegation, RoleAssignment
 from delegation.tests.scenario import DAY, T0, School, lend
 
 
@@ -72,6 +73,7 @@ def test_delegator_must_hold_it_when_the_delegation_starts(school: School):
 def test_expiry_must_follow_start(school: School):
     with pytest.raises(ServiceError) as excinfo:
         services.delegation_create(
+            actor=None,
             delegator=school.alice,
             delegatee=school.bob,
             permission=school.circulate,
@@ -83,7 +85,7 @@ def test_expiry_must_follow_start(school: School):
 
 def test_exactly_one_grant(school: School):
     with pytest.raises(ServiceError) as excinfo:
-        services.delegation_create(delegator=school.alice, delegatee=school.bob)
+        services.delegation_create(actor=None, delegator=school.alice, delegatee=school.bob)
     assert error_of(excinfo) == ("permission", "grant")
 
 
@@ -95,27 +97,27 @@ def test_redelegation_limit_is_bounded(school: School):
 
 def test_role_inheritance_cycle_is_refused(school: School):
     with pytest.raises(ServiceError) as excinfo:
-        services.role_update(role=school.librarian, inherits=[school.head_librarian])
+        services.role_update(actor=None, role=school.librarian, inherits=[school.head_librarian])
     assert error_of(excinfo) == ("inherits", "cycle")
     assert list(school.librarian.inherits.all()) == []
 
 
 def test_duplicate_role_code_is_a_validation_error(school: School):
     with pytest.raises(ValidationError):
-        services.role_create(code="librarian", name="Again")
+        services.role_create(actor=None, code="librarian", name="Again")
 
 
 def test_revoking_twice_conflicts(school: School):
     link = lend(school.alice, school.bob, permission=school.circulate)
-    services.delegation_revoke(delegation=link, at=T0 + DAY)
+    services.delegation_revoke(actor=None, delegation=link, at=T0 + DAY)
 
     with pytest.raises(ConflictError):
-        services.delegation_revoke(delegation=link)
+        services.delegation_revoke(actor=None, delegation=link)
 
 
 def test_assigned_role_cannot_be_deleted(school: School):
     with pytest.raises(ConflictError):
-        services.role_delete(role=school.head_librarian)
+        services.role_delete(actor=None, role=school.head_librarian)
 
 
 # --- audit log ------------------------------------------------------------------------------
@@ -139,7 +141,9 @@ def test_every_change_is_audited_with_before_and_after(school: School, staff_use
 
 
 def test_role_audit_names_its_grants(school: School):
-    services.role_update(role=school.editor, permissions=[school.publish, school.catalogue])
+    services.role_update(
+        actor=None, role=school.editor, permissions=[school.publish, school.catalogue]
+    )
 
     entry = AuditEntry.objects.filter(entity="role", action="update").get()
     assert entry.before["permissions"] == ["blog.publish"]
@@ -158,7 +162,9 @@ def test_audit_entries_are_append_only(school: School):
 def test_refused_write_leaves_no_audit_nor_outbox(school: School):
     audits, events = AuditEntry.objects.count(), OutboxEvent.objects.count()
     with pytest.raises(ServiceError):
-        services.role_update(role=school.librarian, name="X", inherits=[school.head_librarian])
+        services.role_update(
+            actor=None, role=school.librarian, name="X", inherits=[school.head_librarian]
+        )
 
     assert (AuditEntry.objects.count(), OutboxEvent.objects.count()) == (audits, events)
     school.librarian.refresh_from_db()
@@ -169,8 +175,8 @@ def test_refused_write_leaves_no_audit_nor_outbox(school: School):
 def test_writes_make_the_right_outbox_events(school: School):
     OutboxEvent.objects.all().delete()
     link = lend(school.alice, school.bob, permission=school.circulate)
-    services.delegation_revoke(delegation=link, at=T0 + DAY)
-    services.role_update(role=school.editor, permissions=[school.catalogue])
+    services.delegation_revoke(actor=None, delegation=link, at=T0 + DAY)
+    services.role_update(actor=None, role=school.editor, permissions=[school.catalogue])
 
     events = [(event.kind, event.payload["id"]) for event in OutboxEvent.objects.all()]
     grant = school.editor.grants.get()
@@ -192,7 +198,9 @@ def test_delegation_announces_its_delegatee_and_downstream_after_commit(
     lend(school.alice, school.bob, permission=school.circulate, hops=1)
     lend(school.bob, school.carol, permission=school.circulate)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.delegation_revoke(delegation=Delegation.objects.get(delegatee=school.bob))
+        services.delegation_revoke(
+            actor=None, delegation=Delegation.objects.get(delegatee=school.bob)
+        )
     assert announced == []
 
     for callback in callbacks:
@@ -210,7 +218,7 @@ def test_assignment_announces_its_person(
     school: School, announced: list[dict], django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.assignment_create(person=school.dan, role=school.editor)
+        services.assignment_create(actor=None, person=school.dan, role=school.editor)
 
     assert announced[-1]["person_ids"] == {school.dan.pk}
     assert RoleAssignment.objects.filter(person=school.dan).exists()
@@ -220,7 +228,7 @@ def test_role_change_announces_its_holders(
     school: School, announced: list[dict], django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.role_update(role=school.librarian, permissions=[school.circulate])
+        services.role_update(actor=None, role=school.librarian, permissions=[school.circulate])
 
     assert announced[-1]["person_ids"] == {school.alice.pk}
 
@@ -232,6 +240,6 @@ def test_a_delegation_that_cannot_be_passed_on_announces_only_its_delegatee(
     lend(school.alice, school.bob, permission=school.catalogue, hops=1)
     lend(school.bob, school.carol, permission=school.catalogue)
     with django_capture_on_commit_callbacks(execute=True):
-        services.delegation_revoke(delegation=final)
+        services.delegation_revoke(actor=None, delegation=final)
 
     assert announced[-1]["person_ids"] == {school.bob.pk}

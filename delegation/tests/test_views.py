@@ -7,7 +7,7 @@ from django.test import Client
 
 from delegation import pictures
 from delegation.tests.scenario import DAY, T0, School, lend
-from school import services as school_services
+from people import services as people_services
 
 URL = "/delegation/"
 AT = (T0 + DAY).strftime("%Y-%m-%dT%H:%M")
@@ -16,7 +16,9 @@ AT = (T0 + DAY).strftime("%Y-%m-%dT%H:%M")
 @pytest.fixture
 def chart(school: School) -> School:
     lend(school.alice, school.bob, permission=school.circulate, hops=1)
-    school_services.reporting_line_create(person=school.bob, manager=school.alice, valid_from=T0)
+    people_services.reporting_line_create(
+        actor=None, person=school.bob, manager=school.alice, valid_from=T0
+    )
     return school
 
 

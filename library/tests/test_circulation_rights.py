@@ -11,7 +11,7 @@ from delegation import services as delegation_services
 from delegation.models import Delegation
 from library.models import Loan
 from library.tests.factories import CopyFactory, MemberFactory
-from school.models import Person
+from people.models import Person
 
 pytestmark = pytest.mark.django_db
 CHECKOUT = reverse("library-api:checkout")
@@ -26,14 +26,17 @@ def person_for(user: User, family_name: str) -> Person:
 @pytest.fixture
 def librarian_delegation(member_user: User) -> Delegation:
     """The head librarian holds `library.circulate` by role and lends it to `member_user`."""
-    circulate = delegation_services.permission_create(codename="library.circulate")
+    circulate = delegation_services.permission_create(actor=None, codename="library.circulate")
     role = delegation_services.role_create(
-        code="librarian", name="Librarian", permissions=[circulate]
+        actor=None, code="librarian", name="Librarian", permissions=[circulate]
     )
     head = person_for(User.objects.create_user("head"), "Head")
-    delegation_services.assignment_create(person=head, role=role)
+    delegation_services.assignment_create(actor=None, person=head, role=role)
     return delegation_services.delegation_create(
-        delegator=head, delegatee=person_for(member_user, "Helper"), permission=circulate
+        actor=None,
+        delegator=head,
+        delegatee=person_for(member_user, "Helper"),
+        permission=circulate,
     )
 
 
@@ -52,7 +55,7 @@ def test_a_user_granted_circulation_through_the_graph_checks_out_for_others(
 def test_revoking_the_delegation_takes_the_right_away(
     member_client: APIClient, librarian_delegation: Delegation
 ) -> None:
-    delegation_services.delegation_revoke(delegation=librarian_delegation)
+    delegation_services.delegation_revoke(actor=None, delegation=librarian_delegation)
     assert checkout(member_client) == 403
     assert Loan.objects.count() == 0
 

@@ -6,18 +6,10 @@ import datetime
 
 import factory
 
-from delegation.tests import factories as org_factories
-from delegation.tests.factories import OrgUnitFactory
-from school.models import (
-    Course,
-    Enrollment,
-    Person,
-    PersonPreferences,
-    ReportingLine,
-    Section,
-    TeachingAssignment,
-    Term,
-)
+from people.models import Person, ReportingLine
+from people.tests import factories as org_factories
+from people.tests.factories import OrgUnitFactory
+from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
 
 
 class PersonFactory(org_factories.PersonFactory):

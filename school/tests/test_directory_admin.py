@@ -8,14 +8,7 @@ from django.db.models import Model
 from django.test import Client
 
 from common.testing import assert_constant_admin_changelist
-from school.models import (
-    Course,
-    Enrollment,
-    PersonPreferences,
-    Section,
-    TeachingAssignment,
-    Term,
-)
+from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
 from school.tests.directory_factories import (
     CourseFactory,
     EnrollmentFactory,

@@ -131,7 +131,7 @@ def test_a_write_is_read_back_at_once(
 
     other = SectionFactory(term=school["term"], weekday=3)
     with django_capture_on_commit_callbacks(execute=True):
-        enrollment_create(student_id=student.pk, section_id=other.pk)
+        enrollment_create(actor=None, student=student, section=other)
 
     after = member_client.get(url, {"expand": "courses"}).json()
     assert {entry["section_id"] for entry in after["courses"]} == {
@@ -143,8 +143,8 @@ def test_a_write_is_read_back_at_once(
 
 def test_the_preference_filter_queries_by_key(member_client: APIClient, school: dict) -> None:
     first, second = school["students"][:2]
-    preferences_update(person_id=first.pk, changes={"language": "fr", "newsletter": True})
-    preferences_update(person_id=second.pk, changes={"language": "de"})
+    preferences_update(actor=None, person=first, changes={"language": "fr", "newsletter": True})
+    preferences_update(actor=None, person=second, changes={"language": "de"})
 
     def ids(preference: str) -> set[int]:
         response = member_client.get(PEOPLE, {"preference": preference, "fields": "id"})
@@ -266,14 +266,14 @@ def test_without_the_cache_the_plan_reads_every_part_from_its_store(
 def test_a_new_reporting_line_invalidates_exactly_the_people_it_affects(
     member_client: APIClient, school: dict, django_capture_on_commit_callbacks
 ) -> None:
-    from school.services import reporting_line_create
+    from people.services import reporting_line_create
 
     mover, bystander = school["students"][:2]
     params = {"expand": "manager_chain,reports", "page_size": 20}
     member_client.get(PEOPLE, params)  # everyone's chain and reports cached
 
     with django_capture_on_commit_callbacks(execute=True):
-        reporting_line_create(person=mover, manager=school["teacher"])
+        reporting_line_create(actor=None, person=mover, manager=school["teacher"])
 
     def read(person_id: int) -> dict:
         return member_client.get(person_url(person_id), {"expand": "manager_chain,reports"}).json()

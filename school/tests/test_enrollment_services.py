@@ -7,9 +7,12 @@ import threading
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
-from common.exceptions import ConflictError, NotFoundError, ServiceError
-from school.models import Enrollment, Person
+from common.exceptions import ConflictError, ServiceError
+from people.models import Person
+from people.tests.factories import UserFactory
+from school.models import Enrollment
 from school.services import enrollment_create, enrollment_drop, preferences_update
 from school.tests.directory_factories import (
     EnrollmentFactory,
@@ -21,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def enroll(student: Person, section) -> Enrollment:
-    return enrollment_create(student_id=student.pk, section_id=section.pk)
+    return enrollment_create(actor=None, student=student, section=section)
 
 
 def test_enrolls_a_student() -> None:
@@ -45,7 +48,7 @@ def test_refuses_a_full_section() -> None:
 def test_dropped_seats_are_free_again() -> None:
     section = SectionFactory(capacity=1)
     first = enroll(PersonFactory(), section)
-    enrollment_drop(enrollment_id=first.pk)
+    enrollment_drop(actor=None, enrollment=first)
     assert enroll(PersonFactory(), section).status == Enrollment.Status.ENROLLED
 
 
@@ -56,7 +59,7 @@ def test_refuses_a_duplicate_but_allows_re_enrolling_after_a_drop() -> None:
         enroll(student, section)
     assert refused.value.code == "already_enrolled"
 
-    enrollment_drop(enrollment_id=first.pk)
+    enrollment_drop(actor=None, enrollment=first)
     again = enroll(student, section)
     assert again.pk == first.pk and again.status == Enrollment.Status.ENROLLED
 
@@ -111,24 +114,29 @@ def test_only_active_students_enroll() -> None:
     assert (teacher.value.code, inactive.value.code) == ("not_a_student", "inactive")
 
 
-def test_unknown_ids_are_not_found() -> None:
-    with pytest.raises(NotFoundError) as section:
-        enrollment_create(student_id=PersonFactory().pk, section_id=0)
-    with pytest.raises(NotFoundError) as student:
-        enrollment_create(student_id=0, section_id=SectionFactory().pk)
-    assert (section.value.field, student.value.field) == ("section", "student")
+def test_unknown_ids_are_not_found(client) -> None:
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    url = reverse("school-api:enrollments")
+    section = client.post(url, {"student": PersonFactory().pk, "section": 0}, "application/json")
+    student = client.post(url, {"student": 0, "section": SectionFactory().pk}, "application/json")
+    assert (section.status_code, student.status_code) == (404, 404)
+    fields = (section.json()["error"]["fields"], student.json()["error"]["fields"])
+    assert list(fields[0]) == ["section"] and list(fields[1]) == ["student"]
 
 
 def test_drop_refuses_what_is_not_enrolled() -> None:
     enrollment = EnrollmentFactory(status=Enrollment.Status.DROPPED)
     with pytest.raises(ConflictError):
-        enrollment_drop(enrollment_id=enrollment.pk)
+        enrollment_drop(actor=None, enrollment=enrollment)
 
 
 def test_preferences_merge_and_remove_keys() -> None:
     person = PersonFactory()
-    preferences_update(person_id=person.pk, changes={"language": "fr", "newsletter": True})
-    updated = preferences_update(person_id=person.pk, changes={"newsletter": None, "theme": "dark"})
+    preferences_update(actor=None, person=person, changes={"language": "fr", "newsletter": True})
+    updated = preferences_update(
+        actor=None, person=person, changes={"newsletter": None, "theme": "dark"}
+    )
     assert updated.data == {"language": "fr", "theme": "dark"}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db.models import Count, F, Q
 
-from school import seed as org_seed
+from people import seed as org_seed
 from school import seed_courses
 from school.models import Enrollment, PersonPreferences, Section
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from neomodel import db, get_config
 
-from common import telemetry
+from common import outbox, telemetry
 from common.exceptions import NotFoundError
-from delegation.graph import outbox, projector
+from delegation.graph import projector
 from delegation.graph.base import (
     MAX_CHAIN,
     MAX_ORG_DEPTH,
@@ -74,7 +74,7 @@ class Neo4jGraphBackend(GraphBackend):
 
     def rebuild(self) -> None:
         """Wipe the graph and project every SQL row again; the outbox is then up to date."""
-        from delegation.models import OutboxEvent
+        from common.models import OutboxEvent
 
         while self.run("wipe", sync.WIPE_BATCH, {"batch": 10_000})[0]["deleted"]:
             pass

@@ -18,7 +18,7 @@ from delegation.bench import Timing, naive_check, timed_ms
 from delegation.graph.sql import SqlGraphBackend
 from delegation.models import Delegation, Permission
 from delegation.seed import BASE
-from school.models import Person
+from people.models import Person
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from common.models import OutboxEvent
 from delegation.management.commands._graph import neo4j_backend
-from delegation.models import OutboxEvent
 
 
 class Command(BaseCommand):

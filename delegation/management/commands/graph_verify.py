@@ -14,11 +14,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from common import outbox
+from common.models import OutboxEvent
 from delegation import services
-from delegation.graph import outbox
 from delegation.graph.sql import SqlGraphBackend
 from delegation.management.commands._graph import neo4j_backend
-from delegation.models import OutboxEvent, RoleInheritance
+from delegation.models import RoleInheritance
 
 
 class Command(BaseCommand):
@@ -60,7 +61,8 @@ class Command(BaseCommand):
     def graph_problems(self, fix: bool) -> int:
         graph = neo4j_backend()
         problems = 0
-        for model, (element, _) in outbox.ELEMENTS.items():
+        for model, spec in outbox.ELEMENTS.items():
+            element = spec.name
             in_sql = set(model.objects.values_list("pk", flat=True))
             in_graph = graph.keys(element)
             missing, extra = sorted(in_sql - in_graph), sorted(in_graph - in_sql)

@@ -26,10 +26,12 @@ from common import telemetry
 from common.cache.counters import counters, difference, hit_ratio
 from common.cache.readthrough import invalidate_family
 from common.exceptions import ServiceError
+from people import services as people_services
+from people.models import Person, ReportingLine
 from school import services
 from school.caching import PER_PERSON
 from school.directory import EXPANSIONS, Answer, Plan, resolve
-from school.models import Enrollment, Person, ReportingLine, Section
+from school.models import Enrollment, Section
 
 EVERY = ",".join(EXPANSIONS)
 
@@ -86,7 +88,7 @@ class Replay:
         self.rng.shuffle(self.ids)  # which people are hot is random, but fixed by the seed
         weights = [1 / (rank + 1) ** exponent for rank in range(len(self.ids))]
         self.cumulative = list(accumulate(weights))
-        self.sections = list(Section.objects.order_by("id").values_list("pk", flat=True))
+        self.sections = list(Section.objects.order_by("id"))
         self.managers = list(
             ReportingLine.objects.filter(valid_to__isnull=True)
             .values_list("manager_id", flat=True)
@@ -130,10 +132,12 @@ class Replay:
             student_id=person_id, status=Enrollment.Status.ENROLLED
         ).first()
         if enrolled is not None:
-            services.enrollment_drop(enrollment_id=enrolled.pk)
+            services.enrollment_drop(actor=None, enrollment=enrolled)
         else:
             section = self.rng.choice(self.sections)
-            services.enrollment_create(student_id=person_id, section_id=section)
+            services.enrollment_create(
+                actor=None, student=Person.objects.get(pk=person_id), section=section
+            )
         return {person_id}
 
     def _reporting_line(self, person_id: int) -> set[int]:
@@ -143,7 +147,9 @@ class Replay:
             self.refused += 1
             return {person_id}
         people = Person.objects.in_bulk([person_id, manager_id])
-        services.reporting_line_create(person=people[person_id], manager=people[manager_id])
+        people_services.reporting_line_create(
+            actor=None, person=people[person_id], manager=people[manager_id]
+        )
         return {person_id, manager_id, line.manager_id}
 
     def check(self, person_ids: set[int], kind: str) -> None:

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from common.testing import assert_constant_admin_changelist
-from school.models import OrgUnit, Person, ReportingLine
+from people.models import OrgUnit, Person, ReportingLine
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from django.db import transaction
 
-from school.models import OrgUnit, Person, ReportingLine
+from people.models import OrgUnit, Person, ReportingLine
 
 # Children per manager at each level: the product, summed, is the head count.
 BRANCHING = {"small": [3, 3, 5], "large": [3, 3, 3, 3, 3, 3, 3, 4]}

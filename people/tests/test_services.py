@@ -6,49 +6,48 @@ import pytest
 
 from common.events import org_changed
 from common.exceptions import ConflictError, ServiceError
-from delegation.models import OutboxEvent
-from delegation.tests.factories import OrgUnitFactory, PersonFactory
-from delegation.tests.scenario import DAY, T0
-from school import services
-from school.models import ReportingLine
+from common.models import OutboxEvent
+from people import services
+from people.models import ReportingLine
+from people.tests.factories import DAY, T0, OrgUnitFactory, PersonFactory
 
 
 @pytest.fixture
 def trio(db: None) -> tuple:
     """boss <- middle <- junior from T0."""
     boss, middle, junior = (PersonFactory() for _ in range(3))
-    services.reporting_line_create(person=middle, manager=boss, valid_from=T0)
-    services.reporting_line_create(person=junior, manager=middle, valid_from=T0)
+    services.reporting_line_create(actor=None, person=middle, manager=boss, valid_from=T0)
+    services.reporting_line_create(actor=None, person=junior, manager=middle, valid_from=T0)
     return boss, middle, junior
 
 
 def test_reporting_cycle_is_refused(trio: tuple):
     boss, _, junior = trio
     with pytest.raises(ServiceError) as excinfo:
-        services.reporting_line_create(person=boss, manager=junior, valid_from=T0 + DAY)
+        services.reporting_line_create(actor=None, person=boss, manager=junior, valid_from=T0 + DAY)
     assert (excinfo.value.field, excinfo.value.code) == ("manager", "cycle")
 
 
 def test_cycle_check_ignores_lines_that_ended_before(trio: tuple):
     boss, middle, junior = trio
     line = ReportingLine.objects.get(person=junior)
-    services.reporting_line_end(line=line, at=T0 + DAY)
+    services.reporting_line_end(actor=None, line=line, at=T0 + DAY)
     middle_line = ReportingLine.objects.get(person=middle)
-    services.reporting_line_end(line=middle_line, at=T0 + DAY)
+    services.reporting_line_end(actor=None, line=middle_line, at=T0 + DAY)
 
-    services.reporting_line_create(person=boss, manager=junior, valid_from=T0 + 2 * DAY)
+    services.reporting_line_create(actor=None, person=boss, manager=junior, valid_from=T0 + 2 * DAY)
     assert ReportingLine.objects.filter(person=boss, manager=junior).exists()
 
 
 def test_self_report_is_refused(trio: tuple):
     boss, _, _ = trio
     with pytest.raises(ServiceError):
-        services.reporting_line_create(person=boss, manager=boss)
+        services.reporting_line_create(actor=None, person=boss, manager=boss)
 
 
 def test_new_manager_closes_the_open_line(trio: tuple):
     boss, middle, junior = trio
-    services.reporting_line_create(person=junior, manager=boss, valid_from=T0 + DAY)
+    services.reporting_line_create(actor=None, person=junior, manager=boss, valid_from=T0 + DAY)
 
     old, new = ReportingLine.objects.filter(person=junior).order_by("valid_from")
     assert (old.manager, old.valid_to) == (middle, T0 + DAY)
@@ -59,7 +58,7 @@ def test_overlapping_closed_line_conflicts(trio: tuple):
     boss, _, junior = trio
     with pytest.raises(ConflictError):
         services.reporting_line_create(
-            person=junior, manager=boss, valid_from=T0 - DAY, valid_to=T0 + DAY
+            actor=None, person=junior, manager=boss, valid_from=T0 - DAY, valid_to=T0 + DAY
         )
 
 
@@ -71,7 +70,7 @@ def test_line_change_announces_both_sides_after_commit(
     org_changed.connect(lambda sender, **kw: received.append(kw), weak=False, dispatch_uid="t")
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            services.reporting_line_end(line=ReportingLine.objects.get(person=middle))
+            services.reporting_line_end(actor=None, line=ReportingLine.objects.get(person=middle))
     finally:
         org_changed.disconnect(dispatch_uid="t")
 
@@ -83,16 +82,16 @@ def test_unit_cannot_move_below_itself(db: None):
     top = OrgUnitFactory()
     child = OrgUnitFactory(parent=top)
     with pytest.raises(ServiceError) as excinfo:
-        services.org_unit_update(unit=top, name=top.name, parent=child)
+        services.org_unit_update(actor=None, unit=top, name=top.name, parent=child)
     assert excinfo.value.code == "cycle"
 
 
 def test_org_writes_fill_the_outbox(db: None):
-    unit = services.org_unit_create(code="lab", name="Lab")
+    unit = services.org_unit_create(actor=None, code="lab", name="Lab")
     person = services.person_create(
-        given_name="Ada", family_name="Lovelace", email="ada@campus.test", org_unit=unit
+        actor=None, given_name="Ada", family_name="Lovelace", email="ada@campus.test", org_unit=unit
     )
-    services.person_update(person=person, title="Head")
+    services.person_update(actor=None, person=person, title="Head")
 
     kinds = list(OutboxEvent.objects.values_list("kind", flat=True))
     assert kinds == ["unit.upsert", "person.upsert", "person.upsert"]
@@ -101,5 +100,5 @@ def test_org_writes_fill_the_outbox(db: None):
 def test_person_update_refuses_unknown_fields(db: None):
     person = PersonFactory()
     with pytest.raises(ServiceError) as excinfo:
-        services.person_update(person=person, created_at=T0)
+        services.person_update(actor=None, person=person, created_at=T0)
     assert excinfo.value.field == "created_at"

@@ -1,0 +1,203 @@
+"""Writes to the org chart: units, people and reporting lines.
+
+Each write runs in one transaction with its audit entry and its outbox event (the graph projects
+these rows) and, after commit, announces whose org-chart facts changed
+(`common.events.org_changed`). Rules: a unit is never below itself, a reporting line never
+closes a cycle, and a person has one manager at a time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from common import outbox
+from common.actors import Actor
+from common.audit import audit_record, snapshot
+from common.events import ORG_CHART, PERSON_FACTS, announce
+from common.exceptions import ConflictError, ServiceError
+from common.models import AuditEntry
+from common.validation import refuse_end_before_start
+from people import selectors
+from people.models import OrgUnit, Person, ReportingLine
+
+PERSON_FIELDS = frozenset(
+    {"given_name", "family_name", "email", "kind", "title", "org_unit", "user", "active"}
+)
+
+
+def _record(actor: Actor, action: str, instance: Any, before: dict[str, Any] | None) -> None:
+    """The audit entry and the outbox event every org-chart write leaves behind."""
+    audit_record(actor=actor, action=action, instance=instance, before=before)
+    outbox.upserted(instance)
+
+
+# --- units ------------------------------------------------------------------------------------
+def org_unit_validate_parent(unit: OrgUnit, parent: OrgUnit | None) -> None:
+    """Refuse a parent that is the unit itself or inside it."""
+    if parent is None or unit.pk is None:
+        return
+    if parent.pk in selectors.org_unit_descendant_ids(unit_id=unit.pk):
+        raise ServiceError(
+            f"{parent} is {unit} or inside it; a unit cannot sit below itself.",
+            field="parent",
+            code="cycle",
+        )
+
+
+@transaction.atomic
+def org_unit_create(
+    *, actor: Actor, code: str, name: str, parent: OrgUnit | None = None
+) -> OrgUnit:
+    unit = OrgUnit(code=code, name=name, parent=parent)
+    unit.full_clean()
+    unit.save()
+    _record(actor, AuditEntry.Action.CREATE, unit, None)
+    return unit
+
+
+@transaction.atomic
+def org_unit_update(*, actor: Actor, unit: OrgUnit, name: str, parent: OrgUnit | None) -> OrgUnit:
+    unit = selectors.org_unit_for_update(unit_id=unit.pk)
+    before = snapshot(unit)
+    org_unit_validate_parent(unit, parent)
+    unit.name, unit.parent = name, parent
+    unit.full_clean()
+    unit.save()
+    _record(actor, AuditEntry.Action.UPDATE, unit, before)
+    announce(selectors.people_in_unit(unit=unit).values_list("pk", flat=True), PERSON_FACTS)
+    return unit
+
+
+# --- people -----------------------------------------------------------------------------------
+@transaction.atomic
+def person_create(
+    *,
+    actor: Actor,
+    given_name: str,
+    family_name: str,
+    email: str,
+    kind: str = Person.Kind.STUDENT,
+    title: str = "",
+    org_unit: OrgUnit | None = None,
+    user: AbstractBaseUser | None = None,
+    active: bool = True,
+) -> Person:
+    person = Person(
+        given_name=given_name,
+        family_name=family_name,
+        email=email,
+        kind=kind,
+        title=title,
+        org_unit=org_unit,
+        user=user,
+        active=active,
+    )
+    person.full_clean()
+    person.save()
+    _record(actor, AuditEntry.Action.CREATE, person, None)
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: Actor, person: Person, **changes: Any) -> Person:
+    unknown = changes.keys() - PERSON_FIELDS
+    if unknown:
+        raise ServiceError(f"Cannot change {', '.join(sorted(unknown))}.", field=min(unknown))
+    person = selectors.person_for_update(person_id=person.pk)
+    before = snapshot(person)
+    for name, value in changes.items():
+        setattr(person, name, value)
+    person.full_clean()
+    person.save()
+    _record(actor, AuditEntry.Action.UPDATE, person, before)
+    announce(selectors.org_neighbour_ids(person_id=person.pk, at=timezone.now()), PERSON_FACTS)
+    return person
+
+
+# --- reporting lines --------------------------------------------------------------------------
+def reporting_line_validate(
+    *, person: Person, manager: Person, start: datetime, end: datetime | None
+) -> None:
+    """Refuse a line to oneself, or one that would close a cycle at some time in its window."""
+    refuse_end_before_start(start, end, field="valid_to")
+    if person.pk == manager.pk:
+        raise ServiceError("Nobody reports to themselves.", field="manager", code="self")
+    if selectors.manages_during(manager_id=manager.pk, person_id=person.pk, start=start, end=end):
+        raise ServiceError(
+            f"{person} manages {manager} (directly or not) during that time; "
+            "this line would close a reporting cycle.",
+            field="manager",
+            code="cycle",
+        )
+
+
+def _close_open_line(actor: Actor, person: Person, start: datetime) -> ReportingLine | None:
+    """End the person's open-ended line where the new one starts; it becomes history."""
+    current = selectors.open_reporting_line_for_update(person=person)
+    if current is None:
+        return None
+    if current.valid_from >= start:
+        raise ConflictError(
+            f"{person} already reports to {current.manager} from "
+            f"{current.valid_from:%Y-%m-%d %H:%M}; end that line first.",
+            field="valid_from",
+        )
+    before = snapshot(current)
+    current.valid_to = start
+    current.save(update_fields=["valid_to"])
+    _record(actor, AuditEntry.Action.UPDATE, current, before)
+    return current
+
+
+def _refuse_overlap(person: Person, start: datetime, end: datetime | None) -> None:
+    if selectors.reporting_lines_overlapping(person=person, start=start, end=end).exists():
+        raise ConflictError(
+            f"{person} already has a manager during part of that time.", field="valid_from"
+        )
+
+
+@transaction.atomic
+def reporting_line_create(
+    *,
+    actor: Actor,
+    person: Person,
+    manager: Person,
+    valid_from: datetime | None = None,
+    valid_to: datetime | None = None,
+) -> ReportingLine:
+    """`person` reports to `manager` from `valid_from` (now); an open line ends there."""
+    start = valid_from or timezone.now()
+    reporting_line_validate(person=person, manager=manager, start=start, end=valid_to)
+    before = selectors.org_neighbour_ids(person_id=person.pk, at=timezone.now())
+    previous = _close_open_line(actor, person, start) if valid_to is None else None
+    _refuse_overlap(person, start, valid_to)
+    line = ReportingLine(person=person, manager=manager, valid_from=start, valid_to=valid_to)
+    line.full_clean()
+    line.save()
+    _record(actor, AuditEntry.Action.CREATE, line, None)
+    after = selectors.org_neighbour_ids(person_id=person.pk, at=timezone.now())
+    old_manager = {previous.manager_id} if previous else set()
+    announce(before | after | old_manager, ORG_CHART)
+    return line
+
+
+@transaction.atomic
+def reporting_line_end(
+    *, actor: Actor, line: ReportingLine, at: datetime | None = None
+) -> ReportingLine:
+    line = selectors.reporting_line_for_update(line_id=line.pk)
+    before = snapshot(line)
+    end = at or timezone.now()
+    refuse_end_before_start(line.valid_from, end, field="valid_to")
+    affected = selectors.org_neighbour_ids(person_id=line.person_id, at=timezone.now())
+    line.valid_to = end
+    line.full_clean()
+    line.save(update_fields=["valid_to"])
+    _record(actor, AuditEntry.Action.UPDATE, line, before)
+    announce(affected | {line.manager_id}, ORG_CHART)
+    return line
