@@ -30,12 +30,10 @@ from delegation.graph.base import (
 from delegation.graph.explain import RoleGraph, delegation_edge, grant_of
 from delegation.models import Delegation, Permission, RoleAssignment
 
-CONTAINS = {"postgresql": "strpos", "sqlite": "instr"}
 
-
-def render(template: str, origins: str = "") -> str:
-    """The query text for this database: the substring function and an id-list placeholder."""
-    return template.format(contains=CONTAINS[connection.vendor], origins=origins)
+def render(query: q.Query, origins: str = "NULL") -> str:
+    """The query's text for this database, with its id list (from `in_list`) if it has one."""
+    return query.sql(connection.vendor, origins)
 
 
 def in_list(ids: Iterable[int]) -> tuple[str, dict[str, int]]:
@@ -172,7 +170,7 @@ class SqlGraphBackend(GraphBackend):
         )
         delegations = {row["id"]: row for row in delegation_rows(links)}
         forward = [delegations[link] for link in reversed(links)]
-        roles = RoleGraph(self._fetch("role_edges", q.ROLE_EDGES, {}))
+        roles = RoleGraph(self._fetch("role_edges", render(q.ROLE_EDGES), {}))
         edges = [
             Edge(
                 "assignment",
@@ -254,7 +252,7 @@ class SqlGraphBackend(GraphBackend):
 
     def reporting_cycles(self, at: datetime) -> list[list[int]]:
         params = {"at": db_time(at), "max_depth": MAX_ORG_DEPTH}
-        rows = self._fetch("reporting_cycles", q.REPORTING_CYCLES, params)
+        rows = self._fetch("reporting_cycles", render(q.REPORTING_CYCLES), params)
         return [split_ids(persons) for _, persons in rows]
 
     # --- for services: who may be affected by a change ----------------------------------------

@@ -1,85 +1,139 @@
 """The SQL backend's queries: recursive CTEs over the system-of-record tables.
 
 Written once for PostgreSQL and SQLite (the embedded default): paths are text such as `,4,9,`
-(no arrays), and the one function the two spell differently, substring search, is `{contains}`.
-Each query is parameterised (`%(name)s`); id lists are expanded by `sql.in_list`, never by
-pasting user input.
+(no arrays). Each statement below is one whole text with named `$placeholders`, rendered once at
+import by `string.Template`, which fails on an unknown or malformed name and leaves braces, `%`
+and everything else alone. The placeholders are:
+
+- the tables (`$person`, `$delegation`, …), named by their models, so the text follows a table
+  that is renamed or moves app;
+- the shared pieces defined first (`$valid_delegation`, `$grant_kind`, `$cover`, `$chain`, …);
+- `$contains`, the one function the two databases spell differently (substring search),
+  rendered once per database;
+- `$origins`, an id list filled per call from `sql.in_list` (bound parameters, never values).
+
+Every value is a bound parameter (`%(name)s`).
 
 Vocabulary: a *grant* is what an edge hands over, a role (`r`) or a permission (`p`). `cover`
 says which grant includes which: a role covers itself, the roles it inherits (transitively) and
 their permissions; a permission covers itself.
 """
 
+from __future__ import annotations
+
+from string import Template
+
+from delegation.models import (
+    Delegation,
+    Permission,
+    Role,
+    RoleAssignment,
+    RoleInheritance,
+    RolePermission,
+)
+from people.models import OrgUnit, Person, ReportingLine
+
+TABLES = {
+    name: model._meta.db_table
+    for name, model in {
+        "person": Person,
+        "orgunit": OrgUnit,
+        "reportingline": ReportingLine,
+        "permission": Permission,
+        "role": Role,
+        "role_permission": RolePermission,
+        "role_inheritance": RoleInheritance,
+        "assignment": RoleAssignment,
+        "delegation": Delegation,
+    }.items()
+}
+CONTAINS = {"postgresql": "strpos", "sqlite": "instr"}
+# Filled after import: kept as placeholders while the shared pieces and statements render.
+LATE = {name: f"${name}" for name in ("contains", "origins")}
+
+
+def render(text: str) -> str:
+    """`text` with the tables and the shared pieces defined so far filled in."""
+    return Template(text).substitute(TABLES, **LATE, **PIECES)
+
+
+class Query:
+    """One statement, rendered at import for each database; only `$origins` is left per call."""
+
+    def __init__(self, text: str) -> None:
+        whole = render(text)
+        self.by_vendor = {
+            vendor: Template(Template(whole).substitute(contains=function, origins="$origins"))
+            for vendor, function in CONTAINS.items()
+        }
+
+    def sql(self, vendor: str, origins: str = "NULL") -> str:
+        return self.by_vendor[vendor].substitute(origins=origins)
+
+
+PIECES: dict[str, str] = {}
+
 # Time windows are half-open: valid at T when start <= T < end (a null end never ends).
-VALID_DELEGATION = """
+PIECES["valid_delegation"] = """
     d.valid_from <= %(at)s
     AND (d.expires_at IS NULL OR d.expires_at > %(at)s)
     AND (d.revoked_at IS NULL OR d.revoked_at > %(at)s)"""
-VALID_ASSIGNMENT = "a.valid_from <= %(at)s AND (a.valid_to IS NULL OR a.valid_to > %(at)s)"
-VALID_LINE = "rl.valid_from <= %(at)s AND (rl.valid_to IS NULL OR rl.valid_to > %(at)s)"
-GRANT_KIND = "CASE WHEN d.role_id IS NULL THEN 'p' ELSE 'r' END"
-GRANT_ID = "COALESCE(d.role_id, d.permission_id)"
+PIECES["valid_assignment"] = (
+    "a.valid_from <= %(at)s AND (a.valid_to IS NULL OR a.valid_to > %(at)s)"
+)
+PIECES["valid_line"] = "rl.valid_from <= %(at)s AND (rl.valid_to IS NULL OR rl.valid_to > %(at)s)"
+# What delegation `d` lends, as a grant (kind, id).
+PIECES["grant_kind"] = "CASE WHEN d.role_id IS NULL THEN 'p' ELSE 'r' END"
+PIECES["grant_id"] = "COALESCE(d.role_id, d.permission_id)"
 
-COVER_CTES = """
+# incl: each role and every role it inherits, transitively. cover(hk, hid, nk, nid): holding
+# grant (hk, hid) includes grant (nk, nid).
+PIECES["cover"] = render("""
 incl(role_id, included_id) AS (
-    SELECT id, id FROM delegation_role
+    SELECT id, id FROM $role
     UNION
     SELECT incl.role_id, ri.parent_id
-    FROM incl JOIN delegation_roleinheritance ri ON ri.role_id = incl.included_id
+    FROM incl JOIN $role_inheritance ri ON ri.role_id = incl.included_id
 ),
 cover(hk, hid, nk, nid) AS (
     SELECT 'r', role_id, 'r', included_id FROM incl
     UNION
     SELECT 'r', incl.role_id, 'p', rp.permission_id
-    FROM incl JOIN delegation_rolepermission rp ON rp.role_id = incl.included_id
+    FROM incl JOIN $role_permission rp ON rp.role_id = incl.included_id
     UNION
-    SELECT 'p', id, 'p', id FROM delegation_permission
-)"""
+    SELECT 'p', id, 'p', id FROM $permission
+)""")
 
-# Walk delegations backwards from each origin person. A row says: `person_id` must hold grant
-# (nk, nid) at T for the links in `links` (nearest the origin first) to reach the origin.
-# A link with `depth` links after it counts only if its re-delegation limit is at least `depth`
-# (plus `min_budget`: 1 when the origin wants to pass the grant on). A row whose delegator is
-# already on its path is a cycle: kept (to report it) but not followed.
-CHAIN_CTE = (
-    """
+# chain: delegations walked backwards from each origin person. A row says: `person_id` must
+# hold grant (nk, nid) at T for the links in `links` (nearest the origin first) to reach the
+# origin. A link with `depth` links after it counts only if its re-delegation limit is at least
+# `depth` (plus `min_budget`: 1 when the origin wants to pass the grant on). A row whose
+# delegator is already on its path is a cycle: kept (to report it) but not followed.
+# grounded: the chains whose far end holds a role assignment valid at T that covers the need.
+PIECES["chain"] = render("""
 chain(origin, person_id, nk, nid, depth, weight, links, persons, gk, gid, cyclic) AS (
     SELECT p.id, p.id, CAST(%(nk)s AS TEXT),
            COALESCE(CAST(%(nid)s AS BIGINT),
-                    (SELECT pm.id FROM delegation_permission pm WHERE pm.codename = %(codename)s)),
+                    (SELECT pm.id FROM $permission pm WHERE pm.codename = %(codename)s)),
            0, 0,
            CAST(',' AS TEXT), ',' || CAST(p.id AS TEXT) || ',',
            CAST(NULL AS TEXT), CAST(NULL AS BIGINT), 0
-    FROM people_person p WHERE p.id IN ({origins})
+    FROM $person p WHERE p.id IN ($origins)
     UNION ALL
-    SELECT c.origin, d.delegator_id, """
-    + GRANT_KIND
-    + ", "
-    + GRANT_ID
-    + """, c.depth + 1, c.weight + d.weight,
+    SELECT c.origin, d.delegator_id, $grant_kind, $grant_id, c.depth + 1, c.weight + d.weight,
            c.links || CAST(d.id AS TEXT) || ',',
            c.persons || CAST(d.delegator_id AS TEXT) || ',',
-           COALESCE(c.gk, """
-    + GRANT_KIND
-    + "), COALESCE(c.gid, "
-    + GRANT_ID
-    + """),
-           CASE WHEN {contains}(c.persons, ',' || CAST(d.delegator_id AS TEXT) || ',') > 0
+           COALESCE(c.gk, $grant_kind), COALESCE(c.gid, $grant_id),
+           CASE WHEN $contains(c.persons, ',' || CAST(d.delegator_id AS TEXT) || ',') > 0
                 THEN 1 ELSE 0 END
     FROM chain c
-    JOIN delegation_delegation d ON d.delegatee_id = c.person_id
+    JOIN $delegation d ON d.delegatee_id = c.person_id
     WHERE c.cyclic = 0 AND c.depth < %(max_chain)s
       AND d.max_redelegations >= c.depth + %(min_budget)s
-      AND """
-    + VALID_DELEGATION
-    + """
+      AND $valid_delegation
       AND (c.nk IS NULL OR EXISTS (
             SELECT 1 FROM cover
-            WHERE cover.hk = """
-    + GRANT_KIND
-    + " AND cover.hid = "
-    + GRANT_ID
-    + """
+            WHERE cover.hk = $grant_kind AND cover.hid = $grant_id
               AND cover.nk = c.nk AND cover.nid = c.nid))
 ),
 grounded AS (
@@ -87,25 +141,29 @@ grounded AS (
            a.role_id AS assigned_role_id, a.scope_unit_id,
            COALESCE(c.gk, 'r') AS gk, COALESCE(c.gid, a.role_id) AS gid
     FROM chain c
-    JOIN delegation_roleassignment a ON a.person_id = c.person_id
-    WHERE c.cyclic = 0 AND """
-    + VALID_ASSIGNMENT
-    + """
+    JOIN $assignment a ON a.person_id = c.person_id
+    WHERE c.cyclic = 0 AND $valid_assignment
       AND (c.nk IS NULL OR EXISTS (
             SELECT 1 FROM cover
             WHERE cover.hk = 'r' AND cover.hid = a.role_id
               AND cover.nk = c.nk AND cover.nid = c.nid))
-)"""
-)
+)""")
+
+# One step up the reporting lines valid at T, for walks `up(origin, person_id, depth, persons)`
+# that stop before a person already on their path.
+PIECES["up_step"] = render("""
+    SELECT up.origin, rl.manager_id, up.depth + 1,
+           up.persons || CAST(rl.manager_id AS TEXT) || ','
+    FROM up JOIN $reportingline rl ON rl.person_id = up.person_id
+    WHERE up.depth < %(max_depth)s AND $valid_line
+      AND $contains(up.persons, ',' || CAST(rl.manager_id AS TEXT) || ',') = 0""")
+
+# --- authorization ----------------------------------------------------------------------------
 
 # check(person, permission, at): the best grounded chain, then the cycles met on the way.
 # The permission is named by `codename` (or `nid`), so a check costs this one statement.
-CHECK = (
-    "WITH RECURSIVE"
-    + COVER_CTES
-    + ","
-    + CHAIN_CTE
-    + """
+CHECK = Query("""
+WITH RECURSIVE $cover, $chain
 SELECT * FROM (
     SELECT 'proof' AS row_kind, depth, weight, links, assignment_id, gk, gid
     FROM grounded ORDER BY depth, weight, links, assignment_id LIMIT 1
@@ -115,74 +173,50 @@ SELECT * FROM (
     SELECT 'cycle', depth, weight, links, CAST(NULL AS BIGINT), CAST(NULL AS TEXT),
            CAST(NULL AS BIGINT)
     FROM chain WHERE cyclic = 1 ORDER BY depth, links LIMIT 20
-) cycles"""
-)
+) cycles""")
 
 # Everything the origins hold at T: the grants that reached them (the role of an assignment,
 # or what the nearest link lent) and, through `cover`, every permission those include.
-HOLDINGS = (
-    "WITH RECURSIVE"
-    + COVER_CTES
-    + ","
-    + CHAIN_CTE
-    + """,
+HOLDINGS = Query("""
+WITH RECURSIVE $cover, $chain,
 held AS (
     SELECT origin, gk, gid, MIN(depth) AS hops,
            MIN(CASE WHEN depth = 0 THEN scope_unit_id END) AS scope_unit_id
     FROM grounded GROUP BY origin, gk, gid
 )
 SELECT held.origin, 'role' AS kind, r.code AS name, held.hops, held.scope_unit_id
-FROM held JOIN delegation_role r ON held.gk = 'r' AND r.id = held.gid
+FROM held JOIN $role r ON held.gk = 'r' AND r.id = held.gid
 UNION ALL
 SELECT held.origin, 'permission', pm.codename, MIN(held.hops), NULL
 FROM held
 JOIN cover ON cover.hk = held.gk AND cover.hid = held.gid AND cover.nk = 'p'
-JOIN delegation_permission pm ON pm.id = cover.nid
+JOIN $permission pm ON pm.id = cover.nid
 GROUP BY held.origin, pm.codename
-ORDER BY 1, 2, 3"""
-)
+ORDER BY 1, 2, 3""")
 
 # who_can(permission, at): forwards from the assignments that include the permission, through
 # delegations that carry it and that their delegator's grant covers. Rows are deduplicated on
 # (person, grant, budget) and budgets strictly shrink, so the walk ends even around cycles.
-WHO_CAN = (
-    "WITH RECURSIVE"
-    + COVER_CTES
-    + """,
+WHO_CAN = Query("""
+WITH RECURSIVE $cover,
 holders(person_id, hk, hid, budget, hops) AS (
     SELECT a.person_id, 'r', a.role_id, %(max_chain)s, 0
-    FROM delegation_roleassignment a
-    WHERE """
-    + VALID_ASSIGNMENT
-    + """
+    FROM $assignment a
+    WHERE $valid_assignment
       AND EXISTS (SELECT 1 FROM cover WHERE cover.hk = 'r' AND cover.hid = a.role_id
                   AND cover.nk = 'p' AND cover.nid = %(nid)s)
     UNION
-    SELECT d.delegatee_id, """
-    + GRANT_KIND
-    + ", "
-    + GRANT_ID
-    + """,
+    SELECT d.delegatee_id, $grant_kind, $grant_id,
            CASE WHEN h.budget - 1 < d.max_redelegations THEN h.budget - 1
                 ELSE d.max_redelegations END,
            h.hops + 1
     FROM holders h
-    JOIN delegation_delegation d ON d.delegator_id = h.person_id
-    WHERE h.budget >= 1 AND """
-    + VALID_DELEGATION
-    + """
-      AND EXISTS (SELECT 1 FROM cover WHERE cover.hk = """
-    + GRANT_KIND
-    + " AND cover.hid = "
-    + GRANT_ID
-    + """
+    JOIN $delegation d ON d.delegator_id = h.person_id
+    WHERE h.budget >= 1 AND $valid_delegation
+      AND EXISTS (SELECT 1 FROM cover WHERE cover.hk = $grant_kind AND cover.hid = $grant_id
                   AND cover.nk = 'p' AND cover.nid = %(nid)s)
       AND EXISTS (SELECT 1 FROM cover WHERE cover.hk = h.hk AND cover.hid = h.hid
-                  AND cover.nk = """
-    + GRANT_KIND
-    + " AND cover.nid = "
-    + GRANT_ID
-    + """)
+                  AND cover.nk = $grant_kind AND cover.nid = $grant_id)
 )
 -- Page first, then name only the people on the page.
 SELECT page.person_id AS id, p.given_name || ' ' || p.family_name AS name, page.hops
@@ -191,58 +225,38 @@ FROM (
     WHERE person_id > %(after)s
     GROUP BY person_id ORDER BY person_id LIMIT %(limit)s
 ) page
-JOIN people_person p ON p.id = page.person_id
-ORDER BY page.person_id"""
-)
+JOIN $person p ON p.id = page.person_id
+ORDER BY page.person_id""")
 
 # paths(source, target, at): simple chains forwards from the source, each link valid at T,
-# inside the limits of the links before it and lending no more than the previous link lent.
-PATHS = (
-    "WITH RECURSIVE"
-    + COVER_CTES
-    + """,
+# inside the limits of the links before it and lending no more than the previous link lent;
+# the k shortest (hops, then weight) and the k cheapest (weight, then hops).
+PATHS = Query("""
+WITH RECURSIVE $cover,
 walk(person_id, gk, gid, budget, hops, weight, links, persons) AS (
-    SELECT d.delegatee_id, """
-    + GRANT_KIND
-    + ", "
-    + GRANT_ID
-    + """, CAST(d.max_redelegations AS INTEGER), 1, CAST(d.weight AS INTEGER),
+    SELECT d.delegatee_id, $grant_kind, $grant_id,
+           CAST(d.max_redelegations AS INTEGER), 1, CAST(d.weight AS INTEGER),
            ',' || CAST(d.id AS TEXT) || ',',
            ',' || CAST(d.delegator_id AS TEXT) || ',' || CAST(d.delegatee_id AS TEXT) || ','
-    FROM delegation_delegation d
-    WHERE d.delegator_id = %(source)s AND """
-    + VALID_DELEGATION
-    + """
+    FROM $delegation d
+    WHERE d.delegator_id = %(source)s AND $valid_delegation
       AND (CAST(%(nid)s AS BIGINT) IS NULL OR EXISTS (
-            SELECT 1 FROM cover WHERE cover.hk = """
-    + GRANT_KIND
-    + " AND cover.hid = "
-    + GRANT_ID
-    + """ AND cover.nk = 'p' AND cover.nid = %(nid)s))
+            SELECT 1 FROM cover WHERE cover.hk = $grant_kind AND cover.hid = $grant_id
+              AND cover.nk = 'p' AND cover.nid = %(nid)s))
     UNION ALL
-    SELECT d.delegatee_id, """
-    + GRANT_KIND
-    + ", "
-    + GRANT_ID
-    + """,
+    SELECT d.delegatee_id, $grant_kind, $grant_id,
            CASE WHEN w.budget - 1 < d.max_redelegations THEN w.budget - 1
                 ELSE d.max_redelegations END,
            w.hops + 1, w.weight + d.weight,
            w.links || CAST(d.id AS TEXT) || ',',
            w.persons || CAST(d.delegatee_id AS TEXT) || ','
     FROM walk w
-    JOIN delegation_delegation d ON d.delegator_id = w.person_id
+    JOIN $delegation d ON d.delegator_id = w.person_id
     WHERE w.person_id <> %(target)s AND w.budget >= 1 AND w.hops < %(max_chain)s
-      AND {contains}(w.persons, ',' || CAST(d.delegatee_id AS TEXT) || ',') = 0
-      AND """
-    + VALID_DELEGATION
-    + """
+      AND $contains(w.persons, ',' || CAST(d.delegatee_id AS TEXT) || ',') = 0
+      AND $valid_delegation
       AND EXISTS (SELECT 1 FROM cover WHERE cover.hk = w.gk AND cover.hid = w.gid
-                  AND cover.nk = """
-    + GRANT_KIND
-    + " AND cover.nid = "
-    + GRANT_ID
-    + """)
+                  AND cover.nk = $grant_kind AND cover.nid = $grant_id)
 )
 SELECT * FROM (
     SELECT 'shortest' AS ranking, hops, weight, links FROM walk WHERE person_id = %(target)s
@@ -252,160 +266,128 @@ UNION ALL
 SELECT * FROM (
     SELECT 'cheapest', hops, weight, links FROM walk WHERE person_id = %(target)s
     ORDER BY weight, hops, links LIMIT %(k)s
-) cheapest"""
-)
+) cheapest""")
 
 # The grant edges of the role graph, for drawing proofs (small: roles are few).
-ROLE_EDGES = """
+ROLE_EDGES = Query("""
 SELECT 'inherits', r.id, r.code, parent.id, parent.code
-FROM delegation_roleinheritance ri
-JOIN delegation_role r ON r.id = ri.role_id
-JOIN delegation_role parent ON parent.id = ri.parent_id
+FROM $role_inheritance ri
+JOIN $role r ON r.id = ri.role_id
+JOIN $role parent ON parent.id = ri.parent_id
 UNION ALL
 SELECT 'grants', r.id, r.code, pm.id, pm.codename
-FROM delegation_rolepermission rp
-JOIN delegation_role r ON r.id = rp.role_id
-JOIN delegation_permission pm ON pm.id = rp.permission_id"""
+FROM $role_permission rp
+JOIN $role r ON r.id = rp.role_id
+JOIN $permission pm ON pm.id = rp.permission_id""")
+
+# Everyone who may hold something through the seeds (for cache invalidation): forwards
+# through unrevoked delegations at any time, only while the re-delegation budget allows.
+DOWNSTREAM = Query("""
+WITH RECURSIVE reach(person_id, budget) AS (
+    SELECT p.id, CAST(%(budget)s AS INTEGER) FROM $person p WHERE p.id IN ($origins)
+    UNION
+    SELECT d.delegatee_id,
+           CASE WHEN reach.budget - 1 < d.max_redelegations THEN reach.budget - 1
+                ELSE d.max_redelegations END
+    FROM reach JOIN $delegation d ON d.delegator_id = reach.person_id
+    WHERE reach.budget >= 1 AND d.revoked_at IS NULL
+)
+SELECT DISTINCT person_id FROM reach""")
 
 # --- org chart --------------------------------------------------------------------------------
-# One step up the reporting lines valid at T, for walks `up(origin, person_id, depth, persons)`.
-UP_STEP = (
-    """
-    SELECT up.origin, rl.manager_id, up.depth + 1,
-           up.persons || CAST(rl.manager_id AS TEXT) || ','
-    FROM up JOIN people_reportingline rl ON rl.person_id = up.person_id
-    WHERE up.depth < %(max_depth)s AND """
-    + VALID_LINE
-    + """
-      AND {contains}(up.persons, ',' || CAST(rl.manager_id AS TEXT) || ',') = 0"""
-)
 
 # Managers of each origin, nearest first (depth 1 = direct manager).
-MANAGER_CHAINS = (
-    """
+MANAGER_CHAINS = Query("""
 WITH RECURSIVE up(origin, person_id, depth, persons) AS (
     SELECT rl.person_id, rl.manager_id, 1,
            ',' || CAST(rl.person_id AS TEXT) || ',' || CAST(rl.manager_id AS TEXT) || ','
-    FROM people_reportingline rl
-    WHERE rl.person_id IN ({origins}) AND """
-    + VALID_LINE
-    + """
+    FROM $reportingline rl
+    WHERE rl.person_id IN ($origins) AND $valid_line
     UNION ALL
-"""
-    + UP_STEP
-    + """
+$up_step
 )
 SELECT up.origin, p.id, p.given_name || ' ' || p.family_name AS name, up.depth
-FROM up JOIN people_person p ON p.id = up.person_id
-ORDER BY up.origin, up.depth"""
-)
+FROM up JOIN $person p ON p.id = up.person_id
+ORDER BY up.origin, up.depth""")
 
 # Reports of each origin, with depth (1 = direct) and their own manager.
-REPORTS = (
-    """
+REPORTS = Query("""
 WITH RECURSIVE down(origin, person_id, manager_id, depth, persons) AS (
     SELECT rl.manager_id, rl.person_id, rl.manager_id, 1,
            ',' || CAST(rl.manager_id AS TEXT) || ',' || CAST(rl.person_id AS TEXT) || ','
-    FROM people_reportingline rl
-    WHERE rl.manager_id IN ({origins}) AND """
-    + VALID_LINE
-    + """
+    FROM $reportingline rl
+    WHERE rl.manager_id IN ($origins) AND $valid_line
     UNION ALL
     SELECT down.origin, rl.person_id, rl.manager_id, down.depth + 1,
            down.persons || CAST(rl.person_id AS TEXT) || ','
-    FROM down JOIN people_reportingline rl ON rl.manager_id = down.person_id
-    WHERE down.depth < %(max_depth)s AND """
-    + VALID_LINE
-    + """
-      AND {contains}(down.persons, ',' || CAST(rl.person_id AS TEXT) || ',') = 0
+    FROM down JOIN $reportingline rl ON rl.manager_id = down.person_id
+    WHERE down.depth < %(max_depth)s AND $valid_line
+      AND $contains(down.persons, ',' || CAST(rl.person_id AS TEXT) || ',') = 0
 )
 SELECT down.origin, p.id, p.given_name || ' ' || p.family_name AS name, down.depth,
        down.manager_id
-FROM down JOIN people_person p ON p.id = down.person_id
-ORDER BY down.origin, down.depth, p.family_name, p.given_name, p.id"""
-)
+FROM down JOIN $person p ON p.id = down.person_id
+ORDER BY down.origin, down.depth, p.family_name, p.given_name, p.id""")
 
 # Both people's chains including themselves (depth 0); the shared manager nearest to both.
-LOWEST_COMMON_MANAGER = (
-    """
+LOWEST_COMMON_MANAGER = Query("""
 WITH RECURSIVE up(origin, person_id, depth, persons) AS (
     SELECT p.id, p.id, 0, ',' || CAST(p.id AS TEXT) || ','
-    FROM people_person p WHERE p.id IN (%(a)s, %(b)s)
+    FROM $person p WHERE p.id IN (%(a)s, %(b)s)
     UNION ALL
-"""
-    + UP_STEP
-    + """
+$up_step
 )
 SELECT p.id, p.given_name || ' ' || p.family_name AS name, ua.depth AS depth_a,
        ub.depth AS depth_b
 FROM up ua
 JOIN up ub ON ub.person_id = ua.person_id AND ub.origin = %(b)s
-JOIN people_person p ON p.id = ua.person_id
+JOIN $person p ON p.id = ua.person_id
 WHERE ua.origin = %(a)s
 ORDER BY ua.depth + ub.depth, ua.depth, p.id
-LIMIT 1"""
-)
+LIMIT 1""")
 
-UNIT_TREE = """
+# The unit tree under `root` (the top units when null), depth-first by name, with the number
+# of people directly in each unit.
+UNIT_TREE = Query("""
 WITH RECURSIVE tree(id, code, name, parent_id, depth, sort_path) AS (
     SELECT u.id, u.code, u.name, u.parent_id, 0, CAST(u.name AS TEXT)
-    FROM people_orgunit u
+    FROM $orgunit u
     WHERE (CAST(%(root)s AS BIGINT) IS NULL AND u.parent_id IS NULL) OR u.id = %(root)s
     UNION ALL
     SELECT u.id, u.code, u.name, u.parent_id, tree.depth + 1,
            tree.sort_path || ' / ' || u.name
-    FROM tree JOIN people_orgunit u ON u.parent_id = tree.id
+    FROM tree JOIN $orgunit u ON u.parent_id = tree.id
     WHERE tree.depth < %(max_depth)s
 )
 SELECT tree.id, tree.code, tree.name, tree.parent_id, tree.depth,
-       (SELECT COUNT(*) FROM people_person p WHERE p.org_unit_id = tree.id) AS people
-FROM tree ORDER BY tree.sort_path"""
-
-# Everyone who may hold something through the seeds (for cache invalidation): forwards
-# through unrevoked delegations at any time, only while the re-delegation budget allows.
-DOWNSTREAM = """
-WITH RECURSIVE reach(person_id, budget) AS (
-    SELECT p.id, CAST(%(budget)s AS INTEGER) FROM people_person p WHERE p.id IN ({origins})
-    UNION
-    SELECT d.delegatee_id,
-           CASE WHEN reach.budget - 1 < d.max_redelegations THEN reach.budget - 1
-                ELSE d.max_redelegations END
-    FROM reach JOIN delegation_delegation d ON d.delegator_id = reach.person_id
-    WHERE reach.budget >= 1 AND d.revoked_at IS NULL
-)
-SELECT DISTINCT person_id FROM reach"""
+       (SELECT COUNT(*) FROM $person p WHERE p.org_unit_id = tree.id) AS people
+FROM tree ORDER BY tree.sort_path""")
 
 # Whether `target` is `start` or above it through reporting lines overlapping [start_at, end):
 # adding `target` -> `start` as a line in that window would close a cycle.
-REPORTING_REACH = """
+REPORTING_REACH = Query("""
 WITH RECURSIVE up(person_id, depth) AS (
     SELECT CAST(%(start)s AS BIGINT), 0
     UNION
     SELECT rl.manager_id, up.depth + 1
-    FROM up JOIN people_reportingline rl ON rl.person_id = up.person_id
+    FROM up JOIN $reportingline rl ON rl.person_id = up.person_id
     WHERE up.depth < %(max_depth)s
       AND (CAST(%(end)s AS TIMESTAMP) IS NULL OR rl.valid_from < %(end)s)
       AND (rl.valid_to IS NULL OR rl.valid_to > %(start_at)s)
 )
-SELECT COUNT(*) FROM up WHERE person_id = %(target)s"""
+SELECT COUNT(*) FROM up WHERE person_id = %(target)s""")
 
 # Reporting cycles at T (which services refuse, but a table edited by hand may hold): walks up
 # from everyone and stops at the first repeated person; a walk that meets its origin is a cycle.
-REPORTING_CYCLES = (
-    """
+REPORTING_CYCLES = Query("""
 WITH RECURSIVE up(origin, person_id, depth, persons) AS (
     SELECT rl.person_id, rl.manager_id, 1,
            ',' || CAST(rl.person_id AS TEXT) || ',' || CAST(rl.manager_id AS TEXT) || ','
-    FROM people_reportingline rl WHERE """
-    + VALID_LINE
-    + """
+    FROM $reportingline rl WHERE $valid_line
     UNION ALL
     SELECT up.origin, rl.manager_id, up.depth + 1,
            up.persons || CAST(rl.manager_id AS TEXT) || ','
-    FROM up JOIN people_reportingline rl ON rl.person_id = up.person_id
-    WHERE up.depth < %(max_depth)s AND up.person_id <> up.origin AND """
-    + VALID_LINE
-    + """
+    FROM up JOIN $reportingline rl ON rl.person_id = up.person_id
+    WHERE up.depth < %(max_depth)s AND up.person_id <> up.origin AND $valid_line
 )
-SELECT origin, persons FROM up WHERE person_id = origin ORDER BY origin LIMIT 20"""
-)
+SELECT origin, persons FROM up WHERE person_id = origin ORDER BY origin LIMIT 20""")
