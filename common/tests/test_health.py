@@ -11,7 +11,6 @@ from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import override_settings
 from django.urls import reverse
-
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from common.cache.backends import strict
