@@ -3,8 +3,9 @@
 Command-line flags override these (`--bind 127.0.0.1:8000 --workers 2`). Besides serving, this
 file gives the workers one Prometheus multiprocess directory, so that `/metrics` and
 `/api/ops/cache/` sum every worker's counts: it is PROMETHEUS_MULTIPROC_DIR when set, else a new
-temporary directory per server. It must be set here, in the master before any worker imports
-prometheus_client, which picks its storage once, at import.
+temporary directory per server. It must be set here, in the master, before prometheus_client is
+imported: it picks its storage once, at import, and the forked workers inherit that choice. So
+this file imports it only inside `child_exit`.
 """
 
 import os
@@ -13,7 +14,6 @@ from pathlib import Path
 
 from gunicorn.arbiter import Arbiter
 from gunicorn.workers.base import Worker
-from prometheus_client import multiprocess
 
 wsgi_app = "config.wsgi:application"
 bind = "0.0.0.0:8000"
@@ -33,4 +33,6 @@ def on_starting(server: Arbiter) -> None:
 
 def child_exit(server: Arbiter, worker: Worker) -> None:
     """A dead worker's counters stay in the sum; its live gauges must not."""
+    from prometheus_client import multiprocess
+
     multiprocess.mark_process_dead(worker.pid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -103,6 +104,38 @@ def test_ops_cache_and_metrics_serve_the_workers_sum(
     }
     assert 'campus_cache_events_total{family="test.workers",kind="hit"} 2.0' in scraped
     assert 'campus_store_call_seconds_count{store="cache"} 10.0' in scraped
+
+
+# A worker as gunicorn starts it: the config file runs first, then the app is imported.
+UNDER_GUNICORN_CONF = """
+import os
+import runpy
+import django
+
+runpy.run_path("config/gunicorn.conf.py")
+django.setup()
+from common.cache.counters import counters
+
+counters.add("test.gunicorn_conf", "hit")
+print(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+"""
+
+
+def test_the_gunicorn_config_puts_workers_in_multiprocess_mode() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    worker = subprocess.run(
+        [sys.executable, "-c", UNDER_GUNICORN_CONF],
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    directory = worker.stdout.strip()
+    try:
+        assert metrics.cache_counts(directory)["test.gunicorn_conf"] == {"hit": 1}
+    finally:
+        shutil.rmtree(directory)
 
 
 OUTSIDE = "203.0.113.7"  # TEST-NET-3: never in the default allowed networks
