@@ -1,4 +1,4 @@
-# The web service: gunicorn serving config.settings.production.
+# The web service: gunicorn (config/gunicorn.conf.py) serving config.settings.production.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -20,4 +20,4 @@ RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build python manage.py col
 RUN useradd --create-home campus
 USER campus
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "config/gunicorn.conf.py"]

@@ -68,15 +68,21 @@ _cache_stats = inline_serializer(
     "CacheStats",
     {
         "backend": serializers.CharField(),
-        "process": serializers.IntegerField(help_text="Counters are kept per worker process."),
-        "since": serializers.DateTimeField(),
+        "scope": serializers.ChoiceField(
+            choices=["workers", "process"],
+            help_text="`workers`: summed over every gunicorn worker since the server started; "
+            "`process`: this process alone, since it started (no PROMETHEUS_MULTIPROC_DIR).",
+        ),
         "families": serializers.DictField(child=_family_counts),
     },
 )
 
 
 class CacheStatsView(APIView):
-    """Hit, stale, miss, invalidation and error counts per cache family (this worker's)."""
+    """Hit, stale, miss, invalidation and error counts per cache family, over every worker.
+
+    The same counters `/metrics` serves as `campus_cache_events_total`.
+    """
 
     permission_classes = [IsAdminUser]
 

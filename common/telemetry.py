@@ -3,7 +3,8 @@
 The database is measured with Django's `execute_wrapper`, the cache by the instrumented cache
 backends (`common.cache.backends`) and the graph by its backends (`delegation.graph`), which all
 call `record()`. Outside a request, `collect()` measures any block of code the same way
-(benchmarks use it).
+(benchmarks use it). `record()` also feeds every call to the Prometheus histograms of
+`common.metrics`, in or out of a `collect()` block (the database is measured only inside one).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
+
+from common import metrics
 
 STORES = ("db", "cache", "graph")
 STORE_UNITS = {"db": "queries", "cache": "calls", "graph": "calls"}
@@ -72,7 +75,8 @@ def current() -> Stats | None:
 
 
 def record(store: str, seconds: float, label: str = "", **detail: Any) -> None:
-    """Add one store call to every open `collect()` block; a no-op outside them."""
+    """Add one store call to the metrics and to every open `collect()` block."""
+    metrics.observe_store_call(store, seconds)
     event = StoreEvent(store, seconds, label, detail)
     for stats in _active.get():
         stats.events.append(event)

@@ -23,7 +23,6 @@ DOWN_CACHE = {
         "LOCATION": "redis://127.0.0.1:1/0",
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            "IGNORE_EXCEPTIONS": True,
             "SOCKET_CONNECT_TIMEOUT": 0.25,
             "SOCKET_TIMEOUT": 0.25,
         },

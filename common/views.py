@@ -1,8 +1,34 @@
-"""Site-wide HTML pages."""
+"""Site-wide HTML pages and the Prometheus scrape endpoint."""
 
+from ipaddress import ip_address
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from common.metrics import exposition
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+def _from_allowed_network(request: HttpRequest) -> bool:
+    try:
+        address = ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:  # a unix socket has no address
+        return False
+    if address.version == 6 and address.ipv4_mapped:  # a dual-stack bind sees ::ffff:a.b.c.d
+        address = address.ipv4_mapped
+    return any(address in network for network in settings.METRICS_ALLOWED_NETWORKS)
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus's text format, for staff and for scrapers on `METRICS_ALLOWED_NETWORKS`."""
+    if not (request.user.is_staff or _from_allowed_network(request)):
+        raise PermissionDenied
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)

@@ -1,14 +1,16 @@
-"""Root URLs: HTML pages per app, the API under /api/, the admin, and the toolbar in local."""
+"""Root URLs: HTML pages per app, the API under /api/, the admin, Prometheus's /metrics, and the
+toolbar in local."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from common.views import home
+from common.views import home, metrics
 
 urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics, name="metrics"),
     path("api/", include("config.api_urls")),
     path("people/", include("people.urls")),
     path("school/", include("school.urls")),

@@ -1,13 +1,18 @@
 """Cache backends that time every call into `common.telemetry` and can be probed for health.
 
-Both subclass the stock backends; nothing changes in how values are stored. `ping()` bypasses
-django-redis's fail-open mode so that health checks see an outage the reads deliberately hide, and
-so does any call made inside `strict()`: the read-through helpers use it to learn that Redis is
-down (and say so in the answer) where a plain fail-open read would just look like a miss.
+Both subclass the stock backends; nothing changes in how values are stored. The Redis backend
+fails open: a Redis error in a public cache method is logged and answered as django-redis's
+IGNORE_EXCEPTIONS would (reads miss, writes do nothing). That is done here, around the public
+methods, rather than by django-redis, so that one context can turn it off: calls made inside
+`strict()` raise, which the read-through helpers use to learn that Redis is down (and say so in
+the answer) where a plain fail-open read would just look like a miss. `ping()` always raises, so
+health checks see the outage the reads deliberately hide. Leave django-redis's IGNORE_EXCEPTIONS
+off: with it on, errors would be swallowed before this backend sees them.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -15,8 +20,11 @@ from typing import Any
 
 from django.core.cache.backends.locmem import LocMemCache
 from django_redis.cache import RedisCache
+from redis.exceptions import RedisError
 
 from common import telemetry
+
+logger = logging.getLogger("common.cache")
 
 TIMED_METHODS = (
     "add",
@@ -35,8 +43,40 @@ TIMED_METHODS = (
 )
 
 
-# Base implementations call each other (get_many -> get); only the caller's call is counted.
+# Base implementations call each other (get_many -> get); only the caller's call is counted
+# and only the caller's call fails open.
 _inside_cache_call: ContextVar[bool] = ContextVar("inside_cache_call", default=False)
+
+_strict: ContextVar[bool] = ContextVar("cache_strict", default=False)
+
+
+@contextmanager
+def strict() -> Iterator[None]:
+    """Cache calls inside the block raise on a Redis outage instead of failing open."""
+    token = _strict.set(True)
+    try:
+        yield
+    finally:
+        _strict.reset(token)
+
+
+def _default_argument(args: tuple, kwargs: dict) -> Any:
+    """`default` of `get(key, default=None, ...)` and of `get_or_set(key, default, ...)`."""
+    return args[1] if len(args) > 1 else kwargs.get("default")
+
+
+def _computed_default(args: tuple, kwargs: dict) -> Any:
+    default = _default_argument(args, kwargs)
+    return default() if callable(default) else default
+
+
+# What a method answers when Redis fails and the call fails open; every other method answers
+# None, as django-redis's IGNORE_EXCEPTIONS does.
+_FAIL_OPEN_ANSWERS: dict[str, Callable[[tuple, dict], Any]] = {
+    "get": _default_argument,
+    "get_or_set": _computed_default,
+    "get_many": lambda args, kwargs: {},
+}
 
 
 def _timed_method(name: str) -> Callable[..., Any]:
@@ -48,6 +88,11 @@ def _timed_method(name: str) -> Callable[..., Any]:
         try:
             with telemetry.timed("cache", name, backend=self.backend_name):
                 return call(*args, **kwargs)
+        except self.fail_open_errors as error:
+            if _strict.get():
+                raise
+            logger.warning("cache %s failed open: %s: %s", name, type(error).__name__, error)
+            return _FAIL_OPEN_ANSWERS.get(name, lambda args, kwargs: None)(args, kwargs)
         finally:
             _inside_cache_call.reset(token)
 
@@ -63,32 +108,12 @@ def instrumented(cls: type) -> type:
     return cls
 
 
-_strict: ContextVar[bool] = ContextVar("cache_strict", default=False)
-
-
-@contextmanager
-def strict() -> Iterator[None]:
-    """Cache calls inside the block raise on a Redis outage instead of failing open."""
-    token = _strict.set(True)
-    try:
-        yield
-    finally:
-        _strict.reset(token)
-
-
 @instrumented
 class InstrumentedRedisCache(RedisCache):
     backend_name = "redis"
-
-    # django-redis reads `_ignore_exceptions` on every call; a property lets `strict()` turn
-    # fail-open off for one context (thread, request) without touching the shared instance.
-    @property
-    def _ignore_exceptions(self) -> bool:
-        return self._fail_open and not _strict.get()
-
-    @_ignore_exceptions.setter
-    def _ignore_exceptions(self, value: bool) -> None:
-        self._fail_open = value
+    # django-redis raises the redis client's errors once IGNORE_EXCEPTIONS is off; TimeoutError
+    # covers a socket timeout outside redis-py's own wrapping.
+    fail_open_errors: tuple[type[Exception], ...] = (RedisError, TimeoutError)
 
     def ping(self) -> None:
         """Raise if Redis does not answer."""
@@ -98,6 +123,7 @@ class InstrumentedRedisCache(RedisCache):
 @instrumented
 class InstrumentedLocMemCache(LocMemCache):
     backend_name = "locmem"
+    fail_open_errors: tuple[type[Exception], ...] = ()  # process memory does not fail
 
     def ping(self) -> None:
         """Process memory always answers."""

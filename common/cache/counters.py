@@ -1,54 +1,46 @@
-"""Hit, stale, miss, invalidation and error counts per cache family, kept in process memory.
+"""Hit, stale, miss, invalidation and error counts per cache family, summed over every worker.
 
-Why process memory and not Redis INCR: counting must not add a round trip to every read, and it
-must keep working while Redis is down (the error count matters most exactly then). The price is
-scope: each worker process counts its own traffic, so `snapshot()` says which process and since
-when. A fleet-wide view belongs in a metrics system scraping every worker, not in the cache.
+The counts are Prometheus counters (`common.metrics`): recording adds no round trip to Redis and
+keeps working while Redis is down (the error count matters most exactly then), and under gunicorn
+`families()` reads the sum over all workers, the same numbers `/metrics` serves.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-from collections import Counter, defaultdict
-from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
+from common import metrics
 
 KINDS = ("hit", "stale", "miss", "invalidation", "error")
 
 
 class CacheCounters:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
-        self.since: datetime = timezone.now()
+        self._baseline: dict[str, dict[str, int]] = {}
 
     def add(self, family: str, kind: str, amount: int = 1) -> None:
         if amount:
-            with self._lock:
-                self._counts[family][kind] += amount
+            metrics.count_cache_event(family, kind, amount)
 
     def families(self) -> dict[str, dict[str, int]]:
-        """`{family: {kind: count}}` with every kind present."""
-        with self._lock:
-            return {
-                family: {kind: counts[kind] for kind in KINDS}
-                for family, counts in sorted(self._counts.items())
-            }
+        """`{family: {kind: count}}` with every kind present, since the last `reset()`."""
+        counted = {
+            family: {kind: counts.get(kind, 0) for kind in KINDS}
+            for family, counts in sorted(metrics.cache_counts().items())
+        }
+        return difference(counted, self._baseline)
 
     def snapshot(self) -> dict[str, Any]:
         families = {
             family: {**counts, "hit_ratio": hit_ratio(counts)}
             for family, counts in self.families().items()
         }
-        return {"process": os.getpid(), "since": self.since, "families": families}
+        scope = "workers" if metrics.multiprocess_dir() else "process"
+        return {"scope": scope, "families": families}
 
     def reset(self) -> None:
-        with self._lock:
-            self._counts.clear()
-            self.since = timezone.now()
+        """Count from zero in this process's view; Prometheus counters themselves never go back."""
+        self._baseline = metrics.cache_counts()
 
 
 def hit_ratio(counts: dict[str, int]) -> float | None:

@@ -1,5 +1,5 @@
 """A django-debug-toolbar panel: this request's hits, stale reads, misses, invalidations and
-errors per cache family, beside the worker's totals and each family's TTL."""
+errors per cache family, beside the totals and each family's TTL."""
 
 from __future__ import annotations
 
@@ -40,8 +40,7 @@ class CacheCountersPanel(Panel):
                     )
                     for family, counts in snapshot["families"].items()
                 ],
-                "process": snapshot["process"],
-                "since": snapshot["since"].isoformat(),
+                "scope": snapshot["scope"],
             }
         )
 

@@ -6,11 +6,14 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from django.core.cache import cache
 from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import override_settings
 from django.urls import reverse
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from common.cache.backends import strict
 from common.health import check_cache
 from common.testing import DOWN_CACHE
 
@@ -45,11 +48,19 @@ def test_cache_on_a_closed_port_is_reported_down_but_the_site_answers(api_client
 
 @override_settings(CACHES=DOWN_CACHE)
 def test_cache_down_is_fail_open_for_reads() -> None:
-    from django.core.cache import cache
-
     assert cache.get("anything") is None
     cache.set("anything", 1)
     assert check_cache().status == "down"
+
+
+@override_settings(CACHES=DOWN_CACHE)
+def test_cache_down_answers_as_misses_except_inside_strict() -> None:
+    assert cache.get("anything", "fallback") == "fallback"
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.get_or_set("anything", lambda: 3) == 3
+    assert cache.add("anything", 1) is None
+    with strict(), pytest.raises(RedisConnectionError):
+        cache.get("anything")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ so that `manage.py runserver` works with no environment at all:
 | NEO4J_BOLT_URL  | Neo4j via neomodel                 | graph on its SQL backend          |
 """
 
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
@@ -114,13 +115,12 @@ def cache_config(redis_url: str) -> dict[str, Any]:
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     return {
+        # Fails open: a Redis outage turns reads into misses (logged), never into errors.
         "BACKEND": "common.cache.backends.InstrumentedRedisCache",
         "LOCATION": redis_url,
         "KEY_PREFIX": CACHE_KEY_PREFIX,
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            # Fail open: a Redis outage turns reads into misses (logged), never into errors.
-            "IGNORE_EXCEPTIONS": True,
             "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.25),
             "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT", default=0.25),
         },
@@ -130,8 +130,6 @@ def cache_config(redis_url: str) -> dict[str, Any]:
 CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="campus")
 REDIS_URL = env("REDIS_URL", default="")
 CACHES = {"default": cache_config(REDIS_URL)}
-DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-DJANGO_REDIS_LOGGER = "common.cache"
 # Seconds a cached value of each data family lives; families are named by the code that caches.
 CACHE_TTLS: dict[str, int] = {
     "default": env.int("CACHE_TTL_DEFAULT", default=300),
@@ -146,6 +144,16 @@ CACHE_TTLS: dict[str, int] = {
     "directory.teaching": 900,
     "directory.course_list": 300,
 }
+
+
+# --- Metrics ----------------------------------------------------------------------------------
+# /metrics answers staff and clients whose own address (REMOTE_ADDR, never a forwarded header)
+# is in one of these networks. prometheus_client reads PROMETHEUS_MULTIPROC_DIR itself, from the
+# environment, before settings load; config/gunicorn.conf.py sets it for the workers.
+METRICS_ALLOWED_NETWORKS = [
+    ip_network(network)
+    for network in env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+]
 
 
 # --- Graph ------------------------------------------------------------------------------------
