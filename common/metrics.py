@@ -17,9 +17,8 @@ import os
 from collections import defaultdict
 from collections.abc import Iterator
 
-from django.apps import apps
 from django.db import DatabaseError
-from django.db.models import Count, Min, Model
+from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -27,9 +26,6 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 logger = logging.getLogger("common.metrics")
-
-# The outbox's app label and model, named here only; `_outbox_model()` is its one reader.
-OUTBOX_MODEL = "delegation.OutboxEvent"
 
 # Database and cache calls take from tens of microseconds to a few milliseconds; the stock
 # buckets start at 5 ms and would put nearly every call in the first one.
@@ -94,14 +90,12 @@ def store_calls(directory: str | None = None) -> dict[str, int]:
     }
 
 
-def _outbox_model() -> type[Model]:
-    return apps.get_model(OUTBOX_MODEL)
-
-
 def outbox_lag() -> Iterator[Metric]:
     """Pending outbox events and the age of the oldest, read from the database at scrape time."""
+    from common.models import OutboxEvent  # at scrape time: this module loads before the apps
+
     try:
-        lag = _outbox_model().objects.filter(processed_at__isnull=True)
+        lag = OutboxEvent.objects.filter(processed_at__isnull=True)
         found = lag.aggregate(pending=Count("id"), oldest=Min("created_at"))
     except DatabaseError as error:  # the scrape still reports every other metric
         logger.warning("outbox lag unavailable: %s", error)

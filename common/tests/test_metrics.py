@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from common import metrics
-from delegation.models import OutboxEvent
+from common.models import OutboxEvent
 
 WORKERS = 2
 
