@@ -203,6 +203,8 @@ CYCLES = cypher_authz.bounded(cypher_authz.CYCLES, MAX_CHAIN)
 HOLDINGS = cypher_authz.bounded(cypher_authz.HOLDINGS, MAX_CHAIN)
 PATHS = cypher_authz.bounded(cypher_authz.PATHS, MAX_CHAIN)
 ROLE_EDGE_COLUMNS = ["kind", "role_id", "role_code", "target_id", "target_name"]
+# The rows a test's driver answers each statement with: column names, then value lists.
+Answers = dict[str, tuple[list[str], list[list[Any]]]]
 LINK_COLUMNS = (
     "id",
     "delegator_id",
@@ -221,7 +223,7 @@ class FakeDriver:
     ones a test expects with rows shaped as the driver returns them (value lists, then column
     names). `$cover` is recorded sorted: its order is the role graph's, not part of the contract."""
 
-    def __init__(self, answers: dict[str, tuple[list[str], list[list[Any]]]]) -> None:
+    def __init__(self, answers: Answers) -> None:
         self.answers = answers
         self.sent: list[tuple[str, dict[str, Any]]] = []
 
@@ -236,10 +238,10 @@ class FakeDriver:
 @pytest.fixture
 def neo4j(
     monkeypatch: pytest.MonkeyPatch,
-) -> Callable[[dict], tuple[Neo4jGraphBackend, FakeDriver]]:
+) -> Callable[[Answers], tuple[Neo4jGraphBackend, FakeDriver]]:
     """A Neo4j backend whose driver answers `answers`, and the driver to ask what was sent."""
 
-    def connect(answers: dict[str, tuple[list[str], list[list[Any]]]]):
+    def connect(answers: Answers) -> tuple[Neo4jGraphBackend, FakeDriver]:
         driver = FakeDriver(answers)
         monkeypatch.setattr(neomodel_db, "cypher_query", driver.cypher_query)
         return Neo4jGraphBackend("bolt://neo4j:secret@localhost:7687"), driver
@@ -281,7 +283,7 @@ def link_row(link: Delegation) -> dict[str, Any]:
 
 
 def link_edge(link: Delegation, lent: str) -> Edge:
-    detail = {"grant": lent, "weight": link.weight, "max_redelegations": link.max_redelegations}
+    """The edge of a proof or chain that `link`, lending `lent`, must come back as."""
     return Edge(
         "delegation",
         f"person:{link.delegator_id}",
@@ -289,7 +291,12 @@ def link_edge(link: Delegation, lent: str) -> Edge:
         link.pk,
         link.valid_from,
         link.expires_at,
-        {**detail, "revoked_at": link.revoked_at},
+        {
+            "grant": lent,
+            "weight": link.weight,
+            "max_redelegations": link.max_redelegations,
+            "revoked_at": link.revoked_at,
+        },
     )
 
 
