@@ -104,7 +104,7 @@ class CourseListView(GenericAPIView):
     filter_backends = [DjangoFilterBackend]
 
     def get_queryset(self) -> QuerySet:
-        return selectors.course_list(term_code=self.request.query_params.get("term"))
+        return selectors.course_list()
 
     def _page(self) -> dict[str, Any]:
         courses = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

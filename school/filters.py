@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from people.models import Person
+from school import selectors
 from school.models import Course
 
 
@@ -72,6 +73,4 @@ class CourseFilter(django_filters.FilterSet):
         return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))
 
     def filter_term(self, queryset: QuerySet[Course], name: str, value: str) -> QuerySet[Course]:
-        # The view builds the queryset for the term (sections prefetched for it); this keeps
-        # the parameter documented and validated with the others.
-        return queryset
+        return selectors.courses_in_term(queryset, term_code=value)

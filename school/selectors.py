@@ -124,22 +124,30 @@ def _group_by(rows: Iterable[dict[str, Any]], key: str) -> defaultdict[int, list
     return grouped
 
 
-def course_list(*, term_code: str | None = None) -> QuerySet[Course]:
-    """Courses with their sections (of `term_code` only, when given), teachers and seat counts."""
+def _course_sections() -> QuerySet[Section]:
     teaching = TeachingAssignment.objects.select_related("teacher").only(
         "section_id", "role", "teacher__id", "teacher__given_name", "teacher__family_name"
     )
-    sections = (
+    return (
         Section.objects.select_related("term")
         .annotate(enrolled=active_enrollment_count())
         .prefetch_related(Prefetch("teaching", queryset=teaching))
         .order_by("term__starts_on", "code")
     )
-    courses = Course.objects.select_related("org_unit")
-    if term_code:
-        sections = sections.filter(term__code=term_code)
-        courses = courses.filter(sections__term__code=term_code).distinct()
-    return courses.prefetch_related(Prefetch("sections", queryset=sections))
+
+
+def course_list() -> QuerySet[Course]:
+    """Courses with their sections, teachers and seat counts."""
+    sections = Prefetch("sections", queryset=_course_sections())
+    return Course.objects.select_related("org_unit").prefetch_related(sections)
+
+
+def courses_in_term(courses: QuerySet[Course], *, term_code: str) -> QuerySet[Course]:
+    """`courses` (a `course_list`) running in `term_code`, each with that term's sections only:
+    this prefetch replaces the one `course_list` made, which would load every term's."""
+    sections = Prefetch("sections", queryset=_course_sections().filter(term__code=term_code))
+    running = courses.filter(sections__term__code=term_code).distinct()
+    return running.prefetch_related(None).prefetch_related(sections)
 
 
 def enrollment_get(*, enrollment_id: int) -> Enrollment:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -65,9 +64,12 @@ def test_cache_down_answers_as_misses_except_inside_strict() -> None:
 
 @pytest.fixture
 def database_on_a_closed_port() -> Iterator[None]:
-    """Swap the default connection for a real one to a port where nothing listens."""
+    """Swap the default connection for a real one to a port where nothing listens, with the
+    project's connect timeout and no pool (Django keys pools by alias: a pooled copy would
+    borrow from the live pool)."""
     original = connections["default"]
-    settings_dict = {**original.settings_dict, "PORT": "1", "OPTIONS": {"connect_timeout": 2}}
+    options = {"connect_timeout": original.settings_dict["OPTIONS"]["connect_timeout"]}
+    settings_dict = {**original.settings_dict, "PORT": "1", "OPTIONS": options}
     broken = type(original)(settings_dict, alias="default")
     connections["default"] = broken
     try:
@@ -78,16 +80,17 @@ def database_on_a_closed_port() -> Iterator[None]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_database_down_answers_503_quickly_without_a_traceback(
+def test_database_down_answers_503_from_the_refused_connect_without_a_traceback(
     api_client, database_on_a_closed_port: None
 ) -> None:
-    started = time.perf_counter()
+    """The 503 comes from the connect being refused, not from waiting out a timeout (a server
+    that never answers would report `timeout expired` after `connect_timeout`)."""
     response = api_client.get(reverse("api-health"))
-    assert time.perf_counter() - started < 5
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "down"
     assert body["stores"]["database"]["status"] == "down"
+    assert body["stores"]["database"]["error"].endswith("Connection refused")
     assert "Traceback" not in response.content.decode()
     assert "database" in body["message"]
 

@@ -1,80 +1,162 @@
 """The outbox projector, the Neo4j backend's Cypher and parameters, and the graph_* commands.
 
-No Neo4j server runs here: these tests check what can be checked without one (statement and
-parameter building, replay idempotence at the statement level, result assembly from rows
-shaped like Neo4j's); the contract suite runs the real thing when NEO4J_BOLT_URL is set.
+No Neo4j server runs here: these tests check what can be checked without one. The projector:
+which statements a run of events becomes, and that replaying the outbox converges on what a
+rebuild from SQL projects. The Neo4j backend: through a stand-in for neomodel's
+`db.cypher_query`, which statement each question sends with which parameters, and how rows
+shaped as the driver returns them become the interface's answers. The contract suite runs the
+Cypher itself when NEO4J_BOLT_URL is set.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from neomodel import db as neomodel_db
 
+from common import outbox
 from common.models import OutboxEvent
+from delegation import services
 from delegation.graph import projector
+from delegation.graph.base import MAX_CHAIN, CheckResult, Edge
 from delegation.graph.neo4j import Neo4jGraphBackend, cypher_authz, cypher_org, cypher_sync
-from delegation.tests.scenario import DAY, T0, School, lend
+from delegation.models import Delegation, RoleInheritance, RolePermission
+from delegation.tests.scenario import School, lend
 from people.models import ReportingLine
-from people.tests.factories import PersonFactory
+from people.tests.factories import DAY, T0, PersonFactory
+
+Rows = dict[str, dict[int, dict[str, Any]]]
 
 
-class Recorder:
-    """Stands in for the Neo4j driver: records each statement, answers with canned rows."""
-
-    def __init__(self, answers: dict[str, list[dict]] | None = None, fail: bool = False) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.answers = answers or {}
-        self.fail = fail
-
-    def __call__(self, statement: str, params: dict[str, Any]) -> None:
-        if self.fail:
-            raise ConnectionError("neo4j is down")
-        self.calls.append((statement, params))
-
-    def run(self, label: str, cypher: str, params: dict[str, Any] | None = None) -> list[dict]:
-        self.calls.append((cypher, params or {}))
-        return self.answers.get(label, [])
+def graph_state(statements: Iterable[projector.Statement]) -> Rows:
+    """What applying `statements` leaves in the graph, read as the projection's Cypher means it:
+    an upsert MERGEs each row on its key and SETs all its properties, a delete removes keys."""
+    element_of = {text: element for element, text in cypher_sync.UPSERT.items()}
+    deleted_from = {text: element for element, text in cypher_sync.DELETE.items()}
+    state: Rows = {}
+    for statement, params in statements:
+        if statement in element_of:
+            rows = state.setdefault(element_of[statement], {})
+            rows.update({row["id"]: row for row in params["rows"]})
+        else:
+            rows = state.setdefault(deleted_from[statement], {})
+            for key in params["ids"]:
+                rows.pop(key, None)
+    return state
 
 
 # --- projector ----------------------------------------------------------------------------------
-def test_events_become_batched_parameterised_statements(school: School):
-    link = lend(school.alice, school.bob, permission=school.circulate, days=3)
-    events = list(OutboxEvent.objects.values_list("kind", "payload"))
-    statements = list(projector.statements(events))
+def test_consecutive_events_of_a_kind_share_one_statement_in_outbox_order():
+    events = [
+        ("role.upsert", {"id": 1, "code": "a", "name": "A"}),
+        ("role.upsert", {"id": 2, "code": "b", "name": "B"}),
+        ("role_permission.delete", {"id": 7}),
+        ("role.upsert", {"id": 1, "code": "a", "name": "A again"}),
+        ("role_permission.delete", {"id": 9}),
+        ("role_permission.delete", {"id": 8}),
+    ]
 
-    kinds = [kind for kind, _ in events]
-    assert len(statements) == len([k for i, k in enumerate(kinds) if i == 0 or kinds[i - 1] != k])
-    statement, params = statements[-1]
+    assert list(projector.statements(events)) == [
+        (
+            cypher_sync.UPSERT["role"],
+            {"rows": [{"id": 1, "code": "a", "name": "A"}, {"id": 2, "code": "b", "name": "B"}]},
+        ),
+        (cypher_sync.DELETE["role_permission"], {"ids": [7]}),
+        (cypher_sync.UPSERT["role"], {"rows": [{"id": 1, "code": "a", "name": "A again"}]}),
+        (cypher_sync.DELETE["role_permission"], {"ids": [9, 8]}),
+    ]
+
+
+def test_outbox_payloads_become_graph_properties(school: School):
+    link = lend(school.alice, school.bob, permission=school.circulate, days=3, weight=2)
+    events = OutboxEvent.objects.order_by("pk").values_list("kind", "payload")
+
+    statement, params = list(projector.statements(events))[-1]
     assert statement == cypher_sync.UPSERT["delegation"]
-    row = params["rows"][0]
-    assert row["id"] == link.pk and row["grant"] == f"p:{school.circulate.pk}"
-    assert row["valid_from"] == T0.timestamp()
-    assert row["expires_at"] == (T0 + 3 * DAY).timestamp()
+    assert params["rows"] == [
+        {
+            "id": link.pk,
+            "delegator_id": school.alice.pk,
+            "delegatee_id": school.bob.pk,
+            "permission_id": school.circulate.pk,
+            "role_id": None,
+            "grant": f"p:{school.circulate.pk}",
+            "valid_from": T0.timestamp(),
+            "expires_at": (T0 + 3 * DAY).timestamp(),
+            "revoked_at": None,
+            "weight": 2,
+            "max_redelegations": 0,
+        }
+    ]
+    person = projector.graph_row("person", outbox.state(school.carol))
+    assert person["name"] == f"Carol {school.carol.family_name}"
+    assert "given_name" not in person and "family_name" not in person
 
 
-def test_replaying_the_outbox_gives_identical_statements(school: School):
-    events = list(OutboxEvent.objects.values_list("kind", "payload"))
-    assert list(projector.statements(events)) == list(projector.statements(events))
-    for statement, _ in projector.statements(events):
-        assert "MERGE" in statement and "CREATE" not in statement
+def test_replaying_the_outbox_converges_on_the_rebuild(school: School):
+    """Events carry full state and apply in order, so replaying all of them (twice, as a retried
+    drain would) leaves what projecting the SQL rows leaves, for every element the outbox saw."""
+    link = lend(school.alice, school.bob, permission=school.circulate, days=3)
+    services.delegation_revoke(actor=None, delegation=link, at=T0 + DAY)
+    services.role_update(
+        actor=None, role=school.editor, name="Chief editor", permissions=[school.catalogue]
+    )
+    events = list(OutboxEvent.objects.order_by("pk").values_list("kind", "payload"))
+
+    replayed = graph_state(projector.statements(events))
+    rebuilt = graph_state(projector.rebuild_statements())
+
+    assert replayed == graph_state([*projector.statements(events), *projector.statements(events)])
+    assert replayed == {element: rebuilt[element] for element in replayed}
+    assert replayed["delegation"][link.pk]["revoked_at"] == (T0 + DAY).timestamp()
+    assert replayed["role"][school.editor.pk]["name"] == "Chief editor"
+
+
+def clauses(cypher: str, keyword: str) -> list[str]:
+    """The text of every `keyword` clause (one starting a line, up to the next clause)."""
+    return re.findall(rf"^{keyword} (.+?)(?=^\w|\Z)", cypher, re.MULTILINE | re.DOTALL)
+
+
+@pytest.mark.parametrize("element", sorted(cypher_sync.UPSERT))
+def test_upserts_merge_on_keys_and_set_only_row_values(element: str):
+    """What makes applying an upsert twice a no-op, and what `graph_state` relies on."""
+    cypher = cypher_sync.UPSERT[element]
+    assert "CREATE" not in cypher and clauses(cypher, "MERGE")
+    for pattern in clauses(cypher, "MERGE"):
+        for node in re.findall(r"\(\w+:\w+[^)]*\)", pattern):
+            assert re.fullmatch(r"\(\w+:\w+ \{sql_id: row\.\w+\}\)", node), node
+        for key in re.findall(r"\[[^]]*\{(.*?)\}\]", pattern):
+            assert re.fullmatch(r"\w+: row\.id", key), key
+    for clause in clauses(cypher, "SET"):
+        for assignment in clause.split(","):
+            assert re.fullmatch(r"\s*\w+\.\w+ = row\.\w+\s*", assignment), assignment
 
 
 def test_drain_applies_each_event_once(school: School):
-    runner = Recorder()
-    applied = projector.drain(runner, batch=3)
+    sent: list[projector.Statement] = []
+
+    def record(statement: str, params: dict[str, Any]) -> None:
+        sent.append((statement, params))
+
+    applied = projector.drain(record, batch=3)
 
     assert applied == OutboxEvent.objects.count() > 3
     assert not OutboxEvent.objects.filter(processed_at__isnull=True).exists()
-    assert projector.drain(runner) == 0
+    assert sum(len(params.get("rows", params.get("ids", []))) for _, params in sent) == applied
+    assert projector.drain(record) == 0
 
 
 def test_failed_drain_leaves_events_pending(school: School):
+    def neo4j_down(statement: str, params: dict[str, Any]) -> None:
+        raise ConnectionError("neo4j is down")
+
     with pytest.raises(ConnectionError):
-        projector.drain(Recorder(fail=True))
+        projector.drain(neo4j_down)
     assert not OutboxEvent.objects.filter(processed_at__isnull=False).exists()
 
 
@@ -119,132 +201,271 @@ def test_cypher_is_plain_and_parameterised(name: str):
     assert text.count("(") == text.count(")") and text.count("[") == text.count("]")
 
 
-# --- Neo4j backend: parameters in, answers out ---------------------------------------------------
+# --- Neo4j backend: statements and parameters out, driver rows in --------------------------------
+CHECK = cypher_authz.bounded(cypher_authz.CHECK, MAX_CHAIN)
+CYCLES = cypher_authz.bounded(cypher_authz.CYCLES, MAX_CHAIN)
+HOLDINGS = cypher_authz.bounded(cypher_authz.HOLDINGS, MAX_CHAIN)
+PATHS = cypher_authz.bounded(cypher_authz.PATHS, MAX_CHAIN)
+ROLE_EDGE_COLUMNS = ["kind", "role_id", "role_code", "target_id", "target_name"]
+# The rows a test's driver answers each statement with: column names, then value lists.
+Answers = dict[str, tuple[list[str], list[list[Any]]]]
+LINK_COLUMNS = (
+    "id",
+    "delegator_id",
+    "delegatee_id",
+    "grant",
+    "valid_from",
+    "expires_at",
+    "revoked_at",
+    "weight",
+    "max_redelegations",
+)
+
+
+class FakeDriver:
+    """Stands in for neomodel's `db.cypher_query`: records each statement sent and answers the
+    ones a test expects with rows shaped as the driver returns them (value lists, then column
+    names). `$cover` is recorded sorted: its order is the role graph's, not part of the contract."""
+
+    def __init__(self, answers: Answers) -> None:
+        self.answers = answers
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+
+    def cypher_query(self, cypher: str, params: dict[str, Any]) -> tuple[list[list], list[str]]:
+        if "cover" in params:
+            params = {**params, "cover": sorted(params["cover"])}
+        self.sent.append((cypher, params))
+        columns, rows = self.answers[cypher]  # a KeyError names a statement nobody expected
+        return [list(row) for row in rows], columns
+
+
 @pytest.fixture
-def neo4j() -> Neo4jGraphBackend:
-    return Neo4jGraphBackend("bolt://neo4j:secret@localhost:7687")
+def neo4j(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[[Answers], tuple[Neo4jGraphBackend, FakeDriver]]:
+    """A Neo4j backend whose driver answers `answers`, and the driver to ask what was sent."""
+
+    def connect(answers: Answers) -> tuple[Neo4jGraphBackend, FakeDriver]:
+        driver = FakeDriver(answers)
+        monkeypatch.setattr(neomodel_db, "cypher_query", driver.cypher_query)
+        return Neo4jGraphBackend("bolt://neo4j:secret@localhost:7687"), driver
+
+    return connect
 
 
-def role_edges(school: School) -> list[dict]:
-    return [
-        {
-            "kind": "inherits",
-            "role_id": school.head_librarian.pk,
-            "role_code": "head-librarian",
-            "target_id": school.librarian.pk,
-            "target_name": "librarian",
-        },
-        {
-            "kind": "grants",
-            "role_id": school.librarian.pk,
-            "role_code": "librarian",
-            "target_id": school.circulate.pk,
-            "target_name": "library.circulate",
-        },
+def role_edge_rows() -> tuple[list[str], list[list[Any]]]:
+    """ROLE_EDGES' answer over the projected role graph (INHERITS, then GRANTS edges)."""
+    inherits = RoleInheritance.objects.select_related("role", "parent").order_by("pk")
+    grants = RolePermission.objects.select_related("role", "permission").order_by("pk")
+    rows = [["inherits", e.role_id, e.role.code, e.parent_id, e.parent.code] for e in inherits]
+    rows += [
+        ["grants", g.role_id, g.role.code, g.permission_id, g.permission.codename] for g in grants
     ]
+    return ROLE_EDGE_COLUMNS, rows
 
 
-def test_neo4j_check_sends_parameters_and_assembles_the_proof(neo4j, school: School, monkeypatch):
-    link = {
-        "id": 41,
-        "delegator_id": school.alice.pk,
-        "delegatee_id": school.bob.pk,
-        "grant": f"p:{school.circulate.pk}",
-        "valid_from": T0.timestamp(),
-        "expires_at": None,
-        "revoked_at": None,
-        "weight": 2,
-        "max_redelegations": 0,
-    }
-    recorder = Recorder(
-        {
-            "permission": [{"key": f"p:{school.circulate.pk}"}],
-            "role_edges": role_edges(school),
-            "check": [
-                {
-                    "assignment_id": 5,
-                    "person_id": school.alice.pk,
-                    "role_id": school.head_librarian.pk,
-                    "valid_from": (T0 - DAY).timestamp(),
-                    "valid_to": None,
-                    "chain": [link],
-                    "hops": 1,
-                    "weight": 2,
-                }
-            ],
-            "cycles": [{"cycle": [41, 42]}],
-        }
-    )
-    monkeypatch.setattr(neo4j, "run", recorder.run)
-    result = neo4j.check(school.bob.pk, "library.circulate", T0)
-
-    assert result.allowed and result.hops == 1 and result.cycles == [[41, 42]]
-    assert [edge.kind for edge in result.proof] == [
-        "assignment",
-        "inherits",
-        "grants",
-        "delegation",
-    ]
-    assert result.proof[-1].valid_from == T0
-    check_params = next(
-        params
-        for cypher, params in recorder.calls
-        if "HAS_ROLE" in cypher and "min_budget" in params
-    )
-    assert check_params["need"] == f"p:{school.circulate.pk}"
-    assert f"r:{school.head_librarian.pk}>p:{school.circulate.pk}" in check_params["cover"]
-    assert check_params["at"] == T0.timestamp()
-
-
-def test_neo4j_holdings_expand_roles_to_permissions(neo4j, school: School, monkeypatch):
-    recorder = Recorder(
-        {
-            "role_edges": role_edges(school),
-            "holdings": [
-                {
-                    "origin": 9,
-                    "held": f"r:{school.head_librarian.pk}",
-                    "hops": 0,
-                    "scope_unit": None,
-                }
-            ],
-        }
-    )
-    monkeypatch.setattr(neo4j, "run", recorder.run)
-
-    facts = neo4j.people_facts([9], {"roles", "permissions"}, T0)
-    assert facts[9] == {
-        "roles": [{"role": "head-librarian", "scope_unit": None, "via": "assignment"}],
-        "permissions": ["library.circulate"],
-    }
-
-
-def test_neo4j_paths_rank_shortest_and_cheapest(neo4j, school: School, monkeypatch):
-    def chain(*weights: int) -> dict:
-        links = [
-            {
-                "id": n,
-                "delegator_id": 1,
-                "delegatee_id": 2,
-                "grant": f"p:{school.circulate.pk}",
-                "valid_from": T0.timestamp(),
-                "expires_at": None,
-                "revoked_at": None,
-                "weight": w,
-                "max_redelegations": 3,
-            }
-            for n, w in enumerate(weights)
+def cover(school: School) -> list[str]:
+    """`$cover` of the school: head librarian inherits librarian, which grants two permissions."""
+    head, librarian, editor = school.head_librarian.pk, school.librarian.pk, school.editor.pk
+    circulate, catalogue = school.circulate.pk, school.catalogue.pk
+    return sorted(
+        [
+            f"r:{head}>r:{librarian}",
+            f"r:{head}>p:{circulate}",
+            f"r:{head}>p:{catalogue}",
+            f"r:{librarian}>p:{circulate}",
+            f"r:{librarian}>p:{catalogue}",
+            f"r:{editor}>p:{school.publish.pk}",
         ]
-        return {"chain": links, "hops": len(weights), "weight": sum(weights)}
-
-    recorder = Recorder(
-        {"role_edges": role_edges(school), "paths": [chain(9), chain(1, 1), chain(1, 1, 1)]}
     )
-    monkeypatch.setattr(neo4j, "run", recorder.run)
-    result = neo4j.paths(1, 2, T0, k=2)
 
-    assert [c.hops for c in result.shortest] == [1, 2]
-    assert [c.weight for c in result.cheapest] == [2, 3]
+
+def link_row(link: Delegation) -> dict[str, Any]:
+    """One entry of a returned `chain`: the DELEGATES edge `link` was projected to."""
+    row = projector.graph_row("delegation", outbox.state(link))
+    return {name: row[name] for name in LINK_COLUMNS}
+
+
+def link_edge(link: Delegation, lent: str) -> Edge:
+    """The edge of a proof or chain that `link`, lending `lent`, must come back as."""
+    return Edge(
+        "delegation",
+        f"person:{link.delegator_id}",
+        f"person:{link.delegatee_id}",
+        link.pk,
+        link.valid_from,
+        link.expires_at,
+        {
+            "grant": lent,
+            "weight": link.weight,
+            "max_redelegations": link.max_redelegations,
+            "revoked_at": link.revoked_at,
+        },
+    )
+
+
+def test_neo4j_check_sends_the_check_and_assembles_the_proof(neo4j, school: School):
+    link = lend(school.alice, school.bob, permission=school.circulate, days=None, weight=2)
+    assignment = school.alice.role_assignments.get()
+    backend, driver = neo4j(
+        {
+            cypher_authz.PERMISSION_KEY: (["key"], [[f"p:{school.circulate.pk}"]]),
+            cypher_authz.ROLE_EDGES: role_edge_rows(),
+            CHECK: (
+                [
+                    "assignment_id",
+                    "person_id",
+                    "role_id",
+                    "valid_from",
+                    "valid_to",
+                    "chain",
+                    "hops",
+                    "weight",
+                ],
+                [
+                    [
+                        assignment.pk,
+                        school.alice.pk,
+                        school.head_librarian.pk,
+                        assignment.valid_from.timestamp(),
+                        None,
+                        [link_row(link)],
+                        1,
+                        2,
+                    ]
+                ],
+            ),
+            CYCLES: (["cycle"], [[[link.pk, 99]]]),
+        }
+    )
+
+    result = backend.check(school.bob.pk, "library.circulate", T0)
+
+    asked = {"at": T0.timestamp(), "cover": cover(school), "person": school.bob.pk}
+    need = f"p:{school.circulate.pk}"
+    assert driver.sent == [
+        (cypher_authz.PERMISSION_KEY, {"codename": "library.circulate"}),
+        (cypher_authz.ROLE_EDGES, {}),
+        (CHECK, {**asked, "need": need, "min_budget": 0}),
+        (CYCLES, {**asked, "need": need}),
+    ]
+    assert result == CheckResult(
+        person_id=school.bob.pk,
+        permission="library.circulate",
+        at=T0,
+        allowed=True,
+        proof=[
+            Edge(
+                "assignment",
+                f"person:{school.alice.pk}",
+                "role:head-librarian",
+                assignment.pk,
+                assignment.valid_from,
+                None,
+            ),
+            Edge("inherits", "role:head-librarian", "role:librarian"),
+            Edge("grants", "role:librarian", "permission:library.circulate"),
+            link_edge(link, "permission:library.circulate"),
+        ],
+        hops=1,
+        weight=2,
+        cycles=[[link.pk, 99]],
+        query=CHECK,
+    )
+
+
+def test_neo4j_check_of_an_unknown_permission_asks_once_and_denies(neo4j, school: School):
+    backend, driver = neo4j({cypher_authz.PERMISSION_KEY: (["key"], [])})
+
+    result = backend.check(school.alice.pk, "no.such", T0)
+
+    assert driver.sent == [(cypher_authz.PERMISSION_KEY, {"codename": "no.such"})]
+    assert not result.allowed and result.proof == []
+
+
+def test_neo4j_holdings_expand_held_roles_to_their_permissions(neo4j, school: School):
+    lend(school.alice, school.bob, role=school.librarian)
+    librarian = f"r:{school.librarian.pk}"
+    backend, driver = neo4j(
+        {
+            cypher_authz.ROLE_EDGES: role_edge_rows(),
+            HOLDINGS: (
+                ["origin", "held", "hops", "scope_unit"],
+                [
+                    [school.alice.pk, f"r:{school.head_librarian.pk}", 0, None],
+                    [school.bob.pk, librarian, 1, None],
+                ],
+            ),
+        }
+    )
+
+    facts = backend.people_facts(
+        [school.alice.pk, school.bob.pk, school.carol.pk], {"roles", "permissions"}, T0
+    )
+
+    ids = [school.alice.pk, school.bob.pk, school.carol.pk]
+    assert driver.sent == [
+        (cypher_authz.ROLE_EDGES, {}),
+        (HOLDINGS, {"at": T0.timestamp(), "cover": cover(school), "ids": ids}),
+    ]
+    both = ["library.catalogue", "library.circulate"]
+    assert facts == {
+        school.alice.pk: {
+            "roles": [{"role": "head-librarian", "scope_unit": None, "via": "assignment"}],
+            "permissions": both,
+        },
+        school.bob.pk: {
+            "roles": [{"role": "librarian", "scope_unit": None, "via": "delegation"}],
+            "permissions": both,
+        },
+        school.carol.pk: {"roles": [], "permissions": []},
+    }
+
+
+def test_neo4j_paths_rank_the_chains_the_graph_returns(neo4j, school: School):
+    direct = lend(school.alice, school.bob, permission=school.circulate, weight=9)
+    two = [
+        lend(school.alice, school.carol, permission=school.circulate, hops=1),
+        lend(school.carol, school.bob, permission=school.circulate),
+    ]
+    three = [
+        lend(school.alice, school.dan, permission=school.circulate, hops=2),
+        lend(school.dan, school.erin, permission=school.circulate, hops=1),
+        lend(school.erin, school.bob, permission=school.circulate),
+    ]
+
+    def chain(links: list[Delegation]) -> list[Any]:
+        return [[link_row(link) for link in links], len(links), sum(x.weight for x in links)]
+
+    backend, driver = neo4j(
+        {
+            cypher_authz.ROLE_EDGES: role_edge_rows(),
+            PATHS: (["chain", "hops", "weight"], [chain(three), chain([direct]), chain(two)]),
+        }
+    )
+
+    result = backend.paths(school.alice.pk, school.bob.pk, T0, k=2)
+
+    assert driver.sent[-1] == (
+        PATHS,
+        {
+            "at": T0.timestamp(),
+            "cover": cover(school),
+            "source": school.alice.pk,
+            "target": school.bob.pk,
+            "need": None,
+        },
+    )
+    assert [[edge.id for edge in c.links] for c in result.shortest] == [
+        [direct.pk],
+        [link.pk for link in two],
+    ]
+    assert [[edge.id for edge in c.links] for c in result.cheapest] == [
+        [link.pk for link in two],
+        [link.pk for link in three],
+    ]
+    assert result.cheapest[0].links == [link_edge(x, "permission:library.circulate") for x in two]
+    assert (result.cheapest[0].hops, result.cheapest[0].weight) == (2, 2)
 
 
 # --- commands -------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from common.testing import DOWN_CACHE, assert_constant_queries_for_page_sizes
+from school import selectors
+from school.filters import CourseFilter
 from school.models import Enrollment
 from school.tests.directory_factories import (
     CourseFactory,
@@ -63,6 +65,19 @@ def test_course_list_filters_by_term_and_keeps_only_its_sections(api_client: API
 
     assert [c["id"] for c in results] == [course.pk]
     assert [s["term"] for s in results[0]["sections"]] == ["fall"]
+
+
+def test_course_filter_narrows_by_term_to_its_courses_and_sections() -> None:
+    fall, spring = TermFactory(code="fall"), TermFactory(code="spring")
+    course = CourseFactory()
+    SectionFactory(course=course, term=fall)
+    SectionFactory(course=course, term=spring)
+    CourseFactory()  # no section this fall
+
+    courses = CourseFilter({"term": "fall"}, queryset=selectors.course_list()).qs
+
+    assert [c.pk for c in courses] == [course.pk]
+    assert [s.term.code for s in courses[0].sections.all()] == ["fall"]
 
 
 def test_course_list_is_cached_until_an_enrolment(
