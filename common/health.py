@@ -5,13 +5,15 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
+
+from common.cache.backends import ProbedCache
 
 UP, DOWN = "up", "down"
 
@@ -58,7 +60,7 @@ def check_cache() -> StoreHealth:
     backend = getattr(cache, "backend_name", type(cache).__name__)
     started = time.perf_counter()
     try:
-        cache.ping()
+        cast(ProbedCache, cache).ping()
     except Exception as error:  # noqa: BLE001 - any client error means the cache is down
         return StoreHealth(DOWN, _elapsed_ms(started), backend, _short(error))
     return StoreHealth(UP, _elapsed_ms(started), backend)

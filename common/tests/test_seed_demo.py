@@ -4,7 +4,7 @@ from django.core.management import call_command
 
 
 def _row_counts() -> dict[str, int]:
-    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
 
 
 @pytest.mark.django_db
