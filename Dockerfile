@@ -11,7 +11,8 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+# The production lock only: every transitive dependency pinned and hashed, installed from wheels.
+RUN pip install --no-cache-dir --require-hashes --only-binary :all: -r requirements.txt
 
 COPY . .
 # collectstatic needs settings to import; the build-time key is never used to sign anything.

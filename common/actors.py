@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-# None for system writes (seeds, management commands without --actor, migrations).
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User  # AUTH_USER_MODEL, as django-stubs resolves it
+
+# None for system writes (seeds, management commands, migrations).
 Actor = AbstractBaseUser | AnonymousUser | None
 
 
-def user_of(actor: Actor) -> AbstractBaseUser | None:
+def user_of(actor: Actor) -> User | None:
     """The user to store as the actor of a row: None for system and anonymous writes."""
     if actor is None or not actor.is_authenticated:
         return None
-    assert isinstance(actor, AbstractBaseUser)
-    return actor
+    return cast("User", actor)

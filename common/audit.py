@@ -41,7 +41,7 @@ def audit_record(
     return AuditEntry.objects.create(
         actor=user_of(actor),
         action=action,
-        entity=instance._meta.model_name,
+        entity=str(instance._meta.model_name),
         entity_id=entity_id,
         before=before,
         after=after,

@@ -24,7 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class ServiceError(Exception):
     """A business rule refused the request; `field` names the input at fault, if one is."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
 
     def __init__(
@@ -110,9 +110,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
-    if response is None:
-        return None
-    detail = exc.detail if isinstance(exc, exceptions.APIException) else {}
+    # DRF answers only its own exceptions (Http404 and PermissionDenied became those above).
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    detail = exc.detail
     if isinstance(detail, dict) and "detail" not in detail:
         body = error_body(response.status_code, "invalid", "Invalid input.", detail)
     elif isinstance(detail, list):

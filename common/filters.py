@@ -1,5 +1,7 @@
 """Filters shared by the API's FilterSets."""
 
+from typing import Any
+
 import django_filters
 
 from common.forms import UtcIsoDateTimeField
@@ -12,7 +14,7 @@ class IdFilter(django_filters.NumberFilter):
     """A primary-key filter: anything outside 1..MAX_ID is a 400 naming the parameter, not a
     value handed to the database (which would fail with an out-of-range error)."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         kwargs.setdefault("decimal_places", 0)

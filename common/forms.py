@@ -1,6 +1,6 @@
 """Form fields shared by filters and HTML forms."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -24,10 +24,10 @@ def in_utc(moment: datetime | None) -> datetime | None:
 
 
 class UtcDateTimeField(forms.DateTimeField):
-    def to_python(self, value: object) -> datetime | None:
+    def to_python(self, value: str | datetime | date | None) -> datetime | None:
         return in_utc(super().to_python(value))
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
-    def to_python(self, value: object) -> datetime | None:
+    def to_python(self, value: str | datetime | date | None) -> datetime | None:
         return in_utc(super().to_python(value))

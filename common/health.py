@@ -6,13 +6,15 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
+
+from common.cache.backends import ProbedCache
 
 UP, DOWN = "up", "down"
 
@@ -56,7 +58,9 @@ def check_database(connection: BaseDatabaseWrapper | None = None) -> StoreHealth
 
 
 def check_cache() -> StoreHealth:
-    return probe_by_ping(getattr(cache, "backend_name", type(cache).__name__), cache.ping)
+    return probe_by_ping(
+        getattr(cache, "backend_name", type(cache).__name__), cast(ProbedCache, cache).ping
+    )
 
 
 # Probes of stores that belong to an app (the graph: delegation), registered from its ready().

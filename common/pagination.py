@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.conf import settings
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
+Default = TypeVar("Default", bound=int | None)
 
-def requested_page_size(request: Request, default: int) -> int:
+
+def requested_page_size(request: Request, default: Default) -> int | Default:
     """The client's `page_size`, capped at API_MAX_PAGE_SIZE; a 400 naming it when malformed."""
     raw = request.query_params.get("page_size")
     if raw in (None, ""):
@@ -27,11 +31,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
 
-    @property
-    def max_page_size(self) -> int:
-        return settings.API_MAX_PAGE_SIZE
-
-    def get_page_size(self, request: Request) -> int:
+    def get_page_size(self, request: Request) -> int | None:
         return requested_page_size(request, self.page_size)
 
 
@@ -41,9 +41,5 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     ordering = "-id"
 
-    @property
-    def max_page_size(self) -> int:
-        return settings.API_MAX_PAGE_SIZE
-
-    def get_page_size(self, request: Request) -> int:
+    def get_page_size(self, request: Request) -> int | None:
         return requested_page_size(request, self.page_size)

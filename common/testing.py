@@ -7,6 +7,7 @@ number of queries; a difference means an N+1 somewhere.
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 from django.contrib import admin
 from django.db import connection
@@ -65,19 +66,17 @@ def assert_constant_admin_changelist(
     """The admin changelist of `model` costs the same queries showing either number of rows."""
     model_admin = admin.site._registry[model]
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-    original = model_admin.list_per_page
     counts = []
-    try:
-        for size in sizes:
-            model_admin.list_per_page = size
-            with CaptureQueriesContext(connection) as context:
-                response = client.get(url)
-            assert response.status_code == 200, response.status_code
-            shown = len(response.context["cl"].result_list)
-            assert shown == size, f"need at least {size} {model.__name__} rows, got {shown}"
-            counts.append((len(context.captured_queries), _describe(context)))
-    finally:
-        model_admin.list_per_page = original
+    for size in sizes:
+        with (
+            patch.object(model_admin, "list_per_page", size),
+            CaptureQueriesContext(connection) as context,
+        ):
+            response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        shown = len(response.context["cl"].result_list)
+        assert shown == size, f"need at least {size} {model.__name__} rows, got {shown}"
+        counts.append((len(context.captured_queries), _describe(context)))
     (small, _), (large, large_sql) = counts
     assert small == large, f"{model.__name__} changelist: {small} vs {large} queries\n{large_sql}"
     return small

@@ -9,14 +9,17 @@ die() { printf '\033[31mFAIL: %s\033[0m\n' "$*" >&2; exit 1; }
 VENV=${VENV:-.venv}
 PY="$VENV/bin/python"
 
+# Installs the development lock (every package pinned and hashed, wheels only, so nothing is built
+# from source and pip never needs unhashed build tools); again whenever a lock file changes.
 ensure_venv() {
   local stamp="$VENV/.requirements.sha"
   local want
   want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
   [ -x "$PY" ] || python3 -m venv "$VENV"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    say "installing requirements into $VENV"
-    "$PY" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+    say "installing requirements-dev.txt into $VENV"
+    "$PY" -m pip install --quiet --disable-pip-version-check \
+      --require-hashes --only-binary :all: -r requirements-dev.txt
     echo "$want" > "$stamp"
   fi
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on real PostgreSQL and Redis (provided here if the machine lacks them):
-# lint, migration checks, schema and deploy checks, then pytest. Extra arguments go to pytest.
+# lint, type check, migration checks, schema and deploy checks, then pytest in a random order
+# (pytest-randomly prints the seed; `--randomly-seed=N` repeats an order). Extra arguments go to
+# pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -17,6 +19,9 @@ ensure_graphviz
 say "ruff"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
+
+say "mypy (the packages listed in pyproject.toml's [tool.mypy] files)"
+"$VENV/bin/mypy"
 
 say "import-linter: the apps' dependency order (pyproject.toml [tool.importlinter])"
 "$VENV/bin/lint-imports"

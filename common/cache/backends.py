@@ -16,8 +16,9 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django_redis.cache import RedisCache
 from redis.exceptions import RedisError
@@ -41,6 +42,15 @@ TIMED_METHODS = (
     "clear",
     "get_or_set",
 )
+
+
+CacheClass = TypeVar("CacheClass", bound=type[BaseCache])
+
+
+class ProbedCache(Protocol):
+    """What every cache backend configured here offers beyond Django's API."""
+
+    def ping(self) -> None: ...
 
 
 # Base implementations call each other (get_many -> get); only the caller's call is counted
@@ -79,9 +89,9 @@ _FAIL_OPEN_ANSWERS: dict[str, Callable[[tuple, dict], Any]] = {
 }
 
 
-def _timed_method(name: str) -> Callable[..., Any]:
+def _timed_method(cls: type, name: str) -> Callable[..., Any]:
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        call = getattr(super(self._instrumented_base, self), name)
+        call = getattr(super(cls, self), name)
         if _inside_cache_call.get():
             return call(*args, **kwargs)
         token = _inside_cache_call.set(True)
@@ -100,11 +110,10 @@ def _timed_method(name: str) -> Callable[..., Any]:
     return method
 
 
-def instrumented(cls: type) -> type:
+def instrumented(cls: CacheClass) -> CacheClass:
     """Wrap the public cache API of `cls` so each call is recorded once, at the outermost call."""
-    cls._instrumented_base = cls
     for name in TIMED_METHODS:
-        setattr(cls, name, _timed_method(name))
+        setattr(cls, name, _timed_method(cls, name))
     return cls
 
 
