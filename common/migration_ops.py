@@ -111,10 +111,7 @@ class AddIndexConcurrentlyIfPostgres(AddIndex):
         if not _is_postgres(schema_editor):
             super().database_forwards(app_label, schema_editor, from_state, to_state)
             return
-        _refuse_in_transaction(self, schema_editor)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.add_index(model, self.index, concurrently=True)
+        self._concurrently(app_label, schema_editor, to_state, schema_editor.add_index)
 
     def database_backwards(
         self,
@@ -126,10 +123,20 @@ class AddIndexConcurrentlyIfPostgres(AddIndex):
         if not _is_postgres(schema_editor):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
             return
+        self._concurrently(app_label, schema_editor, from_state, schema_editor.remove_index)
+
+    def _concurrently(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        state: ProjectState,
+        change: Callable[..., None],
+    ) -> None:
+        """`change` (the editor's add_index or remove_index) the index, CONCURRENTLY."""
         _refuse_in_transaction(self, schema_editor)
-        model = from_state.apps.get_model(app_label, self.model_name)
+        model = state.apps.get_model(app_label, self.model_name)
         if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.remove_index(model, self.index, concurrently=True)
+            change(model, self.index, concurrently=True)
 
 
 class _OnlineConstraint(AddConstraint):
