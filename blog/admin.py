@@ -71,7 +71,7 @@ class PostAdmin(SchemaGuardedAdmin):
 
     @admin.action(description="Publish selected posts")
     def publish(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
-        count = services.posts_publish(posts=queryset)
+        count = services.posts_publish(actor=request.user, posts=queryset)
         self.message_user(request, f"{count} post(s) published.")
 
 

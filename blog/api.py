@@ -67,7 +67,7 @@ class PostListView(SchemaGuardMixin, generics.ListCreateAPIView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = PostInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        post = services.post_create(user=request.user, **data.validated_data)
+        post = services.post_create(actor=request.user, **data.validated_data)
         post = selectors.post_detail(slug=post.slug, viewer=request.user)
         body = PostDetailSerializer(post, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -90,12 +90,12 @@ class PostDetailView(SchemaGuardMixin, generics.RetrieveAPIView):
     def patch(self, request: Request, slug: str) -> Response:
         data = PostInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.post_update(post=self.get_object(), user=request.user, **data.validated_data)
+        services.post_update(actor=request.user, post=self.get_object(), **data.validated_data)
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(responses={204: None, 503: SCHEMA_503})
     def delete(self, request: Request, slug: str) -> Response:
-        services.post_delete(post=self.get_object(), user=request.user)
+        services.post_delete(actor=request.user, post=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -121,7 +121,7 @@ class PostCommentsView(SchemaGuardMixin, generics.ListCreateAPIView):
         data = CommentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.comment_create(
-            post=self._post(), user=request.user, **data.validated_data
+            actor=request.user, post=self._post(), **data.validated_data
         )
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 

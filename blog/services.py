@@ -1,18 +1,26 @@
-"""Writes of the blog: posts, comments, tags and author profiles."""
+"""Writes of the blog: posts, comments, tags and author profiles.
+
+Each takes the acting user (`actor`, None for system writes), asks `blog.policies` who may
+write what, and writes in one transaction together with its audit entry (`common.audit`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
+from blog import policies
 from blog.models import AuthorProfile, Comment, Post, Tag
+from common.actors import Actor
+from common.audit import audit_record, snapshot
 from common.exceptions import ConflictError
+from common.models import AuditEntry
 
 TAG_NAME_LENGTH = Tag._meta.get_field("name").max_length
 TAG_SLUG_LENGTH = Tag._meta.get_field("slug").max_length
@@ -35,8 +43,18 @@ def _free_slug(model: type[AuthorProfile | Post], text: str, max_length: int, fa
     return candidate
 
 
-def author_profile_for(*, user: AbstractBaseUser) -> AuthorProfile:
-    """The user's byline, created on their first post."""
+def post_tags(post: Post) -> dict[str, Any]:
+    """The post's tag slugs: part of its audited state (see `apps.py`)."""
+    return {"tags": sorted(post.tags.values_list("slug", flat=True))}
+
+
+def _created(actor: Actor, instance: Any) -> None:
+    audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=instance, before=None)
+
+
+@transaction.atomic
+def author_profile_ensure(*, actor: Actor, user: AbstractBaseUser) -> AuthorProfile:
+    """The user's byline: the existing one, or a new one created (and audited) now."""
     profile = AuthorProfile.objects.filter(user=user).first()
     if profile is not None:
         return profile
@@ -47,6 +65,7 @@ def author_profile_for(*, user: AbstractBaseUser) -> AuthorProfile:
     )
     profile.full_clean()
     profile.save()
+    _created(actor, profile)
     return profile
 
 
@@ -70,11 +89,6 @@ def tags_resolve(*, names: Iterable[str]) -> list[Tag]:
     return list(Tag.objects.filter(slug__in=wanted).order_by("name"))
 
 
-def _ensure_can_edit(post: Post, user: AbstractBaseUser) -> None:
-    if not (user.is_staff or post.author.user_id == user.pk):
-        raise PermissionDenied("Only the post's author or staff may change it.")
-
-
 def _save_post(post: Post) -> None:
     post.full_clean()
     try:
@@ -88,14 +102,16 @@ def _save_post(post: Post) -> None:
 @transaction.atomic
 def post_create(
     *,
-    user: AbstractBaseUser,
+    actor: Actor,
     title: str,
     body: str,
     tags: Iterable[str] = (),
     status: str = Post.Status.DRAFT,
 ) -> Post:
+    """A post by the actor, under their byline (created on their first post)."""
+    user = policies.writer(actor=actor)
     post = Post(
-        author=author_profile_for(user=user),
+        author=author_profile_ensure(actor=actor, user=user),
         title=title,
         body=body,
         status=status,
@@ -103,21 +119,23 @@ def post_create(
     )
     _save_post(post)
     post.tags.set(tags_resolve(names=tags))
+    _created(actor, post)
     return post
 
 
 @transaction.atomic
 def post_update(
     *,
+    actor: Actor,
     post: Post,
-    user: AbstractBaseUser,
     title: str | None = None,
     body: str | None = None,
     status: str | None = None,
     tags: Iterable[str] | None = None,
 ) -> Post:
     """Change what is given. The slug stays: links to the post keep working after a retitle."""
-    _ensure_can_edit(post, user)
+    policies.check_may_edit(actor=actor, post=post)
+    before = snapshot(post)
     changes = {"title": title, "body": body, "status": status}
     for field, value in changes.items():
         if value is not None:
@@ -125,29 +143,44 @@ def post_update(
     _save_post(post)
     if tags is not None:
         post.tags.set(tags_resolve(names=tags))
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=post, before=before)
     return post
 
 
 @transaction.atomic
-def post_delete(*, post: Post, user: AbstractBaseUser) -> None:
-    _ensure_can_edit(post, user)
+def post_delete(*, actor: Actor, post: Post) -> None:
+    policies.check_may_edit(actor=actor, post=post)
+    before = snapshot(post)
     post.delete()
+    audit_record(actor=actor, action=AuditEntry.Action.DELETE, instance=post, before=before)
 
 
 @transaction.atomic
-def comment_create(*, post: Post, user: AbstractBaseUser, body: str) -> Comment:
+def comment_create(*, actor: Actor, post: Post, body: str) -> Comment:
+    user = policies.writer(actor=actor)
     if not post.is_published:
         raise ConflictError("Comments open once the post is published.", field="post")
     comment = Comment(post=post, user=user, author_name=_display_name(user), body=body)
     comment.full_clean()
     comment.save()
+    _created(actor, comment)
     return comment
 
 
 @transaction.atomic
-def posts_publish(*, posts: QuerySet[Post]) -> int:
-    """Publish the drafts among `posts`, dated now; returns how many changed."""
-    drafts = posts.filter(status=Post.Status.DRAFT)
-    return Post.objects.filter(pk__in=drafts.values("pk")).update(
-        status=Post.Status.PUBLISHED, published_at=timezone.now()
+def posts_publish(*, actor: Actor, posts: QuerySet[Post]) -> int:
+    """Publish the drafts among `posts`, dated now, each audited; returns how many changed."""
+    drafts = list(
+        Post.objects.select_for_update(of=("self",))
+        .select_related("author")
+        .filter(pk__in=posts.filter(status=Post.Status.DRAFT).values("pk"))
+        .order_by("pk")
     )
+    now = timezone.now()
+    for post in drafts:
+        policies.check_may_edit(actor=actor, post=post)
+        before = snapshot(post)
+        post.status, post.published_at = Post.Status.PUBLISHED, now
+        post.save(update_fields=["status", "published_at", "updated_at"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=post, before=before)
+    return len(drafts)

@@ -117,12 +117,12 @@ class MemberAdmin(admin.ModelAdmin):
 @admin.action(description="Return the selected loans (fines and holds as at the desk)")
 def return_loans(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     returned, refused = 0, []
-    for loan_id in queryset.filter(returned_at__isnull=True).values_list("pk", flat=True):
+    for loan in queryset.filter(returned_at__isnull=True).select_related("copy"):
         try:
-            services.return_copy(actor=request.user, loan_id=loan_id)
+            services.loan_return(actor=request.user, loan=loan)
             returned += 1
         except ServiceError as error:
-            refused.append(f"loan {loan_id}: {error.message}")
+            refused.append(f"loan {loan.pk}: {error.message}")
     modeladmin.message_user(request, f"Returned {returned} loans.", messages.SUCCESS)
     if refused:
         modeladmin.message_user(request, "; ".join(refused), messages.WARNING)

@@ -9,15 +9,16 @@ from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.exceptions import ForbiddenError
 from common.pagination import CursorPagination
-from library import lab, selectors, services
+from library import lab, policies, selectors, services
 from library.filters import BookFilter, CopyFilter, EventFilter, HoldFilter, LoanFilter
+from library.models import Member
 from library.serializers import (
     AuthorSerializer,
     BookDetailSerializer,
@@ -50,12 +51,13 @@ ERRORS = {
 
 
 class CanCirculate(BasePermission):
-    """Staff, or anyone the delegation graph grants `library.circulate`."""
+    """The desk's door: circulation staff only (`library.policies.may_circulate`). The services
+    ask the policy again for the member they act for."""
 
     message = "You may not circulate library items."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return selectors.can_circulate(request.user)
+        return policies.may_circulate(actor=request.user)
 
 
 # --- Catalogue: anyone reads, staff write -----------------------------------------------------
@@ -79,7 +81,8 @@ class BookListView(generics.ListAPIView):
 
     @extend_schema(request=BookInputSerializer, responses={201: BookDetailSerializer, **ERRORS})
     def post(self, request: Request) -> Response:
-        book = services.book_create(**_valid(BookInputSerializer, request.data))
+        data = _valid(BookInputSerializer, request.data)
+        book = services.book_create(actor=request.user, **data)
         body = BookDetailSerializer(selectors.book_detail().get(pk=book.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -95,7 +98,7 @@ class BookDetailView(generics.RetrieveAPIView):
     def patch(self, request: Request, pk: int) -> Response:
         book = self.get_object()
         data = _valid(BookInputSerializer, request.data, partial=True)
-        services.book_update(book=book, **data)
+        services.book_update(actor=request.user, book=book, **data)
         return Response(BookDetailSerializer(self.get_queryset().get(pk=pk)).data)
 
 
@@ -108,7 +111,8 @@ class AuthorListView(generics.ListCreateAPIView):
         return selectors.author_list()
 
     def perform_create(self, serializer: AuthorSerializer) -> None:
-        serializer.instance = services.author_create(**serializer.validated_data)
+        data = serializer.validated_data
+        serializer.instance = services.author_create(actor=self.request.user, **data)
 
 
 class CategoryListView(generics.ListCreateAPIView):
@@ -119,7 +123,8 @@ class CategoryListView(generics.ListCreateAPIView):
         return selectors.category_list()
 
     def perform_create(self, serializer: CategorySerializer) -> None:
-        serializer.instance = services.category_create(**serializer.validated_data)
+        data = serializer.validated_data
+        serializer.instance = services.category_create(actor=self.request.user, **data)
 
 
 class CopyListView(generics.ListAPIView):
@@ -132,7 +137,8 @@ class CopyListView(generics.ListAPIView):
 
     @extend_schema(request=CopyInputSerializer, responses={201: CopySerializer, **ERRORS})
     def post(self, request: Request) -> Response:
-        copy = services.copy_create(**_valid(CopyInputSerializer, request.data))
+        data = _valid(CopyInputSerializer, request.data)
+        copy = services.copy_create(actor=request.user, **data)
         body = CopySerializer(self.get_queryset().get(pk=copy.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -146,8 +152,8 @@ class CopyDetailView(generics.RetrieveAPIView):
 
     @extend_schema(request=CopyUpdateSerializer, responses={200: CopySerializer, **ERRORS})
     def patch(self, request: Request, pk: int) -> Response:
-        copy = self.get_object()
-        services.copy_update(copy_id=copy.pk, **_valid(CopyUpdateSerializer, request.data))
+        data = _valid(CopyUpdateSerializer, request.data)
+        services.copy_update(actor=request.user, copy=self.get_object(), **data)
         return Response(CopySerializer(self.get_queryset().get(pk=pk)).data)
 
 
@@ -225,9 +231,9 @@ class CheckoutView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = _valid(CheckoutInputSerializer, request.data)
-        result = services.checkout(
+        result = services.loan_checkout(
             actor=request.user,
-            member_id=data["member"],
+            member=selectors.member_get(data["member"]),
             barcodes=data["copies"],
             mode=data["mode"],
         )
@@ -241,18 +247,13 @@ def _valid(serializer_class: type, data: Any, partial: bool = False) -> dict[str
     return serializer.validated_data
 
 
-def _ensure_visible(rows: QuerySet, pk: int) -> None:
-    """404 for rows the caller may not see, exactly as for rows that do not exist."""
-    if not rows.filter(pk=pk).exists():
-        raise NotFound()
-
-
 class LoanReturnView(APIView):
     permission_classes = [CanCirculate]
 
     @extend_schema(request=None, responses={200: ReturnResultSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        result = services.return_copy(actor=request.user, loan_id=pk)
+        loan = selectors.loan_get(pk, user=request.user)
+        result = services.loan_return(actor=request.user, loan=loan)
         return Response(ReturnResultSerializer(_reloaded(result)).data)
 
 
@@ -267,8 +268,8 @@ class LoanRenewView(APIView):
 
     @extend_schema(request=None, responses={200: LoanSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        _ensure_visible(selectors.loan_list(user=request.user), pk)
-        loan = services.renew(actor=request.user, loan_id=pk)
+        loan = selectors.loan_get(pk, user=request.user)
+        loan = services.loan_renew(actor=request.user, loan=loan)
         return Response(LoanSerializer(selectors.loan_detail(loan.pk)).data)
 
 
@@ -285,22 +286,24 @@ class HoldListView(generics.ListCreateAPIView):
     @extend_schema(request=HoldInputSerializer, responses={201: HoldSerializer, **ERRORS})
     def post(self, request: Request) -> Response:
         data = _valid(HoldInputSerializer, request.data)
-        member_id = _acting_for(request, data.get("member"))
-        hold = services.place_hold(actor=request.user, member_id=member_id, book_id=data["book"])
+        hold = services.hold_place(
+            actor=request.user,
+            member=_named_or_own_member(request, data.get("member")),
+            book=selectors.book_get(data["book"]),
+        )
         body = HoldSerializer(self.get_queryset().get(pk=hold.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-def _acting_for(request: Request, member_id: int | None) -> int:
-    """The member a request acts for: the caller's own, or anyone's for circulation staff."""
+def _named_or_own_member(request: Request, member_id: int | None) -> Member:
+    """The member the body names, else the caller's own (whether the caller may act for it is
+    the service's question to `library.policies`)."""
+    if member_id is not None:
+        return selectors.member_get(member_id)
     own = selectors.member_for_user(request.user)
-    if member_id is None and own is None:
-        raise PermissionDenied("You have no library membership; name the member.")
-    if member_id is None or (own is not None and member_id == own.pk):
-        return own.pk
-    if not selectors.can_circulate(request.user):
-        raise PermissionDenied("You may place holds only for yourself.")
-    return member_id
+    if own is None:
+        raise ForbiddenError("You have no library membership; name the member.", field="member")
+    return own
 
 
 class HoldCancelView(APIView):
@@ -308,10 +311,9 @@ class HoldCancelView(APIView):
 
     @extend_schema(request=None, responses={200: HoldSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        holds = selectors.hold_list(user=request.user)
-        _ensure_visible(holds, pk)
-        services.cancel_hold(actor=request.user, hold_id=pk)
-        return Response(HoldSerializer(holds.get(pk=pk)).data)
+        hold = selectors.hold_get(pk, user=request.user)
+        services.hold_cancel(actor=request.user, hold=hold)
+        return Response(HoldSerializer(selectors.hold_get(pk, user=request.user)).data)
 
 
 # --- Lab --------------------------------------------------------------------------------------

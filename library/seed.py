@@ -325,15 +325,13 @@ def _fines(today: datetime, rules: dict[int, MemberCategory]) -> Iterator[Fine]:
 
 def _seed_holds(member_ids: list[int]) -> None:
     """A queue of two or three members on a few books that are all out."""
-    busy = (
-        Book.objects.exclude(copies__status=Copy.Status.AVAILABLE)
-        .order_by("id")
-        .values_list("id", flat=True)[:6]
-    )
-    for index, book_id in enumerate(busy):
+    busy = Book.objects.exclude(copies__status=Copy.Status.AVAILABLE).order_by("id").only("pk")
+    for index, book in enumerate(busy[:6]):
         for offset in range(2 + index % 2):
-            member_id = member_ids[(index * 5 + offset * 3 + 1) % len(member_ids)]
+            member = Member.objects.get(
+                pk=member_ids[(index * 5 + offset * 3 + 1) % len(member_ids)]
+            )
             try:
-                services.place_hold(actor=None, member_id=member_id, book_id=book_id)
+                services.hold_place(actor=None, member=member, book=book)
             except ServiceError:
                 continue  # e.g. the member has this very book on loan

@@ -145,7 +145,8 @@ class PersonPreferences(models.Model):
 
     class Meta:
         verbose_name_plural = "person preferences"
-        # Serves `data__has_key` and `data__contains`; built on PostgreSQL only (see school.db).
+        # Serves `data__has_key` and `data__contains`; built on PostgreSQL only (see
+        # common.migration_ops.PostgreSQLOnly).
         indexes = [GinIndex(fields=["data"], name="personprefs_data_gin")]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ slug emptied again so that forwards recomputes it.
 from django.db import migrations, transaction
 from django.db.models import Case, Value, When
 
-from blog.migration_ops import model_field_values, pk_batches, unique_slugs
+from common.migration_ops import model_field_values, pk_batches, unique_slugs
 
 SLUG_LENGTH = 220
 

@@ -6,9 +6,8 @@ table scan happens under an exclusive lock; each statement commits on its own an
 """
 
 from django.db import migrations, models
-from django_migration_linter import IgnoreMigration
 
-from blog.migration_ops import AddCheckConstraintOnline, SetNotNullOnline
+from common.migration_ops import AddCheckConstraintOnline, SetNotNullOnline
 
 
 class Migration(migrations.Migration):
@@ -21,10 +20,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # The linter flags SET NOT NULL and DROP COLUMN as unsafe for code still running against
-        # the old schema. Both are deliberate here: 0003 filled every slug, and no release after
-        # 0002 reads `published`. SET NOT NULL does not scan: the validated check proves it.
-        IgnoreMigration(),
         SetNotNullOnline(
             model_name="post",
             name="slug",

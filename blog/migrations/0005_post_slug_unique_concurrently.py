@@ -5,9 +5,8 @@ becomes the UNIQUE constraint with a brief lock. SQLite builds ordinary indexes.
 """
 
 from django.db import migrations, models
-from django_migration_linter import IgnoreMigration
 
-from blog.migration_ops import AddIndexConcurrentlyIfPostgres, AddUniqueConstraintConcurrently
+from common.migration_ops import AddIndexConcurrentlyIfPostgres, AddUniqueConstraintConcurrently
 
 
 class Migration(migrations.Migration):
@@ -20,9 +19,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # The linter flags any new UNIQUE on an existing table; this one is built concurrently
-        # and attached with USING INDEX, which is the safe way it asks for.
-        IgnoreMigration(),
         AddUniqueConstraintConcurrently(
             model_name="post",
             constraint=models.UniqueConstraint(fields=["slug"], name="blog_post_slug_uniq"),

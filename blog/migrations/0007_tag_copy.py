@@ -9,7 +9,7 @@ many-to-many keeps no order) and the links removed.
 from django.db import migrations, transaction
 from django.utils.text import slugify
 
-from blog.migration_ops import pk_batches
+from common.migration_ops import pk_batches
 
 NAME_LENGTH, SLUG_LENGTH = 50, 60
 

@@ -8,7 +8,7 @@ then one UPDATE per batch sets `author` from `user`. Reverse: `user` set from `a
 from django.db import migrations, transaction
 from django.db.models import OuterRef, Subquery
 
-from blog.migration_ops import model_field_values, pk_batches, unique_slugs
+from common.migration_ops import model_field_values, pk_batches, unique_slugs
 
 SLUG_LENGTH = 160
 

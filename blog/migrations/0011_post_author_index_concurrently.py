@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from blog.migration_ops import AddIndexConcurrentlyIfPostgres
+from common.migration_ops import AddIndexConcurrentlyIfPostgres
 
 
 class Migration(migrations.Migration):

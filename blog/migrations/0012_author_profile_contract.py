@@ -6,9 +6,8 @@ exclusive lock, and the foreign key is left alone rather than dropped and re-val
 
 import django.db.models.deletion
 from django.db import migrations, models
-from django_migration_linter import IgnoreMigration
 
-from blog.migration_ops import SetNotNullOnline
+from common.migration_ops import SetNotNullOnline
 
 
 class Migration(migrations.Migration):
@@ -21,10 +20,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # The linter flags SET NOT NULL and DROP COLUMN as unsafe for code still running against
-        # the old schema. Deliberate: 0010 set every author, and no release after 0009 reads
-        # `Post.user`. SET NOT NULL does not scan: the validated check proves it.
-        IgnoreMigration(),
         SetNotNullOnline(
             model_name="post",
             name="author",

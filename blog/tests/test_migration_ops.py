@@ -1,17 +1,19 @@
 """The migration helpers: what they refuse, and how they batch and name."""
 
 import pytest
-from django.db import connection, models
+from django.db import NotSupportedError, connection, models, transaction
 from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.state import ProjectState
 
-from blog.migration_ops import (
+from blog.models import Tag
+from blog.schema_version import code_history
+from common.migration_ops import (
+    AddIndexConcurrentlyIfPostgres,
     AddUniqueConstraintConcurrently,
     SetNotNullOnline,
     pk_batches,
     unique_slugs,
 )
-from blog.models import Tag
-from blog.schema_version import code_history
 
 
 def test_unique_slugs_suffix_clashes_with_the_key() -> None:
@@ -52,3 +54,30 @@ def test_set_not_null_online_refuses_other_changes() -> None:
     )
     with connection.schema_editor(collect_sql=True) as editor, pytest.raises(ValueError):
         operation.database_forwards("blog", editor, state, state)
+
+
+def _tag_index() -> AddIndexConcurrentlyIfPostgres:
+    index = models.Index(fields=["name"], name="blog_tag_name_test_idx")
+    return AddIndexConcurrentlyIfPostgres(model_name="tag", index=index)
+
+
+def _state() -> ProjectState:
+    return MigrationLoader(None).project_state(("blog", code_history()[-1][0]))
+
+
+@pytest.mark.django_db
+def test_index_concurrently_builds_concurrently_on_postgresql() -> None:
+    state = _state()
+    with connection.schema_editor(collect_sql=True) as editor:
+        _tag_index().database_forwards("blog", editor, state, state)
+    assert editor.collected_sql == [
+        'CREATE INDEX CONCURRENTLY "blog_tag_name_test_idx" ON "blog_tag" ("name");'
+    ]
+
+
+@pytest.mark.django_db
+def test_index_concurrently_refuses_to_run_inside_a_transaction() -> None:
+    state = _state()
+    refused = pytest.raises(NotSupportedError, match="atomic = False")
+    with transaction.atomic(), connection.schema_editor(atomic=False) as editor, refused:
+        _tag_index().database_forwards("blog", editor, state, state)

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from blog import migration_ops
+from common import migration_ops
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

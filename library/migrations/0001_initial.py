@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
-from library.migration_ops import PostgreSQLOnly
+from common.migration_ops import PostgreSQLOnly
 
 SEARCH_DOCUMENT = models.GeneratedField(
     db_persist=True,
@@ -319,7 +319,7 @@ class Migration(migrations.Migration):
             model_name='circulationevent',
             index=models.Index(fields=['member', '-id'], name='event_member_idx'),
         ),
-        # PostgreSQL only: the search column and its indexes (see library.migration_ops).
+        # PostgreSQL only: the search column and its indexes (see common.migration_ops).
         PostgreSQLOnly(
             migrations.AddField(model_name="book", name="search_document", field=SEARCH_DOCUMENT),
             fallback=migrations.RunSQL(

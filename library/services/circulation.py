@@ -1,4 +1,9 @@
-"""Circulation writes: checkout, return, renewal and the hold queue.
+"""Circulation writes: `loan_checkout`, `loan_return`, `loan_renew`, `hold_place`, `hold_cancel`.
+
+Each takes the acting user (`actor`, None for system writes) and the rows it acts on as
+instances; callers resolve ids (`selectors.member_get`, `loan_get`, ...). Who may act for whom
+is `library.policies`' decision, asked here. The circulation log is the library's audit trail:
+every attempt, done or refused, leaves a `CirculationEvent` naming its actor.
 
 Every function runs in one transaction and locks the rows it changes (`select_for_update`), so
 concurrent requests queue instead of racing; locks are always taken in the order member, book
@@ -10,7 +15,8 @@ Refusal codes (the `code` of the API error, and `reason` in the log):
 
 | code                    | status | when                                                     |
 |-------------------------|--------|----------------------------------------------------------|
-| member_not_found        | 400    | no such member                                           |
+| member_not_found        | 400    | no such member (`selectors.member_get`)                  |
+| permission_denied       | 403    | the actor may not act for this member (`policies`)       |
 | member_inactive         | 400    | the membership is suspended                              |
 | member_overdue          | 400    | the member has overdue loans                             |
 | member_fines            | 400    | unpaid fines above the category's threshold              |
@@ -26,8 +32,12 @@ Refusal codes (the `code` of the API error, and `reason` in the log):
 | hold_already_on_loan    | 400    | the member has a copy of the book on loan                |
 | hold_limit              | 400    | the category's hold limit is reached                     |
 | hold_closed             | 409    | the hold was already fulfilled or cancelled              |
-| book_not_found          | 400    | a hold names no existing book                            |
-| loan_not_found, hold_not_found | 404 | the loan or hold in the URL does not exist           |
+| book_not_found          | 400    | a hold names no existing book (`selectors.book_get`)     |
+| loan_not_found, hold_not_found | 404 | the loan or hold in the URL is missing or not yours |
+
+Refusals found before a service runs (unknown ids, rows not the caller's) are input errors of
+the request and are not logged: there is no member, loan or hold to log them against
+(`selectors.member_get`, `book_get`, `loan_get`, `hold_get` raise them).
 """
 
 from __future__ import annotations
@@ -40,13 +50,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
+from common.actors import Actor, user_of
 from common.exceptions import ConflictError, NotFoundError, ServiceError
-from library import selectors
+from library import policies, selectors
 from library.models import (
     Book,
     CirculationEvent,
@@ -59,7 +69,6 @@ from library.models import (
 )
 
 Action = CirculationEvent.Action
-Actor = AbstractBaseUser | None
 
 
 class CheckoutMode(StrEnum):
@@ -93,20 +102,11 @@ def _log(
     action: str, actor: Actor, *, outcome: str = CirculationEvent.Outcome.OK, **subject: Any
 ) -> CirculationEvent:
     return CirculationEvent.objects.create(
-        action=action, outcome=outcome, actor=actor if _is_user(actor) else None, **subject
+        action=action, outcome=outcome, actor=user_of(actor), **subject
     )
 
 
-def _is_user(actor: Actor) -> bool:
-    return actor is not None and actor.is_authenticated and actor.pk is not None
-
-
 def _log_refusal(action: str, actor: Actor, error: ServiceError, **subject: Any) -> None:
-    """Log a refused attempt; ids that do not exist (the cause of a 404) are left out."""
-    checks = {"member_id": Member, "copy_id": Copy, "book_id": Book}
-    for key, model in checks.items():
-        if subject.get(key) is not None and not model.objects.filter(pk=subject[key]).exists():
-            subject[key] = None
     _log(
         action,
         actor,
@@ -128,13 +128,13 @@ def _refusal_logged(action: str, actor: Actor, **subject: Any) -> Iterator[None]
 
 
 # --- Shared rules -----------------------------------------------------------------------------
-def _locked_member(member_id: int) -> Member:
-    member = selectors.member_for_update(member_id)
-    if member is None:
+def _locked_member(member: Member) -> Member:
+    locked = selectors.member_for_update(member.pk)
+    if locked is None:  # deleted since the caller read it
         raise ServiceError(
-            f"No member has id {member_id}.", field="member", code="member_not_found"
+            f"No member has id {member.pk}.", field="member", code="member_not_found"
         )
-    return member
+    return locked
 
 
 def member_block(member: Member, now: datetime) -> ServiceError | None:
@@ -201,15 +201,15 @@ def _shelve_or_hand_to_hold(copy: Copy, actor: Actor, now: datetime) -> Hold | N
 
 
 # --- Checkout ---------------------------------------------------------------------------------
-def checkout(
+def loan_checkout(
     *,
     actor: Actor,
-    member_id: int,
+    member: Member,
     barcodes: Sequence[str],
     mode: CheckoutMode = CheckoutMode.ALL_OR_NOTHING,
     now: datetime | None = None,
 ) -> CheckoutResult:
-    """Lend the copies named by `barcodes` to one member, in one transaction."""
+    """Lend the copies named by `barcodes` (as scanned) to `member`, in one transaction."""
     now = now or timezone.now()
     barcodes = list(dict.fromkeys(code.strip() for code in barcodes if code.strip()))
     if not barcodes:
@@ -217,25 +217,26 @@ def checkout(
     result = CheckoutResult()
     try:
         with transaction.atomic():
-            _checkout_locked(actor, member_id, barcodes, CheckoutMode(mode), now, result)
+            _checkout_locked(actor, member, barcodes, CheckoutMode(mode), now, result)
     except ServiceError:
         # The loans rolled back; the refusals are written now, outside that transaction.
-        _log_checkout_refusals(actor, member_id, result.refused)
+        _log_checkout_refusals(actor, member, result.refused)
         raise
-    _log_checkout_refusals(actor, member_id, result.refused)
+    _log_checkout_refusals(actor, member, result.refused)
     return result
 
 
 def _checkout_locked(
     actor: Actor,
-    member_id: int,
+    member: Member,
     barcodes: list[str],
     mode: CheckoutMode,
     now: datetime,
     result: CheckoutResult,
 ) -> None:
     try:
-        member = _locked_member(member_id)
+        policies.check_may_circulate(actor=actor)
+        member = _locked_member(member)
         if block := member_block(member, now):
             raise block
     except ServiceError as error:
@@ -263,21 +264,20 @@ def _refusal(barcode: str, error: ServiceError) -> Refusal:
     return Refusal(barcode, error.code, error.message, error.status_code)
 
 
-def _log_checkout_refusals(actor: Actor, member_id: int, refused: list[Refusal]) -> None:
+def _log_checkout_refusals(actor: Actor, member: Member, refused: list[Refusal]) -> None:
     if not refused:
         return
     copies = dict(
         Copy.objects.filter(barcode__in=[r.barcode for r in refused]).values_list("barcode", "pk")
     )
-    member_exists = Member.objects.filter(pk=member_id).exists()
     CirculationEvent.objects.bulk_create(
         CirculationEvent(
             action=Action.CHECKOUT,
             outcome=CirculationEvent.Outcome.REFUSED,
             reason=refusal.code,
             message=refusal.message[:300],
-            actor=actor if _is_user(actor) else None,
-            member_id=member_id if member_exists else None,
+            actor=user_of(actor),
+            member=member,
             copy_id=copies.get(refusal.barcode),
             barcode=refusal.barcode[:32],
         )
@@ -360,33 +360,27 @@ def _available_copies(book_id: int) -> int:
 
 
 # --- Return and renewal -----------------------------------------------------------------------
-def _locked_active_loan(loan_id: int) -> Loan:
-    loan = selectors.loan_for_update(loan_id)
-    if loan is None:
-        raise NotFoundError(f"No loan has id {loan_id}.", code="loan_not_found")
-    if loan.returned_at is not None:
+def _locked_active_loan(loan: Loan) -> Loan:
+    locked = selectors.loan_for_update(loan.pk)
+    if locked is None:  # deleted since the caller read it
+        raise NotFoundError(f"No loan has id {loan.pk}.", code="loan_not_found")
+    if locked.returned_at is not None:
         raise ConflictError(
-            f"Loan {loan_id} was already returned.", code="loan_returned", loan=loan_id
+            f"Loan {loan.pk} was already returned.", code="loan_returned", loan=loan.pk
         )
-    return loan
+    return locked
 
 
-def _loan_subject(loan_id: int) -> dict[str, Any]:
-    row = Loan.objects.filter(pk=loan_id).values("member_id", "copy_id", "copy__book_id").first()
-    if row is None:
-        return {}
-    return {
-        "member_id": row["member_id"],
-        "copy_id": row["copy_id"],
-        "book_id": row["copy__book_id"],
-    }
+def _loan_subject(loan: Loan) -> dict[str, Any]:
+    return {"member_id": loan.member_id, "copy_id": loan.copy_id, "book_id": loan.copy.book_id}
 
 
-def return_copy(*, actor: Actor, loan_id: int, now: datetime | None = None) -> ReturnResult:
+def loan_return(*, actor: Actor, loan: Loan, now: datetime | None = None) -> ReturnResult:
     """Close the loan, charge a fine if it came back late, and pass the copy to the next hold."""
     now = now or timezone.now()
-    with _refusal_logged(Action.RETURN, actor, **_loan_subject(loan_id)), transaction.atomic():
-        loan = _locked_active_loan(loan_id)
+    with _refusal_logged(Action.RETURN, actor, **_loan_subject(loan)), transaction.atomic():
+        policies.check_may_circulate(actor=actor)
+        loan = _locked_active_loan(loan)
         selectors.book_for_update(loan.copy.book_id)
         loan.returned_at = max(now, loan.loaned_at)
         loan.save(update_fields=["returned_at"])
@@ -406,11 +400,12 @@ def _assess_fine(loan: Loan, now: datetime) -> Fine | None:
     )
 
 
-def renew(*, actor: Actor, loan_id: int, now: datetime | None = None) -> Loan:
+def loan_renew(*, actor: Actor, loan: Loan, now: datetime | None = None) -> Loan:
     """Extend an active loan by the member's loan period, unless others wait for the book."""
     now = now or timezone.now()
-    with _refusal_logged(Action.RENEW, actor, **_loan_subject(loan_id)), transaction.atomic():
-        loan = _locked_active_loan(loan_id)
+    with _refusal_logged(Action.RENEW, actor, **_loan_subject(loan)), transaction.atomic():
+        loan = _locked_active_loan(loan)
+        policies.check_may_act_for(actor=actor, member=loan.member)
         category = loan.member.category
         if loan.renewals_used >= category.max_renewals:
             raise ServiceError(
@@ -421,7 +416,7 @@ def renew(*, actor: Actor, loan_id: int, now: datetime | None = None) -> Loan:
         ).exclude(member_id=loan.member_id)
         if others_waiting.exists():
             raise ConflictError(
-                "Other members are waiting for this book.", code="book_on_hold", loan=loan_id
+                "Other members are waiting for this book.", code="book_on_hold", loan=loan.pk
             )
         loan.due_at = max(loan.due_at, now + timedelta(days=category.loan_days))
         loan.renewals_used += 1
@@ -431,14 +426,14 @@ def renew(*, actor: Actor, loan_id: int, now: datetime | None = None) -> Loan:
 
 
 # --- Holds ------------------------------------------------------------------------------------
-def place_hold(*, actor: Actor, member_id: int, book_id: int, now: datetime | None = None) -> Hold:
-    """Queue `member` for any copy of the book, at the end of the queue."""
+def hold_place(*, actor: Actor, member: Member, book: Book, now: datetime | None = None) -> Hold:
+    """Queue `member` for any copy of `book`, at the end of the queue."""
     now = now or timezone.now()
-    subject = {"member_id": member_id, "book_id": book_id}
+    book_id = book.pk
+    subject = {"member_id": member.pk, "book_id": book_id}
     with _refusal_logged(Action.HOLD_PLACE, actor, **subject), transaction.atomic():
-        member = _locked_member(member_id)
-        if not Book.objects.filter(pk=book_id).exists():
-            raise ServiceError(f"No book has id {book_id}.", field="book", code="book_not_found")
+        policies.check_may_act_for(actor=actor, member=member)
+        member = _locked_member(member)
         selectors.book_for_update(book_id)
         _check_can_hold(member, book_id)
         last = Hold.objects.filter(book_id=book_id).aggregate(last=Max("position"))["last"]
@@ -476,17 +471,16 @@ def _check_can_hold(member: Member, book_id: int) -> None:
         )
 
 
-def cancel_hold(*, actor: Actor, hold_id: int, now: datetime | None = None) -> Hold:
+def hold_cancel(*, actor: Actor, hold: Hold, now: datetime | None = None) -> Hold:
     """Leave the queue; those behind move up, and a copy kept for this hold goes to the next."""
     now = now or timezone.now()
-    subject = Hold.objects.filter(pk=hold_id).values("member_id", "book_id").first()
-    if subject is None:
-        raise NotFoundError(f"No hold has id {hold_id}.", code="hold_not_found")
+    subject = {"member_id": hold.member_id, "book_id": hold.book_id}
     with _refusal_logged(Action.HOLD_CANCEL, actor, **subject), transaction.atomic():
-        selectors.book_for_update(subject["book_id"])
-        hold = selectors.hold_with_copy(hold_id)
+        policies.check_may_act_for(actor=actor, member=hold.member)
+        selectors.book_for_update(hold.book_id)
+        hold = selectors.hold_with_copy(hold.pk)
         if hold.status not in Hold.ACTIVE:
-            raise ConflictError(f"Hold {hold_id} is {hold.status}.", code="hold_closed")
+            raise ConflictError(f"Hold {hold.pk} is {hold.status}.", code="hold_closed")
         copy = hold.copy if hold.status == Hold.Status.READY else None
         _close_hold(hold, Hold.Status.CANCELLED, now)
         if copy is not None:

@@ -63,8 +63,8 @@ def rows() -> None:
         MemberCategoryFactory(code=f"kind{number}")
         BookAuthorFactory()
         loan = LoanFactory()
-        services.return_copy(actor=None, loan_id=loan.pk, now=loan.due_at.replace(year=2100))
-        services.place_hold(actor=None, member_id=MemberFactory().pk, book_id=BookFactory().pk)
+        services.loan_return(actor=None, loan=loan, now=loan.due_at.replace(year=2100))
+        services.hold_place(actor=None, member=MemberFactory(), book=BookFactory())
 
 
 def test_every_library_model_is_registered():
@@ -108,7 +108,7 @@ def test_return_action_returns_the_selected_loans(admin_client, staff_user):
 
 
 def test_the_log_cannot_be_edited_in_the_admin(admin_client):
-    services.checkout(actor=None, member_id=MemberFactory().pk, barcodes=[CopyFactory().barcode])
+    services.loan_checkout(actor=None, member=MemberFactory(), barcodes=[CopyFactory().barcode])
     event = CirculationEvent.objects.get()
     url = reverse("admin:library_circulationevent_change", args=[event.pk])
     response = admin_client.post(url, {"reason": "edited"})

@@ -58,7 +58,7 @@ def error_code(response) -> str:
 )
 def test_lists_cost_the_same_queries_at_any_page_size(staff_client, catalogue, name):
     for loan in Loan.objects.all()[:10]:
-        services.return_copy(actor=None, loan_id=loan.pk, now=loan.due_at + timedelta(days=5))
+        services.loan_return(actor=None, loan=loan, now=loan.due_at + timedelta(days=5))
     assert_constant_queries_for_page_sizes(staff_client, url(name))
 
 
@@ -74,7 +74,7 @@ def test_category_and_member_category_lists_are_constant(staff_client):
 
 def test_hold_and_event_lists_are_constant(staff_client, catalogue):
     for _ in range(10):
-        services.place_hold(actor=None, member_id=MemberFactory().pk, book_id=catalogue[0].pk)
+        services.hold_place(actor=None, member=MemberFactory(), book=catalogue[0])
     assert_constant_queries_for_page_sizes(staff_client, url("hold-list"))
     assert_constant_queries_for_page_sizes(staff_client, url("event-list"))
 
@@ -235,7 +235,7 @@ def test_staff_renew_any_loan_until_the_limit(staff_client):
 def test_members_see_only_their_own_loans_members_and_holds(member_client, member, staff_client):
     own = LoanFactory(member=member)
     LoanFactory()
-    services.place_hold(actor=None, member_id=MemberFactory().pk, book_id=BookFactory().pk)
+    services.hold_place(actor=None, member=MemberFactory(), book=BookFactory())
     loans = member_client.get(url("loan-list")).json()["results"]
     assert [loan["id"] for loan in loans] == [own.pk]
     assert [m["id"] for m in member_client.get(url("member-list")).json()["results"]] == [member.pk]

@@ -49,7 +49,7 @@ def test_concurrent_checkouts_of_one_copy_lend_it_once():
     members = [MemberFactory() for _ in range(THREADS)]
     outcomes = _run_at_once(
         [
-            lambda m=m: services.checkout(actor=None, member_id=m.pk, barcodes=[copy.barcode])
+            lambda m=m: services.loan_checkout(actor=None, member=m, barcodes=[copy.barcode])
             for m in members
         ]
     )
@@ -63,10 +63,7 @@ def test_concurrent_holds_get_a_dense_queue():
     book = BookFactory()
     members = [MemberFactory() for _ in range(10)]
     outcomes = _run_at_once(
-        [
-            lambda m=m: services.place_hold(actor=None, member_id=m.pk, book_id=book.pk)
-            for m in members
-        ]
+        [lambda m=m: services.hold_place(actor=None, member=m, book=book) for m in members]
     )
     assert outcomes == ["ok"] * 10
     positions = Hold.objects.filter(book=book).values_list("position", flat=True)
@@ -80,7 +77,7 @@ def test_multi_copy_checkouts_in_opposite_orders_do_not_deadlock():
     members = [MemberFactory() for _ in orders]
     outcomes = _run_at_once(
         [
-            lambda m=m, codes=codes: services.checkout(actor=None, member_id=m.pk, barcodes=codes)
+            lambda m=m, codes=codes: services.loan_checkout(actor=None, member=m, barcodes=codes)
             for m, codes in zip(members, orders, strict=True)
         ]
     )

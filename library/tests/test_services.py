@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from common.exceptions import ConflictError, NotFoundError, ServiceError
-from library import services
+from library import selectors, services
 from library.models import CirculationEvent, Copy, Fine, Hold, Loan
 from library.services import CheckoutMode
 from library.tests.factories import (
@@ -32,9 +32,9 @@ def refusals(**filters) -> list[tuple[str, str]]:
 
 
 def checkout(member, *copies, mode=CheckoutMode.ALL_OR_NOTHING, actor=None, now=None):
-    return services.checkout(
+    return services.loan_checkout(
         actor=actor,
-        member_id=member.pk,
+        member=member,
         barcodes=[copy.barcode for copy in copies],
         mode=mode,
         now=now,
@@ -151,20 +151,26 @@ def test_lost_and_withdrawn_copies_are_not_lent(status):
     assert caught.value.code == "copy_not_lendable"
 
 
-def test_unknown_barcode_and_unknown_member_are_refused_and_logged():
+def test_an_unknown_barcode_is_refused_and_logged_against_the_member():
     member = MemberFactory()
     with pytest.raises(ServiceError) as caught:
-        services.checkout(actor=None, member_id=member.pk, barcodes=["NOPE"])
+        services.loan_checkout(actor=None, member=member, barcodes=["NOPE"])
     assert caught.value.code == "copy_not_found"
+    assert refusals(member=member) == [("NOPE", "copy_not_found")]
+
+
+def test_unknown_ids_named_by_a_request_are_input_errors_with_their_codes():
     with pytest.raises(ServiceError) as caught:
-        services.checkout(actor=None, member_id=999_999, barcodes=["NOPE"])
-    assert caught.value.code == "member_not_found"
-    assert refusals() == [("NOPE", "copy_not_found"), ("NOPE", "member_not_found")]
+        selectors.member_get(999_999)
+    assert (caught.value.code, caught.value.field) == ("member_not_found", "member")
+    with pytest.raises(ServiceError) as caught:
+        selectors.book_get(987_654)
+    assert (caught.value.code, caught.value.field) == ("book_not_found", "book")
 
 
 def test_an_empty_request_is_refused():
     with pytest.raises(ServiceError):
-        services.checkout(actor=None, member_id=MemberFactory().pk, barcodes=[" "])
+        services.loan_checkout(actor=None, member=MemberFactory(), barcodes=[" "])
 
 
 # --- Holds and checkout -----------------------------------------------------------------------
@@ -172,8 +178,8 @@ def test_a_copy_on_the_hold_shelf_goes_only_to_its_holder():
     book = BookFactory()
     loan = LoanFactory(copy__book=book)
     holder, other = MemberFactory(), MemberFactory()
-    hold = services.place_hold(actor=None, member_id=holder.pk, book_id=book.pk)
-    services.return_copy(actor=None, loan_id=loan.pk)
+    hold = services.hold_place(actor=None, member=holder, book=book)
+    services.loan_return(actor=None, loan=loan)
     hold.refresh_from_db()
     assert (hold.status, hold.copy) == (Hold.Status.READY, loan.copy)
 
@@ -189,8 +195,8 @@ def test_available_copies_are_kept_for_members_waiting_ahead():
     book = BookFactory()
     LoanFactory(copy__book=book)
     first, second = MemberFactory(), MemberFactory()
-    services.place_hold(actor=None, member_id=first.pk, book_id=book.pk)
-    services.place_hold(actor=None, member_id=second.pk, book_id=book.pk)
+    services.hold_place(actor=None, member=first, book=book)
+    services.hold_place(actor=None, member=second, book=book)
     returned_copy = CopyFactory(book=book)  # a new copy arrives on the shelf
 
     with pytest.raises(ConflictError):
@@ -215,7 +221,7 @@ def test_fine_amount_charges_every_day_past_the_grace_period_up_to_the_cap(overd
 
 def test_a_late_return_is_fined_and_the_copy_goes_back_on_the_shelf():
     loan = LoanFactory()
-    result = services.return_copy(actor=None, loan_id=loan.pk, now=loan.due_at + timedelta(days=4))
+    result = services.loan_return(actor=None, loan=loan, now=loan.due_at + timedelta(days=4))
     assert result.fine is not None
     assert (result.fine.amount, result.fine.overdue_days) == (Decimal("2.00"), 4)
     assert result.hold is None
@@ -225,16 +231,16 @@ def test_a_late_return_is_fined_and_the_copy_goes_back_on_the_shelf():
 
 def test_a_return_within_grace_is_not_fined():
     loan = LoanFactory()
-    result = services.return_copy(actor=None, loan_id=loan.pk, now=loan.due_at + timedelta(days=2))
+    result = services.loan_return(actor=None, loan=loan, now=loan.due_at + timedelta(days=2))
     assert result.fine is None
     assert not Fine.objects.exists()
 
 
 def test_returning_twice_is_a_conflict_and_is_logged():
     loan = LoanFactory()
-    services.return_copy(actor=None, loan_id=loan.pk)
+    services.loan_return(actor=None, loan=loan)
     with pytest.raises(ConflictError) as caught:
-        services.return_copy(actor=None, loan_id=loan.pk)
+        services.loan_return(actor=None, loan=loan)
     assert caught.value.code == "loan_returned"
     assert list(
         CirculationEvent.objects.filter(action="return")
@@ -243,16 +249,20 @@ def test_returning_twice_is_a_conflict_and_is_logged():
     ) == ["ok", "refused"]
 
 
-def test_returning_an_unknown_loan_is_not_found():
-    with pytest.raises(NotFoundError):
-        services.return_copy(actor=None, loan_id=123456)
+def test_an_unknown_loan_or_hold_is_not_found(staff_user):
+    with pytest.raises(NotFoundError) as caught:
+        selectors.loan_get(123456, user=staff_user)
+    assert caught.value.code == "loan_not_found"
+    with pytest.raises(NotFoundError) as caught:
+        selectors.hold_get(123456, user=staff_user)
+    assert caught.value.code == "hold_not_found"
 
 
 # --- Renewal ----------------------------------------------------------------------------------
 def test_renewal_extends_from_today_and_counts():
     loan = LoanFactory()
     now = timezone.now() + timedelta(days=15)
-    renewed = services.renew(actor=None, loan_id=loan.pk, now=now)
+    renewed = services.loan_renew(actor=None, loan=loan, now=now)
     assert renewed.due_at == now + timedelta(days=21)
     assert renewed.renewals_used == 1
 
@@ -260,16 +270,16 @@ def test_renewal_extends_from_today_and_counts():
 def test_renewal_limit():
     loan = LoanFactory(renewals_used=2)
     with pytest.raises(ServiceError) as caught:
-        services.renew(actor=None, loan_id=loan.pk)
+        services.loan_renew(actor=None, loan=loan)
     assert caught.value.code == "renewal_limit"
     assert refusals(member=loan.member) == [("", "renewal_limit")]
 
 
 def test_renewal_is_refused_while_others_wait_for_the_book():
     loan = LoanFactory()
-    services.place_hold(actor=None, member_id=MemberFactory().pk, book_id=loan.copy.book_id)
+    services.hold_place(actor=None, member=MemberFactory(), book=loan.copy.book)
     with pytest.raises(ConflictError) as caught:
-        services.renew(actor=None, loan_id=loan.pk)
+        services.loan_renew(actor=None, loan=loan)
     assert caught.value.code == "book_on_hold"
 
 
@@ -282,18 +292,18 @@ def queue(book) -> list[tuple[int, int]]:
 def test_holds_queue_in_order_and_close_the_gap_when_one_is_cancelled():
     book = BookFactory()
     members = [MemberFactory() for _ in range(4)]
-    holds = [services.place_hold(actor=None, member_id=m.pk, book_id=book.pk) for m in members]
+    holds = [services.hold_place(actor=None, member=m, book=book) for m in members]
     assert [hold.position for hold in holds] == [1, 2, 3, 4]
-    services.cancel_hold(actor=None, hold_id=holds[1].pk)
+    services.hold_cancel(actor=None, hold=holds[1])
     assert queue(book) == [(members[0].pk, 1), (members[2].pk, 2), (members[3].pk, 3)]
-    services.place_hold(actor=None, member_id=members[1].pk, book_id=book.pk)
+    services.hold_place(actor=None, member=members[1], book=book)
     assert queue(book)[-1] == (members[1].pk, 4)
 
 
 def test_a_hold_on_a_book_with_a_copy_on_the_shelf_sets_that_copy_aside():
     copy = CopyFactory()
     member = MemberFactory()
-    hold = services.place_hold(actor=None, member_id=member.pk, book_id=copy.book_id)
+    hold = services.hold_place(actor=None, member=member, book=copy.book)
     assert (hold.status, hold.copy, hold.position) == (Hold.Status.READY, copy, 1)
     copy.refresh_from_db()
     assert copy.status == Status.ON_HOLD_SHELF
@@ -306,40 +316,36 @@ def test_cancelling_a_ready_hold_hands_its_copy_to_the_next_in_line():
     book = BookFactory()
     loan = LoanFactory(copy__book=book)
     first, second = MemberFactory(), MemberFactory()
-    hold = services.place_hold(actor=None, member_id=first.pk, book_id=book.pk)
-    services.place_hold(actor=None, member_id=second.pk, book_id=book.pk)
-    services.return_copy(actor=None, loan_id=loan.pk)
-    services.cancel_hold(actor=None, hold_id=hold.pk)
+    hold = services.hold_place(actor=None, member=first, book=book)
+    services.hold_place(actor=None, member=second, book=book)
+    services.loan_return(actor=None, loan=loan)
+    services.hold_cancel(actor=None, hold=hold)
     nxt = Hold.objects.get(member=second)
     assert (nxt.status, nxt.position, nxt.copy) == (Hold.Status.READY, 1, loan.copy)
     with pytest.raises(ConflictError) as caught:
-        services.cancel_hold(actor=None, hold_id=hold.pk)
+        services.hold_cancel(actor=None, hold=hold)
     assert caught.value.code == "hold_closed"
 
 
 def test_hold_refusals():
     member = MemberFactory()  # hold limit 2
     book = BookFactory()
-    services.place_hold(actor=None, member_id=member.pk, book_id=book.pk)
+    services.hold_place(actor=None, member=member, book=book)
     with pytest.raises(ConflictError) as caught:
-        services.place_hold(actor=None, member_id=member.pk, book_id=book.pk)
+        services.hold_place(actor=None, member=member, book=book)
     assert caught.value.code == "hold_exists"
     on_loan = LoanFactory(member=member).copy.book
     with pytest.raises(ServiceError) as caught:
-        services.place_hold(actor=None, member_id=member.pk, book_id=on_loan.pk)
+        services.hold_place(actor=None, member=member, book=on_loan)
     assert caught.value.code == "hold_already_on_loan"
-    services.place_hold(actor=None, member_id=member.pk, book_id=BookFactory().pk)
+    services.hold_place(actor=None, member=member, book=BookFactory())
     with pytest.raises(ServiceError) as caught:
-        services.place_hold(actor=None, member_id=member.pk, book_id=BookFactory().pk)
+        services.hold_place(actor=None, member=member, book=BookFactory())
     assert caught.value.code == "hold_limit"
-    with pytest.raises(ServiceError) as caught:
-        services.place_hold(actor=None, member_id=member.pk, book_id=987654)
-    assert caught.value.code == "book_not_found"
     assert [reason for _, reason in refusals(member=member)] == [
         "hold_exists",
         "hold_already_on_loan",
         "hold_limit",
-        "book_not_found",
     ]
 
 

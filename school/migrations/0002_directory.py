@@ -5,7 +5,7 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
-import school.db
+from common.migration_ops import PostgreSQLOnly
 
 
 class Migration(migrations.Migration):
@@ -117,8 +117,10 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='section_ends_after_start'),
         ),
         # GIN has no SQLite equivalent: built on PostgreSQL only, recorded in the state everywhere.
-        school.db.AddIndexOnPostgres(
-            model_name='personpreferences',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['data'], name='personprefs_data_gin'),
+        PostgreSQLOnly(
+            migrations.AddIndex(
+                model_name='personpreferences',
+                index=django.contrib.postgres.indexes.GinIndex(fields=['data'], name='personprefs_data_gin'),
+            ),
         ),
     ]

@@ -1,17 +1,24 @@
-"""Tools the blog's migrations import: online index builds and batched, idempotent backfills.
+"""Migration operations every app's migrations share: PostgreSQL-only schema, online constraint
+and index builds, and batched, idempotent backfills.
 
-Historical migrations import this module, so it must stay backwards compatible: change a
-function's behaviour only by adding a new one.
+The apps must migrate on SQLite too (the embedded default), but GIN and trigram indexes,
+extensions, generated search columns and concurrent builds are PostgreSQL features. Each
+operation records its model state on every database, so `makemigrations --check` sees models and
+migrations agree everywhere, and touches the schema as the database allows: the PostgreSQL
+operation there, the ordinary one (or a given fallback, or nothing) elsewhere.
+
+Historical migrations of library, school and blog import this module, so it must stay backwards
+compatible: change an operation's behaviour only by adding a new one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import NotSupportedError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations import AddConstraint, AddIndex, AlterField
+from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState
 from django.db.models import Model, QuerySet, UniqueConstraint
 from django.utils.text import slugify
@@ -25,20 +32,22 @@ def _is_postgres(schema_editor: BaseDatabaseSchemaEditor) -> bool:
     return schema_editor.connection.vendor == "postgresql"
 
 
-class AddIndexConcurrentlyIfPostgres(AddIndexConcurrently):
-    """`CREATE INDEX CONCURRENTLY` on PostgreSQL (writes go on); a plain index elsewhere.
+class PostgreSQLOnly(Operation):
+    """Run `operation` against PostgreSQL; elsewhere run `fallback` (if any) on the schema.
 
-    The migration using it must set `atomic = False`: PostgreSQL cannot build an index
-    concurrently inside a transaction.
+    The state is `operation`'s on every database (e.g. a GIN index SQLite cannot build is still
+    part of the model state).
     """
 
-    def describe(self) -> str:
-        return f"Create index {self.index.name} concurrently on PostgreSQL"
+    def __init__(self, operation: Operation, fallback: Operation | None = None) -> None:
+        self.operation = operation
+        self.fallback = fallback
 
-    def _ensure_not_in_transaction(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
-        # Only collecting SQL (sqlmigrate, the lab page) runs nothing, in a transaction or not.
-        if not schema_editor.collect_sql:
-            super()._ensure_not_in_transaction(schema_editor)
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        self.operation.state_forwards(app_label, state)
+
+    def _for(self, schema_editor: BaseDatabaseSchemaEditor) -> Operation | None:
+        return self.operation if _is_postgres(schema_editor) else self.fallback
 
     def database_forwards(
         self,
@@ -47,10 +56,9 @@ class AddIndexConcurrentlyIfPostgres(AddIndexConcurrently):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        if _is_postgres(schema_editor):
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+        operation = self._for(schema_editor)
+        if operation is not None:
+            operation.database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(
         self,
@@ -59,10 +67,76 @@ class AddIndexConcurrentlyIfPostgres(AddIndexConcurrently):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        if _is_postgres(schema_editor):
+        operation = self._for(schema_editor)
+        if operation is not None:
+            operation.database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self) -> str:
+        return f"{self.operation.describe()} (PostgreSQL only)"
+
+    @property
+    def reversible(self) -> bool:  # type: ignore[override]
+        return self.operation.reversible
+
+
+def _refuse_in_transaction(operation: Operation, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    """PostgreSQL cannot build an index concurrently inside a transaction: say so up front.
+
+    Only collecting SQL (sqlmigrate, the blog's schema page) runs nothing, in a transaction or not.
+    """
+    if schema_editor.connection.in_atomic_block and not schema_editor.collect_sql:
+        raise NotSupportedError(
+            f"{type(operation).__name__} cannot run inside a transaction (atomic = False)."
+        )
+
+
+class AddIndexConcurrentlyIfPostgres(AddIndex):
+    """`CREATE INDEX CONCURRENTLY` on PostgreSQL (writes go on); a plain index elsewhere.
+
+    The migration using it must set `atomic = False`: PostgreSQL cannot build an index
+    concurrently inside a transaction. Built on the schema editor's public
+    `add_index(..., concurrently=True)`, as Django's own `AddIndexConcurrently` is.
+    """
+
+    def describe(self) -> str:
+        return f"Create index {self.index.name} concurrently on PostgreSQL"
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        if not _is_postgres(schema_editor):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+            return
+        self._concurrently(app_label, schema_editor, to_state, schema_editor.add_index)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        if not _is_postgres(schema_editor):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+            return
+        self._concurrently(app_label, schema_editor, from_state, schema_editor.remove_index)
+
+    def _concurrently(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        state: ProjectState,
+        change: Callable[..., None],
+    ) -> None:
+        """`change` (the editor's add_index or remove_index) the index, CONCURRENTLY."""
+        _refuse_in_transaction(self, schema_editor)
+        model = state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            change(model, self.index, concurrently=True)
 
 
 class _OnlineConstraint(AddConstraint):
@@ -103,10 +177,7 @@ class AddUniqueConstraintConcurrently(_OnlineConstraint):
         return f"Create unique constraint {self.constraint.name} concurrently on PostgreSQL"
 
     def _add_online(self, schema_editor: BaseDatabaseSchemaEditor, model: type[Model]) -> None:
-        if schema_editor.connection.in_atomic_block and not schema_editor.collect_sql:
-            raise NotSupportedError(
-                f"{type(self).__name__} cannot run inside a transaction (atomic = False)."
-            )
+        _refuse_in_transaction(self, schema_editor)
         quote = schema_editor.quote_name
         table = quote(model._meta.db_table)
         name = quote(self.constraint.name)
