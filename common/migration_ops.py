@@ -20,7 +20,7 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations import AddConstraint, AddIndex, AlterField
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState
-from django.db.models import Model, QuerySet, UniqueConstraint
+from django.db.models import Field, Model, QuerySet, UniqueConstraint
 from django.utils.text import slugify
 
 # Rows per backfill batch: each batch is one short transaction, so locks are held briefly and a
@@ -160,6 +160,12 @@ class _OnlineConstraint(AddConstraint):
         raise NotImplementedError
 
 
+def _column(model: type[Model], field_name: str) -> str:
+    field = model._meta.get_field(field_name)
+    assert isinstance(field, Field) and field.column, f"{field_name} is not a concrete column"
+    return field.column
+
+
 class AddUniqueConstraintConcurrently(_OnlineConstraint):
     """A plain-column UNIQUE constraint whose index PostgreSQL builds without blocking writes.
 
@@ -168,8 +174,11 @@ class AddUniqueConstraintConcurrently(_OnlineConstraint):
     An invalid index left by a failed concurrent build is dropped first, so a rerun succeeds.
     """
 
+    constraint: UniqueConstraint
+
     def __init__(self, model_name: str, constraint: UniqueConstraint) -> None:
-        if constraint.condition or constraint.expressions or constraint.include:
+        # `include` is missing from django-stubs' UniqueConstraint, though Django has it.
+        if constraint.condition or constraint.expressions or getattr(constraint, "include", ()):
             raise ValueError("only a plain UNIQUE (fields) constraint can be attached to an index")
         super().__init__(model_name, constraint)
 
@@ -181,9 +190,7 @@ class AddUniqueConstraintConcurrently(_OnlineConstraint):
         quote = schema_editor.quote_name
         table = quote(model._meta.db_table)
         name = quote(self.constraint.name)
-        columns = ", ".join(
-            quote(model._meta.get_field(field).column) for field in self.constraint.fields
-        )
+        columns = ", ".join(quote(_column(model, field)) for field in self.constraint.fields)
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
         schema_editor.execute(f"CREATE UNIQUE INDEX CONCURRENTLY {name} ON {table} ({columns})")
         schema_editor.execute(
