@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -54,13 +55,13 @@ class RoleForm(forms.ModelForm):
     grants = forms.ModelMultipleChoiceField(
         Permission.objects.all(),
         required=False,
-        widget=admin.widgets.FilteredSelectMultiple("permissions", False),
+        widget=FilteredSelectMultiple("permissions", False),
     )
     parents = forms.ModelMultipleChoiceField(
         Role.objects.all(),
         required=False,
         label="Inherits",
-        widget=admin.widgets.FilteredSelectMultiple("roles", False),
+        widget=FilteredSelectMultiple("roles", False),
     )
 
     class Meta:
@@ -75,7 +76,8 @@ class RoleForm(forms.ModelForm):
             self.fields["code"].disabled = True
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.instance.pk and "parents" in data:
             try:
                 services.role_validate_inherits(self.instance, list(data["parents"]))
@@ -168,7 +170,8 @@ class DelegationForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.instance.pk or self.errors:
             return data
         try:
@@ -215,7 +218,7 @@ class DelegationAdmin(admin.ModelAdmin):
         return False  # revoke instead: the record of who lent what stays
 
     def save_model(self, request: HttpRequest, obj: Delegation, form: Any, change: bool) -> None:
-        data = {
+        data: dict[str, Any] = {
             "expires_at": obj.expires_at,
             "weight": obj.weight,
             "max_redelegations": obj.max_redelegations,

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
 
+from common.actors import user_of
 from delegation.graph import get_graph
 from people.models import Person
 
@@ -19,11 +20,14 @@ def user_can(
     Staff hold every permission; anyone else must hold it, through their Person, in the
     delegation graph (`check`: an assignment or a valid delegation chain at that time).
     """
-    if not user.is_authenticated:
+    account = user_of(user)  # None unless authenticated
+    if account is None:
         return False
-    if user.is_staff:
+    if account.is_staff:
         return True
-    person_id = Person.objects.filter(user=user, active=True).values_list("pk", flat=True).first()
+    person_id = (
+        Person.objects.filter(user=account, active=True).values_list("pk", flat=True).first()
+    )
     if person_id is None:
         return False
     return get_graph().check(person_id, codename, at or timezone.now(), explain=False).allowed

@@ -13,6 +13,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from django.db.models import Q
 
@@ -108,7 +109,10 @@ class Timing:
         }
 
 
-def timed_ms(call: Callable[[], object]) -> tuple[float, object]:
+_Result = TypeVar("_Result")
+
+
+def timed_ms(call: Callable[[], _Result]) -> tuple[float, _Result]:
     started = time.perf_counter()
     value = call()
     return (time.perf_counter() - started) * 1000, value

@@ -47,7 +47,8 @@ class RoleInSerializer(serializers.Serializer):
 
 
 class RoleUpdateSerializer(RoleInSerializer):
-    code = None
+    # DRF's way to drop an inherited declared field; the stubs take fields for class attributes.
+    code = None  # type: ignore[assignment]
 
 
 # --- assignments --------------------------------------------------------------------------------
@@ -160,7 +161,8 @@ class PersonQuerySerializer(AtQuerySerializer):
 
 
 class PathsQuerySerializer(AtQuerySerializer):
-    source = serializers.IntegerField(min_value=1)
+    # Popped off the class by DRF's metaclass: no clash with `Field.source`.
+    source = serializers.IntegerField(min_value=1)  # type: ignore[assignment]
     target = serializers.IntegerField(min_value=1)
     k = serializers.IntegerField(min_value=1, max_value=10, default=3)
     permission = serializers.CharField(max_length=100, required=False)
@@ -177,7 +179,8 @@ class UnitQuerySerializer(serializers.Serializer):
 
 class EdgeSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["assignment", "inherits", "grants", "delegation"])
-    source = serializers.CharField()
+    # Popped off the class by DRF's metaclass: no clash with `Field.source`.
+    source = serializers.CharField()  # type: ignore[assignment]
     target = serializers.CharField()
     id = serializers.IntegerField(allow_null=True)
     valid_from = serializers.DateTimeField(allow_null=True)

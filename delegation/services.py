@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import models, transaction
 from django.db.models import ProtectedError
@@ -109,7 +109,10 @@ def _replace_grants(
 
 
 def _replace_edges(
-    model: type[models.Model], role: Role, other: str, targets: Sequence[models.Model]
+    model: type[RolePermission] | type[RoleInheritance],
+    role: Role,
+    other: str,
+    targets: Sequence[models.Model],
 ) -> None:
     wanted = {target.pk for target in targets}
     current = {getattr(edge, f"{other}_id"): edge for edge in model.objects.filter(role=role)}
@@ -305,10 +308,12 @@ def delegation_validate(
 def _refuse_escalation(
     delegator: Person, permission: Permission | None, role: Role | None, at: datetime
 ) -> None:
-    need = ("r", role.pk) if role else ("p", permission.pk)
+    # delegation_validate lets exactly one of the two through: without a role, a permission.
+    lent_permission = cast(Permission, permission)
+    need = ("r", role.pk) if role else ("p", lent_permission.pk)
     rows, _ = sql_graph.holds(delegator.pk, need, at, to_delegate=True)
     if not any(row[0] == "proof" for row in rows):
-        lent = f"role {role.code!r}" if role else f"permission {permission.codename!r}"
+        lent = f"role {role.code!r}" if role else f"permission {lent_permission.codename!r}"
         raise ServiceError(
             f"{delegator} does not hold {lent} at {at.isoformat()} in a way that may be passed on.",
             field="role" if role else "permission",
@@ -330,7 +335,7 @@ def delegation_create(
     reason: str = "",
     actor: Actor,
 ) -> Delegation:
-    terms = {
+    terms: dict[str, Any] = {
         "delegator": delegator,
         "delegatee": delegatee,
         "permission": permission,

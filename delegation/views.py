@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -57,10 +57,12 @@ class QuestionForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         codenames = selectors.permission_list().values_list("codename", flat=True)
-        self.fields["permission"].choices = [("", "—"), *((c, c) for c in codenames)]
+        permission = cast(forms.ChoiceField, self.fields["permission"])
+        permission.choices = [("", "—"), *((c, c) for c in codenames)]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in self.NEEDS.get(data.get("question", ""), ()):
             if not data.get(name):
                 self.add_error(name, "This question needs it.")

@@ -20,7 +20,8 @@ class OrgUnitForm(forms.ModelForm):
         fields = ["name", "code", "parent"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         try:
             services.org_unit_validate_parent(self.instance, data.get("parent"))
         except ServiceError as error:
@@ -70,7 +71,8 @@ class ReportingLineForm(forms.ModelForm):
         fields = ["person", "manager", "valid_from", "valid_to"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.instance.pk or self.errors:
             return data
         try:

@@ -113,7 +113,7 @@ def _person(node: Node, unit_id: int) -> Person:
 
 def person_ids(nodes: list[Node]) -> dict[str, int]:
     """Tree path -> person id, for the seeds that build on this org."""
-    by_email = {}
+    by_email: dict[str, int] = {}
     emails = [node.email for node in nodes]
     for start in range(0, len(emails), BATCH):
         chunk = emails[start : start + BATCH]

@@ -8,7 +8,11 @@ from people.models import OrgUnit, Person
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # DRF's metaclass pops declared fields off the class, so this is no `Field.parent` (the
+    # serializer a field is bound to); the stubs take declared fields for class attributes.
+    parent: serializers.SlugRelatedField[OrgUnit] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True
+    )
     head_count = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -9,9 +9,8 @@ closes a cycle, and a person has one manager at a time.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +23,9 @@ from common.models import AuditEntry
 from common.validation import refuse_end_before_start
 from people import selectors
 from people.models import OrgUnit, Person, ReportingLine
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User  # AUTH_USER_MODEL, as django-stubs resolves it
 
 PERSON_FIELDS = frozenset(
     {"given_name", "family_name", "email", "kind", "title", "org_unit", "user", "active"}
@@ -84,7 +86,7 @@ def person_create(
     kind: str = Person.Kind.STUDENT,
     title: str = "",
     org_unit: OrgUnit | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     active: bool = True,
 ) -> Person:
     person = Person(

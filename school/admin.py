@@ -1,6 +1,8 @@
 """Staff UI for terms, courses, sections, teaching, enrolment and preferences (the org chart's
 admin is `people.admin`)."""
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -8,6 +10,13 @@ from django.http import HttpRequest
 
 from school import selectors
 from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _SeatsTaken(TypedDict):
+    seats_taken: int
 
 
 @admin.register(Term)
@@ -46,7 +55,7 @@ class SectionAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(seats_taken=taken)
 
     @admin.display(ordering="seats_taken", description="seats taken")
-    def seats_taken(self, section: Section) -> int:
+    def seats_taken(self, section: "WithAnnotations[Section, _SeatsTaken]") -> int:
         return section.seats_taken
 
 

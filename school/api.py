@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
@@ -36,7 +36,9 @@ from school.serializers import (
 def _plan(request: Request) -> directory.Plan:
     query = DirectoryQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    return directory.Plan.parse(**{name: query.validated_data.get(name) for name in query.fields})
+    # `.keys()`: iterating gives the names too, but djangorestframework-stubs types it as fields.
+    names = query.fields.keys()
+    return directory.Plan.parse(**{name: query.validated_data.get(name) for name in names})
 
 
 class _DirectoryView(GenericAPIView):
@@ -70,7 +72,9 @@ class PeopleView(_DirectoryView, ListAPIView):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = _plan(request)
         with directory.store_usage() as usage:
-            people = self.paginate_queryset(self.filter_queryset(plan.queryset()))
+            # Never None: that is only without a pagination_class.
+            page = self.paginate_queryset(self.filter_queryset(plan.queryset()))
+            people = cast(list[Person], page)
             answer = directory.resolve(plan, people)
         response = self.get_paginated_response(answer.rows)
         response.data["meta"] = {**answer.meta, "stores": usage}

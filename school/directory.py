@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -128,8 +128,8 @@ class _Loader:
 
     def __call__(self, slots: list[Slot]) -> dict[Slot, Any]:
         wanted: dict[str, list[int]] = {}
-        for family, person_id in slots:
-            wanted.setdefault(PART_OF[family], []).append(person_id)
+        for family, person_id in slots:  # the directory's slots are keyed by person id
+            wanted.setdefault(PART_OF[family], []).append(cast(int, person_id))
         values: dict[Slot, Any] = {}
         values.update(self._graph(wanted))
         for part in SQL_PARTS:
@@ -167,7 +167,9 @@ def _profile(plan: Plan, person: Person) -> dict[str, Any]:
 
 
 def _read(plan: Plan, person_ids: list[int], loader: _Loader) -> Read:
-    slots = [(PER_PERSON[part], pid) for part in plan.per_person_parts for pid in person_ids]
+    slots: list[Slot] = [
+        (PER_PERSON[part], pid) for part in plan.per_person_parts for pid in person_ids
+    ]
     if plan.use_cache:
         return read_slots(slots, loader)
     read = Read(values=loader(slots))

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from school.directory import EXPANSIONS, PROFILE_FIELDS
 from school.models import Course, Enrollment, Section
 
 
 class DirectoryQuerySerializer(serializers.Serializer):
-    fields = serializers.CharField(
+    # DRF's metaclass pops declared fields off the class: `query.fields` stays the serializer's
+    # BindingDict of fields, as annotated; the stubs take declared fields for class attributes.
+    fields: BindingDict = serializers.CharField(  # type: ignore[assignment]
         required=False,
         help_text=f"Comma-separated profile fields to return (default all): "
         f"{', '.join(PROFILE_FIELDS)}.",
@@ -91,7 +94,10 @@ class _StoreUsageSerializer(serializers.Serializer):
 
 
 class DirectoryMetaSerializer(serializers.Serializer):
-    partial = serializers.BooleanField(help_text="True when a store was down; see warnings.")
+    # Popped off the class by DRF's metaclass: no clash with `BaseSerializer.partial`.
+    partial = serializers.BooleanField(  # type: ignore[assignment]
+        help_text="True when a store was down; see warnings."
+    )
     warnings = serializers.ListField(child=serializers.CharField())
     sources = serializers.DictField(
         child=serializers.CharField(),

@@ -83,8 +83,8 @@ class RoleGraph:
         previous = self._search(start)
         edges: list[Edge] = []
         node = goal
-        while previous.get(node) is not None:
-            kind, parent = previous[node]
+        while (step := previous.get(node)) is not None:
+            kind, parent = step
             edges.append(Edge(kind, self.name(parent), self.name(node)))
             node = parent
         return list(reversed(edges))

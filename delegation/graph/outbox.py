@@ -4,6 +4,7 @@ and the drain after commit when the graph is Neo4j."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 
@@ -16,6 +17,9 @@ from delegation.models import (
     RoleInheritance,
     RolePermission,
 )
+
+if TYPE_CHECKING:
+    from delegation.graph.neo4j import Neo4jGraphBackend
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +61,6 @@ def drain_best_effort() -> None:
     from delegation.graph import get_graph
 
     try:
-        get_graph().sync()
+        cast("Neo4jGraphBackend", get_graph()).sync()
     except Exception:  # any driver failure: the write is committed and must stay so
         logger.warning("graph drain after commit failed; graph_sync will catch up", exc_info=True)

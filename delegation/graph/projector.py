@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from itertools import groupby
-from typing import Any
+from typing import Any, cast
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -42,7 +42,8 @@ def epoch(value: str | datetime | None) -> float | None:
     """Epoch seconds for a payload time (ISO text in the outbox, datetime from SQL)."""
     if value is None:
         return None
-    moment = parse_datetime(value) if isinstance(value, str) else value
+    # Outbox payloads hold the ISO text DjangoJSONEncoder wrote, which always parses.
+    moment = cast(datetime, parse_datetime(value)) if isinstance(value, str) else value
     return moment.timestamp()
 
 
@@ -95,7 +96,10 @@ def rebuild_statements(chunk: int = 2000) -> Iterator[Statement]:
     """Upserts for every row of the system of record, in REBUILD_ORDER, `chunk` rows at a time."""
     for element in REBUILD_ORDER:
         model: type[models.Model] = outbox.model_of(element)
-        rows = (outbox.state(instance) for instance in model.objects.order_by("pk").iterator(chunk))
+        rows = (
+            outbox.state(instance)
+            for instance in model._default_manager.order_by("pk").iterator(chunk)
+        )
         batch: list[dict[str, Any]] = []
         for row in rows:
             batch.append(graph_row(element, row))

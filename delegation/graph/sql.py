@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 
@@ -273,22 +273,22 @@ def permission_id_of(codename: str) -> int | None:
 
 
 def delegation_rows(ids: Iterable[int]) -> list[dict[str, Any]]:
-    return list(
-        Delegation.objects.filter(pk__in=list(ids)).values(
-            "id",
-            "delegator_id",
-            "delegatee_id",
-            "role_id",
-            "role__code",
-            "permission_id",
-            "permission__codename",
-            "valid_from",
-            "expires_at",
-            "revoked_at",
-            "weight",
-            "max_redelegations",
-        )
+    # cast: django-stubs' row type says the nullable role_id/permission_id are always int.
+    rows = Delegation.objects.filter(pk__in=list(ids)).values(
+        "id",
+        "delegator_id",
+        "delegatee_id",
+        "role_id",
+        "role__code",
+        "permission_id",
+        "permission__codename",
+        "valid_from",
+        "expires_at",
+        "revoked_at",
+        "weight",
+        "max_redelegations",
     )
+    return cast(list[dict[str, Any]], list(rows))
 
 
 def lent_label(row: dict[str, Any]) -> str:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 
 from delegation.graph.base import GraphBackend
 from delegation.tests.scenario import School, build_school
 
+if TYPE_CHECKING:
+    from delegation.graph.neo4j import Neo4jGraphBackend
+
 NEO4J_SKIP = "Neo4j contract run needs NEO4J_BOLT_URL (no Neo4j server on this machine)"
 
 
-def _neo4j_backend() -> GraphBackend:
+def _neo4j_backend() -> Neo4jGraphBackend:
     from delegation.graph.neo4j import Neo4jGraphBackend
 
     return Neo4jGraphBackend(os.environ["NEO4J_BOLT_URL"])

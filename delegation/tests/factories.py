@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import factory
 
+from common.testing import ModelFactory
 from delegation.models import Permission, Role
 
 
-class PermissionFactory(factory.django.DjangoModelFactory):
+class PermissionFactory(ModelFactory[Permission]):
     class Meta:
         model = Permission
         django_get_or_create = ["codename"]
@@ -15,7 +16,7 @@ class PermissionFactory(factory.django.DjangoModelFactory):
     codename = factory.Sequence(lambda n: f"app.action{n}")
 
 
-class RoleFactory(factory.django.DjangoModelFactory):
+class RoleFactory(ModelFactory[Role]):
     class Meta:
         model = Role
         django_get_or_create = ["code"]

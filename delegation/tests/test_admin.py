@@ -106,7 +106,7 @@ def test_admin_permission_change_keeps_the_codename_and_is_audited(
     assert school.circulate.codename == "library.circulate"  # read-only: code names it
     assert school.circulate.description == "Lend and take back books."
     entry = AuditEntry.objects.get(entity="permission", action=AuditEntry.Action.UPDATE)
-    assert entry.after["description"] == "Lend and take back books."
+    assert entry.after is not None and entry.after["description"] == "Lend and take back books."
     assert OutboxEvent.objects.filter(kind="permission.upsert").exists()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -27,7 +29,8 @@ def test_crud_and_audit_are_staff_only(member_client: APIClient, api_client: API
 
 
 def test_questions_need_a_login(api_client: APIClient, school: School):
-    response = api_client.get(f"{API}/check/", {"person": school.alice.pk, "permission": "x.y"})
+    query: dict[str, Any] = {"person": school.alice.pk, "permission": "x.y"}
+    response = api_client.get(f"{API}/check/", query)
     assert response.status_code in (401, 403)
 
 
@@ -205,10 +208,9 @@ def test_audit_is_cursor_paginated_and_constant(staff_client: APIClient, school:
 # --- graph questions ----------------------------------------------------------------------------
 def test_check_answers_with_proof_and_query(member_client: APIClient, school: School):
     link = lend(school.alice, school.bob, permission=school.circulate)
-    response = member_client.get(
-        f"{API}/check/",
-        {"person": school.bob.pk, "permission": "library.circulate", "at": (T0 + DAY).isoformat()},
-    )
+    at = (T0 + DAY).isoformat()
+    query: dict[str, Any] = {"person": school.bob.pk, "permission": "library.circulate", "at": at}
+    response = member_client.get(f"{API}/check/", query)
     assert response.status_code == 200
     body = response.json()
     assert body["allowed"] and body["backend"] == "sql"
@@ -236,9 +238,8 @@ def test_who_can_pages_by_cursor(member_client: APIClient, school: School):
     lend(school.alice, school.bob, permission=school.circulate)
     lend(school.alice, school.carol, permission=school.circulate)
     at = (T0 + DAY).isoformat()
-    first = member_client.get(
-        f"{API}/who-can/", {"permission": "library.circulate", "at": at, "page_size": 2}
-    ).json()
+    query: dict[str, Any] = {"permission": "library.circulate", "at": at, "page_size": 2}
+    first = member_client.get(f"{API}/who-can/", query).json()
     assert [row["id"] for row in first["results"]] == [school.alice.pk, school.bob.pk]
     assert first["complete"] is False
     rest = member_client.get(
@@ -252,12 +253,12 @@ def test_who_can_pages_by_cursor(member_client: APIClient, school: School):
 def test_what_can_and_paths(member_client: APIClient, school: School):
     lend(school.alice, school.bob, permission=school.circulate)
     at = (T0 + DAY).isoformat()
-    what = member_client.get(f"{API}/what-can/", {"person": school.bob.pk, "at": at}).json()
+    query: dict[str, Any] = {"person": school.bob.pk, "at": at}
+    what = member_client.get(f"{API}/what-can/", query).json()
     assert what["results"] == [{"permission": "library.circulate", "via": "delegation", "hops": 1}]
 
-    paths = member_client.get(
-        f"{API}/paths/", {"source": school.alice.pk, "target": school.bob.pk, "at": at}
-    ).json()
+    query = {"source": school.alice.pk, "target": school.bob.pk, "at": at}
+    paths = member_client.get(f"{API}/paths/", query).json()
     assert [chain["hops"] for chain in paths["shortest"]] == [1]
     missing = member_client.get(f"{API}/paths/", {"source": school.alice.pk, "target": 999999})
     assert missing.status_code == 404 and "target" in error(missing)["fields"]
@@ -271,11 +272,14 @@ def test_org_chart_questions(member_client: APIClient, db: None):
     people_services.reporting_line_create(actor=None, person=b, manager=boss, valid_from=T0)
     at = (T0 + DAY).isoformat()
 
-    chain = member_client.get(f"{API}/org/manager-chain/", {"person": a.pk, "at": at}).json()
+    query: dict[str, Any] = {"person": a.pk, "at": at}
+    chain = member_client.get(f"{API}/org/manager-chain/", query).json()
     assert [row["id"] for row in chain["results"]] == [boss.pk]
-    reports = member_client.get(f"{API}/org/reports/", {"person": boss.pk, "at": at}).json()
+    query = {"person": boss.pk, "at": at}
+    reports = member_client.get(f"{API}/org/reports/", query).json()
     assert {row["id"] for row in reports["results"]} == {a.pk, b.pk}
-    common = member_client.get(f"{API}/org/common-manager/", {"a": a.pk, "b": b.pk, "at": at})
+    query = {"a": a.pk, "b": b.pk, "at": at}
+    common = member_client.get(f"{API}/org/common-manager/", query)
     assert common.json()["results"][0]["id"] == boss.pk
     assert member_client.get(f"{API}/org/units/").status_code == 200
     assert member_client.get(f"{API}/org/units/", {"unit": 999999}).status_code == 404

@@ -52,7 +52,7 @@ def graph_state(statements: Iterable[projector.Statement]) -> Rows:
 
 # --- projector ----------------------------------------------------------------------------------
 def test_consecutive_events_of_a_kind_share_one_statement_in_outbox_order():
-    events = [
+    events: list[tuple[str, dict[str, Any]]] = [
         ("role.upsert", {"id": 1, "code": "a", "name": "A"}),
         ("role.upsert", {"id": 2, "code": "b", "name": "B"}),
         ("role_permission.delete", {"id": 7}),
@@ -147,7 +147,8 @@ def test_drain_applies_each_event_once(school: School):
 
     assert applied == OutboxEvent.objects.count() > 3
     assert not OutboxEvent.objects.filter(processed_at__isnull=True).exists()
-    assert sum(len(params.get("rows", params.get("ids", []))) for _, params in sent) == applied
+    sizes = [len(params["rows"] if "rows" in params else params["ids"]) for _, params in sent]
+    assert sum(sizes) == applied
     assert projector.drain(record) == 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -16,7 +18,7 @@ from delegation.tests.scenario import DAY, T0, School, lend
 
 
 @pytest.fixture
-def announced() -> list[dict]:
+def announced() -> Iterator[list[dict]]:
     """Every org_changed sent during the test, as received."""
     received: list[dict] = []
 
@@ -134,10 +136,10 @@ def test_every_change_is_audited_with_before_and_after(school: School, staff_use
 
     created, revoked = AuditEntry.objects.filter(entity="delegation").order_by("id")
     assert (created.action, created.actor, created.before) == ("create", staff_user, None)
-    assert created.after["reason"] == "holiday cover"
+    assert created.after is not None and created.after["reason"] == "holiday cover"
     assert revoked.action == "revoke"
-    assert revoked.before["revoked_at"] is None
-    assert revoked.after["revoked_at"].startswith("2026-01-02")
+    assert revoked.before is not None and revoked.before["revoked_at"] is None
+    assert revoked.after is not None and revoked.after["revoked_at"].startswith("2026-01-02")
 
 
 def test_role_audit_names_its_grants(school: School):
@@ -146,12 +148,14 @@ def test_role_audit_names_its_grants(school: School):
     )
 
     entry = AuditEntry.objects.filter(entity="role", action="update").get()
-    assert entry.before["permissions"] == ["blog.publish"]
+    assert entry.before is not None and entry.before["permissions"] == ["blog.publish"]
+    assert entry.after is not None
     assert entry.after["permissions"] == ["blog.publish", "library.catalogue"]
 
 
 def test_audit_entries_are_append_only(school: School):
     entry = AuditEntry.objects.first()
+    assert entry is not None
     entry.action = "delete"
     with pytest.raises(ValueError):
         entry.save()
@@ -187,7 +191,9 @@ def test_writes_make_the_right_outbox_events(school: School):
     ]
     assert ("role_permission.upsert", grant.pk) in events
     assert [kind for kind, _ in events].count("role_permission.delete") == 1
-    revoked = OutboxEvent.objects.filter(kind="delegation.upsert").last().payload
+    last_upsert = OutboxEvent.objects.filter(kind="delegation.upsert").last()
+    assert last_upsert is not None
+    revoked = last_upsert.payload
     assert revoked["revoked_at"] is not None and revoked["delegatee_id"] == school.bob.pk
 
 

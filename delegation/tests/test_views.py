@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -49,10 +51,13 @@ def test_each_question_shows_answer_query_and_picture(
 
 
 def test_check_draws_the_proof(client: Client, chart: School):
-    response = client.get(
-        URL,
-        {"question": "check", "person": chart.bob.pk, "permission": "library.circulate", "at": AT},
-    )
+    query: dict[str, Any] = {
+        "question": "check",
+        "person": chart.bob.pk,
+        "permission": "library.circulate",
+        "at": AT,
+    }
+    response = client.get(URL, query)
     assert "<svg" in response.content.decode() or "digraph proof" in response.content.decode()
 
 
@@ -76,7 +81,8 @@ def test_bad_input_is_a_form_error(client: Client, school: School, params):
 
 def test_a_time_with_any_offset_python_accepts_is_answered(client: Client, school: School):
     at = "2026-01-01T00:00:00+18:09"  # beyond PostgreSQL's offsets: moved to UTC first
-    response = client.get(URL, {"question": "what_can", "person": school.bob.pk, "at": at})
+    query: dict[str, Any] = {"question": "what_can", "person": school.bob.pk, "at": at}
+    response = client.get(URL, query)
     assert response.status_code == 200
     assert response.context["result"] is not None
 
@@ -94,6 +100,8 @@ def test_dot_labels_are_escaped():
 def test_graph_panel_lists_the_graph_calls_of_the_request(school: School):
     from types import SimpleNamespace
 
+    from django.http import HttpRequest, HttpResponse
+
     from common import telemetry
     from delegation.graph.sql import SqlGraphBackend
     from delegation.panels import GraphPanel
@@ -101,10 +109,10 @@ def test_graph_panel_lists_the_graph_calls_of_the_request(school: School):
     toolbar = SimpleNamespace(
         stats={}, request_id="r1", store=SimpleNamespace(save_panel=lambda *args: None)
     )
-    panel = GraphPanel(toolbar, get_response=lambda request: None)
+    panel = GraphPanel(toolbar, get_response=lambda request: HttpResponse())
     with telemetry.collect():
         SqlGraphBackend().check(school.alice.pk, "library.circulate", T0)
-        panel.generate_stats(None, None)
+        panel.generate_stats(HttpRequest(), HttpResponse())
 
     stats = panel.get_stats()
     # The check itself, then the role graph its proof is explained with.

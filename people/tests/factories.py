@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
+from common.testing import ModelFactory
 from people.models import OrgUnit, Person, ReportingLine
 
 # A fixed moment for tests that reason about validity windows.
@@ -14,7 +16,7 @@ T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
@@ -22,7 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
 
 
-class OrgUnitFactory(factory.django.DjangoModelFactory):
+class OrgUnitFactory(ModelFactory[OrgUnit]):
     class Meta:
         model = OrgUnit
         django_get_or_create = ["code"]
@@ -31,7 +33,7 @@ class OrgUnitFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Unit {n}")
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(ModelFactory[Person]):
     class Meta:
         model = Person
 
@@ -40,7 +42,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@campus.test")
 
 
-class ReportingLineFactory(factory.django.DjangoModelFactory):
+class ReportingLineFactory(ModelFactory[ReportingLine]):
     class Meta:
         model = ReportingLine
 

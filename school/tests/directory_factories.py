@@ -6,6 +6,7 @@ import datetime
 
 import factory
 
+from common.testing import ModelFactory
 from people.models import Person, ReportingLine
 from people.tests import factories as org_factories
 from people.tests.factories import OrgUnitFactory
@@ -19,7 +20,7 @@ class PersonFactory(org_factories.PersonFactory):
     org_unit = factory.SubFactory(OrgUnitFactory)
 
 
-class ReportingLineFactory(factory.django.DjangoModelFactory):
+class ReportingLineFactory(ModelFactory[ReportingLine]):
     class Meta:
         model = ReportingLine
 
@@ -27,7 +28,7 @@ class ReportingLineFactory(factory.django.DjangoModelFactory):
     manager = factory.SubFactory(PersonFactory, kind=Person.Kind.STAFF)
 
 
-class TermFactory(factory.django.DjangoModelFactory):
+class TermFactory(ModelFactory[Term]):
     class Meta:
         model = Term
 
@@ -37,7 +38,7 @@ class TermFactory(factory.django.DjangoModelFactory):
     ends_on = datetime.date(2027, 1, 31)
 
 
-class CourseFactory(factory.django.DjangoModelFactory):
+class CourseFactory(ModelFactory[Course]):
     class Meta:
         model = Course
 
@@ -46,7 +47,7 @@ class CourseFactory(factory.django.DjangoModelFactory):
     org_unit = factory.SubFactory(OrgUnitFactory)
 
 
-class SectionFactory(factory.django.DjangoModelFactory):
+class SectionFactory(ModelFactory[Section]):
     class Meta:
         model = Section
 
@@ -59,7 +60,7 @@ class SectionFactory(factory.django.DjangoModelFactory):
     ends_at = datetime.time(10, 30)
 
 
-class TeachingAssignmentFactory(factory.django.DjangoModelFactory):
+class TeachingAssignmentFactory(ModelFactory[TeachingAssignment]):
     class Meta:
         model = TeachingAssignment
 
@@ -67,7 +68,7 @@ class TeachingAssignmentFactory(factory.django.DjangoModelFactory):
     section = factory.SubFactory(SectionFactory)
 
 
-class EnrollmentFactory(factory.django.DjangoModelFactory):
+class EnrollmentFactory(ModelFactory[Enrollment]):
     class Meta:
         model = Enrollment
 
@@ -75,7 +76,7 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     section = factory.SubFactory(SectionFactory)
 
 
-class PersonPreferencesFactory(factory.django.DjangoModelFactory):
+class PersonPreferencesFactory(ModelFactory[PersonPreferences]):
     class Meta:
         model = PersonPreferences
 

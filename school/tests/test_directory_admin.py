@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import User
 from django.db.models import Model
 from django.test import Client
 
-from common.testing import assert_constant_admin_changelist
+from common.testing import ModelFactory, assert_constant_admin_changelist
 from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
 from school.tests.directory_factories import (
     CourseFactory,
@@ -20,7 +22,7 @@ from school.tests.directory_factories import (
 
 pytestmark = pytest.mark.django_db
 
-FACTORIES = {
+FACTORIES: dict[type[Model], type[ModelFactory[Any]]] = {
     Term: TermFactory,
     Course: CourseFactory,
     Section: SectionFactory,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from django.db import connection
@@ -17,6 +17,9 @@ from common.testing import DOWN_CACHE, assert_constant_queries_for_page_sizes
 from school.directory import Plan
 from school.services import enrollment_create, preferences_update
 from school.tests.directory_factories import SectionFactory, make_school
+
+if TYPE_CHECKING:
+    from django.db.backends.postgresql.base import DatabaseWrapper as PostgresWrapper
 
 pytestmark = pytest.mark.django_db
 
@@ -207,7 +210,8 @@ def test_graph_facts_for_a_page_cost_one_batched_call(
 
     monkeypatch.setattr(graph, "people_facts", spy)
     expand = "manager_chain,reports,roles,permissions"
-    body = member_client.get(PEOPLE, {"expand": expand, "page_size": page_size}).json()
+    query: dict[str, Any] = {"expand": expand, "page_size": page_size}
+    body = member_client.get(PEOPLE, query).json()
 
     assert body["meta"]["partial"] is False, body["meta"]
     [(person_ids, facts)] = calls
@@ -232,17 +236,18 @@ def test_cached_graph_facts_need_no_graph_call(member_client: APIClient, school:
 @pytest.fixture
 def database_down() -> Iterator[None]:
     """The default connection pointed at a closed port: a real outage of the system of record."""
+    pooled = cast("PostgresWrapper", connection)  # the test settings' pooled PostgreSQL
     settings_dict = connection.settings_dict
     saved = copy.deepcopy(settings_dict)
     connection.close()
-    connection.close_pool()
+    pooled.close_pool()
     settings_dict["PORT"] = "1"
     settings_dict["OPTIONS"]["pool"] = {**settings_dict["OPTIONS"]["pool"], "timeout": 0.5}
     try:
         yield
     finally:
         connection.close()
-        connection.close_pool()
+        pooled.close_pool()
         settings_dict.clear()
         settings_dict.update(saved)
 
@@ -269,7 +274,7 @@ def test_a_new_reporting_line_invalidates_exactly_the_people_it_affects(
     from people.services import reporting_line_create
 
     mover, bystander = school["students"][:2]
-    params = {"expand": "manager_chain,reports", "page_size": 20}
+    params: dict[str, Any] = {"expand": "manager_chain,reports", "page_size": 20}
     member_client.get(PEOPLE, params)  # everyone's chain and reports cached
 
     with django_capture_on_commit_callbacks(execute=True):

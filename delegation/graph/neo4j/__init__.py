@@ -261,7 +261,7 @@ class Neo4jGraphBackend(GraphBackend):
             for row in rows
         ]
 
-        def ids(chain: Chain) -> list[int]:
+        def ids(chain: Chain) -> list[int | None]:
             return [edge.id for edge in chain.links]
 
         shortest = sorted(chains, key=lambda c: (c.hops, c.weight, ids(c)))[:k]

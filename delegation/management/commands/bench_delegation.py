@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from functools import partial
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -40,17 +41,15 @@ class Command(BaseCommand):
         for person_id, codename in pairs[:20]:  # warm the connection and the caches
             graph.check(person_id, codename, BASE, explain=False)
 
-        decisions = [
-            timed_ms(lambda p=p, c=c: graph.check(p, c, BASE, explain=False)) for p, c in pairs
-        ]
-        proofs = [timed_ms(lambda p=p, c=c: graph.check(p, c, BASE)) for p, c in pairs]
-        baseline = [timed_ms(lambda p=p, c=c: naive_check(p, c, BASE)) for p, c in pairs[:naive]]
+        decisions = [timed_ms(partial(graph.check, p, c, BASE, explain=False)) for p, c in pairs]
+        proofs = [timed_ms(partial(graph.check, p, c, BASE)) for p, c in pairs]
+        baseline = [timed_ms(partial(naive_check, p, c, BASE)) for p, c in pairs[:naive]]
         disagree = sum(
             naive_answer != decision.allowed
             for (_, naive_answer), (_, decision) in zip(baseline, decisions, strict=False)
         )
         allowed = sum(result.allowed for _, result in decisions)
-        who_can = [timed_ms(lambda c=c: graph.who_can(c, BASE, limit=50)) for c in codenames * 3]
+        who_can = [timed_ms(partial(graph.who_can, c, BASE, limit=50)) for c in codenames * 3]
 
         rows = [
             Timing(

@@ -63,13 +63,13 @@ class Command(BaseCommand):
         problems = 0
         for model, spec in outbox.ELEMENTS.items():
             element = spec.name
-            in_sql = set(model.objects.values_list("pk", flat=True))
+            in_sql = set(model._default_manager.values_list("pk", flat=True))
             in_graph = graph.keys(element)
             missing, extra = sorted(in_sql - in_graph), sorted(in_graph - in_sql)
             problems += self.report(f"{element} missing", missing)
             problems += self.report(f"{element} extra", extra)
             if fix and missing:
-                graph.upsert(element, model.objects.filter(pk__in=missing))
+                graph.upsert(element, model._default_manager.filter(pk__in=missing))
             if fix and extra:
                 graph.delete(element, extra)
         orphans = graph.orphans()
