@@ -16,6 +16,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from common.models import AuditEntry, OutboxEvent
+
 # CACHES pointing at a closed port: a real Redis outage for tests (connection refused at once).
 # Use with `override_settings(CACHES=DOWN_CACHE)`.
 DOWN_CACHE = {
@@ -80,3 +82,21 @@ def assert_constant_admin_changelist(
     (small, _), (large, large_sql) = counts
     assert small == large, f"{model.__name__} changelist: {small} vs {large} queries\n{large_sql}"
     return small
+
+
+class Trail:
+    """The audit entries and outbox events written since it was made, oldest first."""
+
+    def __init__(self) -> None:
+        self.audit_from = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+        self.outbox_from = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first()
+
+    def audit(self) -> list[tuple[str, str, int]]:
+        """(action, entity, entity id) of each new audit entry."""
+        rows = AuditEntry.objects.filter(id__gt=self.audit_from or 0).order_by("id")
+        return list(rows.values_list("action", "entity", "entity_id"))
+
+    def outbox(self) -> list[tuple[str, int]]:
+        """(kind, element id) of each new outbox event."""
+        rows = OutboxEvent.objects.filter(id__gt=self.outbox_from or 0).order_by("id")
+        return [(event.kind, event.payload["id"]) for event in rows]

@@ -24,10 +24,13 @@ def refuse_while_referenced(instance: models.Model) -> None:
             continue
         rows = relation.related_model._base_manager.filter(**{relation.field.name: instance})
         if number := rows.count():
-            found.append(f"{number} {relation.related_model._meta.verbose_name_plural}")
+            names = relation.related_model._meta
+            found.append(
+                f"{number} {names.verbose_name if number == 1 else names.verbose_name_plural}"
+            )
     if found:
         raise ConflictError(
-            f"{instance} cannot be deleted while {', '.join(found)} refer to it; "
-            "end or remove those first.",
+            f"{instance} cannot be deleted while other rows refer to it "
+            f"({', '.join(found)}); end or remove those first.",
             code="referenced",
         )
