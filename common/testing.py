@@ -100,3 +100,16 @@ class Trail:
         """(kind, element id) of each new outbox event."""
         rows = OutboxEvent.objects.filter(id__gt=self.outbox_from or 0).order_by("id")
         return [(event.kind, event.payload["id"]) for event in rows]
+
+
+def admin_url(model: type[Model], view: str, *args: Any) -> str:
+    """The admin's URL of `view` (add, change, delete, changelist) for `model`."""
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def admin_bulk_delete(client: Client, model: type[Model], *objs: Model) -> Any:
+    """Click "Delete selected" on `objs` and confirm, as a member of staff would."""
+    return client.post(
+        admin_url(model, "changelist"),
+        {"action": "delete_selected", "_selected_action": [obj.pk for obj in objs], "post": "yes"},
+    )

@@ -1,10 +1,12 @@
 """Delegation writes never drop data: PUT needs every term, revocations lie between the start
-and now (or bring an earlier one forward), and the database refuses a revocation before start."""
+and now (or bring an earlier one forward), the database refuses a revocation before start, and
+deletes take no audited row along unaudited."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -140,3 +142,8 @@ def test_deleting_a_role_audits_the_roles_that_inherited_it(school: School):
 
     entry = AuditEntry.objects.filter(entity="role", entity_id=clerk.pk, action="update").get()
     assert (entry.before["inherits"], entry.after["inherits"]) == (["editor"], [])
+
+
+def test_a_person_with_a_role_assignment_is_protected_by_the_orm(school: School):
+    with pytest.raises(ProtectedError):
+        school.alice.delete()

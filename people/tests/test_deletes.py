@@ -9,7 +9,6 @@ from django.db.models import ProtectedError
 
 from common.exceptions import ConflictError
 from common.testing import Trail
-from delegation import services as delegation_services
 from people import services
 from people.models import OrgUnit, Person, ReportingLine
 from people.tests.factories import T0, PersonFactory
@@ -27,15 +26,6 @@ def test_a_person_with_a_reporting_line_cannot_be_deleted_even_by_the_orm():
     with pytest.raises(ProtectedError):
         person.delete()
     assert trail.audit() == []
-
-
-def test_a_person_with_a_role_assignment_is_protected_by_the_orm():
-    person = PersonFactory()
-    role = delegation_services.role_create(actor=None, code="r", name="R")
-    delegation_services.assignment_create(actor=None, person=person, role=role, valid_from=T0)
-
-    with pytest.raises(ProtectedError):
-        person.delete()
 
 
 def test_a_person_nothing_refers_to_is_deleted_with_audit_and_outbox():
