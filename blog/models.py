@@ -65,10 +65,15 @@ class Post(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["slug"], name="blog_post_slug_uniq"),
+            models.UniqueConstraint(
+                fields=["slug"],
+                name="blog_post_slug_uniq",
+                violation_error_message="Another post already has this slug.",
+            ),
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(published_at__isnull=False),
                 name="blog_post_published_has_date",
+                violation_error_message="A published post has a publication date.",
             ),
         ]
         indexes = [

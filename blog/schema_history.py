@@ -136,6 +136,17 @@ STEPS = (
             "the `user_id` index with a plain CREATE INDEX, which holds writes while it runs."
         ),
     ),
+    Step(
+        title="4. Constraint messages",
+        migrations=("0013_constraint_messages",),
+        why=(
+            "A form or an API call that broke a constraint answered with its name "
+            '(`Constraint "blog_post_slug_uniq" is violated.`). Each '
+            "constraint now carries the sentence staff and clients read instead."
+        ),
+        data="None: the change is in Django's state only; the database runs no SQL.",
+        rollback="`manage.py migrate blog 0012`: the messages go back to the constraint names.",
+    ),
 )
 
 

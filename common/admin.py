@@ -1,13 +1,51 @@
-"""Staff views of the shared records: the audit log and the outbox, read-only."""
+"""Staff views of the shared records (the audit log and the outbox, read-only), and the base of
+every admin whose deletes must go through a service."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin
+from django.db import models, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from common.exceptions import ServiceError
 from common.models import AuditEntry, OutboxEvent
+from common.validation import refuse_while_referenced
+
+
+class ServiceDeleteAdmin(admin.ModelAdmin):
+    """The delete view and "Delete selected" both delete through `delete_through_service`, one
+    row at a time, so each deleted row leaves its audit entry and outbox event. A delete the
+    service would refuse is refused up front: Django's "cannot delete" page lists the reason
+    with the protected objects, and nothing is deleted."""
+
+    def delete_through_service(self, request: HttpRequest, obj: Any) -> None:
+        raise NotImplementedError
+
+    def delete_refusals(self, objs: Iterable[models.Model]) -> list[str]:
+        """Why the service would refuse to delete some of `objs` (the default: still referenced)."""
+        refusals = []
+        for obj in objs:
+            try:
+                refuse_while_referenced(obj)
+            except ServiceError as error:
+                refusals.append(error.message)
+        return refusals
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, ...]:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed, [*self.delete_refusals(objs), *protected]
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self.delete_through_service(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():  # all selected rows, or none
+            for obj in queryset:
+                self.delete_through_service(request, obj)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -17,6 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from factory.django import DjangoModelFactory
 
+from common.models import AuditEntry, OutboxEvent
+
 # CACHES pointing at a closed port: a real Redis outage for tests (connection refused at once).
 # Use with `override_settings(CACHES=DOWN_CACHE)`.
 DOWN_CACHE = {
@@ -100,3 +102,34 @@ class ModelFactory(DjangoModelFactory[_M]):
         # `build()` are already typed by factory-boy's generics.
         def __new__(cls, **kwargs: Any) -> _M:  # type: ignore[misc]
             ...
+
+
+class Trail:
+    """The audit entries and outbox events written since it was made, oldest first."""
+
+    def __init__(self) -> None:
+        self.audit_from = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+        self.outbox_from = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first()
+
+    def audit(self) -> list[tuple[str, str, int]]:
+        """(action, entity, entity id) of each new audit entry."""
+        rows = AuditEntry.objects.filter(id__gt=self.audit_from or 0).order_by("id")
+        return list(rows.values_list("action", "entity", "entity_id"))
+
+    def outbox(self) -> list[tuple[str, int]]:
+        """(kind, element id) of each new outbox event."""
+        rows = OutboxEvent.objects.filter(id__gt=self.outbox_from or 0).order_by("id")
+        return [(event.kind, event.payload["id"]) for event in rows]
+
+
+def admin_url(model: type[Model], view: str, *args: Any) -> str:
+    """The admin's URL of `view` (add, change, delete, changelist) for `model`."""
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def admin_bulk_delete(client: Client, model: type[Model], *objs: Model) -> Any:
+    """Click "Delete selected" on `objs` and confirm, as a member of staff would."""
+    return client.post(
+        admin_url(model, "changelist"),
+        {"action": "delete_selected", "_selected_action": [obj.pk for obj in objs], "post": "yes"},
+    )

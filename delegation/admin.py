@@ -1,21 +1,24 @@
 """Staff UI for permissions, roles, assignments and delegations; audit log and outbox read-only.
 
-Every save goes through `delegation.services`, so the admin writes the same audit entries and
-outbox events as the API. Forms run the services' rules in `clean()` so that a refused change
-shows its error next to the field instead of failing on save.
+Every save and every delete (the delete view and "Delete selected" alike) goes through
+`delegation.services`, so the admin writes the same audit entries and outbox events as the API.
+Forms run the services' rules in `clean()` so that a refused change shows its error next to the
+field instead of failing on save; a refused delete shows its reason on Django's "cannot delete"
+page. Delegations are never deleted, only revoked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
+from common.admin import ServiceDeleteAdmin
 from common.exceptions import ServiceError
 from delegation import services
 from delegation.models import (
@@ -32,7 +35,7 @@ def add_service_error(form: forms.ModelForm, error: ServiceError) -> None:
 
 
 @admin.register(Permission)
-class PermissionAdmin(admin.ModelAdmin):
+class PermissionAdmin(ServiceDeleteAdmin):
     list_display = ["codename", "description"]
     search_fields = ["codename"]
 
@@ -49,6 +52,9 @@ class PermissionAdmin(admin.ModelAdmin):
             codename=obj.codename, description=obj.description, actor=request.user
         )
         obj.pk = created.pk
+
+    def delete_through_service(self, request: HttpRequest, obj: Permission) -> None:
+        services.permission_delete(permission=obj, actor=request.user)
 
 
 class RoleForm(forms.ModelForm):
@@ -87,7 +93,7 @@ class RoleForm(forms.ModelForm):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(ServiceDeleteAdmin):
     form = RoleForm
     list_display = ["code", "name", "description"]
     search_fields = ["code", "name"]
@@ -109,7 +115,10 @@ class RoleAdmin(admin.ModelAdmin):
             )
             obj.pk = created.pk
 
-    def delete_model(self, request: HttpRequest, obj: Role) -> None:
+    def delete_refusals(self, objs: Iterable[Model]) -> list[str]:
+        return []  # its grants go with it (outbox events); assignments and delegations protect it
+
+    def delete_through_service(self, request: HttpRequest, obj: Role) -> None:
         services.role_delete(role=obj, actor=request.user)
 
 
@@ -120,7 +129,7 @@ class AssignmentForm(forms.ModelForm):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(ServiceDeleteAdmin):
     form = AssignmentForm
     list_display = ["person", "role", "scope_unit", "valid_from", "valid_to"]
     list_select_related = ["person", "role", "scope_unit"]
@@ -150,7 +159,7 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
         )
         obj.pk = created.pk
 
-    def delete_model(self, request: HttpRequest, obj: RoleAssignment) -> None:
+    def delete_through_service(self, request: HttpRequest, obj: RoleAssignment) -> None:
         services.assignment_delete(assignment=obj, actor=request.user)
 
 
@@ -240,8 +249,13 @@ class DelegationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected delegations now")
     def revoke_now(self, request: HttpRequest, queryset: QuerySet[Delegation]) -> None:
-        now, revoked = timezone.now(), 0
-        for delegation in queryset.filter(revoked_at__isnull=True):
-            services.delegation_revoke(delegation=delegation, at=now, actor=request.user)
-            revoked += 1
+        revoked, refused = 0, []
+        for delegation in queryset:
+            try:
+                services.delegation_revoke(delegation=delegation, actor=request.user)
+                revoked += 1
+            except ServiceError as error:
+                refused.append(f"#{delegation.pk}: {error.message}")
         self.message_user(request, f"Revoked {revoked} delegation(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(request, " ".join(refused), messages.WARNING)

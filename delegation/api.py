@@ -98,7 +98,8 @@ class AssignmentViewSet(StaffCrudViewSet):
 
 
 class DelegationViewSet(StaffCrudViewSet):
-    """Delegations are revoked, never deleted: the record of who lent what stays."""
+    """Delegations are revoked, never deleted: the record of who lent what stays. PUT replaces
+    every term and requires them all; there is no PATCH, so no write leaves a term to a default."""
 
     serializer_class = s.DelegationOutSerializer
     queryset = selectors.delegation_list()

@@ -57,11 +57,16 @@ class RolePermission(models.Model):
     """GRANTS edge: `role` grants `permission`."""
 
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="grants")
-    permission = models.ForeignKey(Permission, on_delete=models.CASCADE, related_name="grants")
+    # PROTECT: a permission still granted cannot vanish from roles without their audit entries.
+    permission = models.ForeignKey(Permission, on_delete=models.PROTECT, related_name="grants")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["role", "permission"], name="rolepermission_unique"),
+            models.UniqueConstraint(
+                fields=["role", "permission"],
+                name="rolepermission_unique",
+                violation_error_message="The role already grants this permission.",
+            ),
         ]
         indexes = [models.Index(fields=["permission", "role"], name="rolepermission_perm_idx")]
 
@@ -77,8 +82,16 @@ class RoleInheritance(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["role", "parent"], name="roleinheritance_unique"),
-            models.CheckConstraint(condition=~Q(role=F("parent")), name="roleinheritance_not_self"),
+            models.UniqueConstraint(
+                fields=["role", "parent"],
+                name="roleinheritance_unique",
+                violation_error_message="The role already inherits this role.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=F("parent")),
+                name="roleinheritance_not_self",
+                violation_error_message="A role cannot inherit itself.",
+            ),
         ]
         indexes = [models.Index(fields=["parent", "role"], name="roleinheritance_parent_idx")]
 
@@ -89,7 +102,9 @@ class RoleInheritance(models.Model):
 class RoleAssignment(models.Model):
     """HAS_ROLE edge: `person` holds `role` (optionally scoped to a unit) during a time window."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_assignments")
+    # PROTECT: assignments are audited history; `people.services.person_delete` refuses while
+    # any names the person, and no other delete may take them along unaudited.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="role_assignments")
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="assignments")
     scope_unit = models.ForeignKey(
         OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="role_assignments"
@@ -107,6 +122,7 @@ class RoleAssignment(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
                 name="roleassignment_ends_after_start",
+                violation_error_message="A role assignment must end after it starts.",
             ),
         ]
         indexes = [
@@ -158,15 +174,28 @@ class Delegation(models.Model):
                 condition=(Q(permission__isnull=True) & Q(role__isnull=False))
                 | (Q(permission__isnull=False) & Q(role__isnull=True)),
                 name="delegation_permission_xor_role",
+                violation_error_message="Delegate exactly one of a permission or a role.",
             ),
             models.CheckConstraint(
-                condition=~Q(delegator=F("delegatee")), name="delegation_not_self"
+                condition=~Q(delegator=F("delegatee")),
+                name="delegation_not_self",
+                violation_error_message="Nobody can delegate to themselves.",
             ),
             models.CheckConstraint(
                 condition=Q(expires_at__isnull=True) | Q(expires_at__gt=F("valid_from")),
                 name="delegation_expires_after_start",
+                violation_error_message="A delegation must expire after it starts.",
             ),
-            models.CheckConstraint(condition=Q(weight__gte=1), name="delegation_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=F("valid_from")),
+                name="delegation_revoked_after_start",
+                violation_error_message="A delegation cannot be revoked before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=1),
+                name="delegation_weight_positive",
+                violation_error_message="A delegation's weight is at least 1.",
+            ),
         ]
         indexes = [
             # check() walks delegations backwards from the person asked about, at a time T.

@@ -107,13 +107,22 @@ class DelegationOutSerializer(serializers.ModelSerializer):
 
 
 class DelegationTermsSerializer(serializers.Serializer):
+    """The terms a PUT replaces. Every one is required: a field left out is a 400 naming it,
+    never a silent reset to its default (an expiry dropped would make a delegation permanent)."""
+
+    expires_at = serializers.DateTimeField(allow_null=True)
+    weight = serializers.IntegerField(min_value=1, max_value=1000)
+    max_redelegations = serializers.IntegerField(min_value=0, max_value=100)
+    reason = serializers.CharField(max_length=255, allow_blank=True)
+
+
+class DelegationInSerializer(serializers.Serializer):
+    """A new delegation; terms left out take their defaults (no expiry, weight 1, no re-lending)."""
+
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     weight = serializers.IntegerField(min_value=1, max_value=1000, default=1)
     max_redelegations = serializers.IntegerField(min_value=0, max_value=100, default=0)
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-
-
-class DelegationInSerializer(DelegationTermsSerializer):
     delegator = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
     delegatee = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
     permission = SlugRelatedField(
@@ -126,7 +135,9 @@ class DelegationInSerializer(DelegationTermsSerializer):
 
 
 class RevokeSerializer(serializers.Serializer):
-    at = serializers.DateTimeField(required=False)
+    at = serializers.DateTimeField(
+        required=False, help_text="Between the delegation's start and now; now when left out."
+    )
 
 
 # --- audit --------------------------------------------------------------------------------------

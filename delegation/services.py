@@ -3,13 +3,15 @@
 Each write runs in one transaction that also appends the audit entry and the outbox events, and
 announces the people whose authority changed once it commits. Rules checked here, with a 400
 naming the input at fault: no self-delegation, no lending what the delegator does not hold (and
-may pass on) at the start of the delegation, expiry after start, no role inheritance cycle.
+may pass on) at the start of the delegation, expiry after start, no role inheritance cycle, a
+revocation between the delegation's start and now. A permission is deleted only once nothing
+grants or lends it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.db import models, transaction
@@ -22,7 +24,7 @@ from common.audit import audit_record, snapshot
 from common.events import AUTHORITY, announce
 from common.exceptions import ConflictError, ServiceError
 from common.models import AuditEntry
-from common.validation import refuse_end_before_start
+from common.validation import refuse_end_before_start, refuse_while_referenced
 from delegation import selectors
 from delegation.graph.base import MAX_CHAIN
 from delegation.graph.sql import SqlGraphBackend
@@ -38,6 +40,8 @@ from people.models import OrgUnit, Person
 
 # Write-time rules read the system of record directly: the Neo4j projection may lag behind.
 sql_graph = SqlGraphBackend()
+# How far ahead of this server's clock a caller's "now" may be when it dates a revocation.
+REVOKE_CLOCK_SKEW = timedelta(minutes=1)
 
 
 def role_grants(role: models.Model) -> dict[str, Any]:
@@ -70,6 +74,17 @@ def permission_update(*, permission: Permission, description: str, actor: Actor)
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=permission, before=before)
     outbox.upserted(permission)
     return permission
+
+
+@transaction.atomic
+def permission_delete(*, permission: Permission, actor: Actor) -> None:
+    """Refused while a role grants it or a delegation lends it: take it out of those first."""
+    permission = Permission.objects.select_for_update().get(pk=permission.pk)
+    refuse_while_referenced(permission)
+    before, pk = snapshot(permission), permission.pk
+    permission.delete()
+    audit_record(actor=actor, action=AuditEntry.Action.DELETE, instance=permission, before=before)
+    outbox.deleted(permission, pk)
 
 
 def role_ancestors(role_ids: Iterable[int], edges: Sequence[tuple[int, int]]) -> set[int]:
@@ -181,9 +196,12 @@ def role_update(
 
 @transaction.atomic
 def role_delete(*, role: Role, actor: Actor) -> None:
+    """Its own grants go with it; roles that inherited it lose it, each with an audit entry."""
     before, role_id = snapshot(role), role.pk
     edges = [*RolePermission.objects.filter(role=role), *RoleInheritance.objects.filter(role=role)]
     edges += RoleInheritance.objects.filter(parent=role)
+    heirs = {heir: snapshot(heir) for heir in Role.objects.filter(parent_links__parent=role)}
+    _role_holders_changed(role)
     try:
         role.delete()
     except ProtectedError:
@@ -194,6 +212,8 @@ def role_delete(*, role: Role, actor: Actor) -> None:
         outbox.deleted(edge)
     outbox.deleted(role, role_id)
     audit_record(actor=actor, action=AuditEntry.Action.DELETE, instance=role, before=before)
+    for heir, was in heirs.items():
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=heir, before=was)
 
 
 def _save_and_record(
@@ -373,16 +393,41 @@ def delegation_update(
     return delegation
 
 
+def _revocation_time(delegation: Delegation, at: datetime | None) -> datetime:
+    """When a revocation takes effect: `at`, which lies between the start and now (a future
+    end is `expires_at`'s job); without `at`, now, or the start of one that has not begun."""
+    now = timezone.now()
+    if at is None:
+        return max(now, delegation.valid_from)
+    if at < delegation.valid_from:
+        raise ServiceError(
+            f"The delegation starts at {delegation.valid_from.isoformat()}; "
+            "it cannot be revoked before then.",
+            field="at",
+            code="before_start",
+        )
+    if at > now + REVOKE_CLOCK_SKEW:
+        raise ServiceError(
+            "A revocation cannot be dated in the future; set expires_at to end it later.",
+            field="at",
+            code="future",
+        )
+    return at
+
+
 @transaction.atomic
 def delegation_revoke(
     *, delegation: Delegation, at: datetime | None = None, actor: Actor
 ) -> Delegation:
-    """Revoke from `at` (now): the delegation and every chain through it stop counting then."""
+    """Revoke from `at` (now): the delegation and every chain through it stop counting then.
+    Revoking again earlier brings the revocation forward (one dated ahead within the clock skew,
+    or scheduled before revocations had to lie in the past); any other repeat is a conflict."""
     delegation = selectors.delegation_for_update(delegation_id=delegation.pk)
-    if delegation.revoked_at is not None:
+    revoked_at = _revocation_time(delegation, at)
+    if delegation.revoked_at is not None and delegation.revoked_at <= revoked_at:
         raise ConflictError("This delegation is already revoked.", field="revoked_at")
     before = snapshot(delegation)
-    delegation.revoked_at = at or timezone.now()
+    delegation.revoked_at = revoked_at
     delegation.save(update_fields=["revoked_at"])
     audit_record(actor=actor, action=AuditEntry.Action.REVOKE, instance=delegation, before=before)
     outbox.upserted(delegation)

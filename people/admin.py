@@ -1,5 +1,7 @@
-"""Staff UI for the org chart. Saves go through `people.services`, so each change is audited,
-reaches the graph outbox and announces `org_changed` exactly as the API's writes do."""
+"""Staff UI for the org chart. Saves and deletes (the delete view and "Delete selected" alike)
+go through `people.services`, so each change is audited, reaches the graph outbox and announces
+`org_changed` exactly as the API's writes do. A unit or person something still refers to cannot
+be deleted: Django's "cannot delete" page says what refers to it."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from common.admin import ServiceDeleteAdmin
 from common.exceptions import ServiceError
 from people import services
 from people.models import OrgUnit, Person, ReportingLine
@@ -30,7 +33,7 @@ class OrgUnitForm(forms.ModelForm):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(ServiceDeleteAdmin):
     form = OrgUnitForm
     list_display = ["name", "code", "parent"]
     list_select_related = ["parent"]
@@ -46,9 +49,12 @@ class OrgUnitAdmin(admin.ModelAdmin):
                 actor=request.user, code=obj.code, name=obj.name, parent=obj.parent
             ).pk
 
+    def delete_through_service(self, request: HttpRequest, obj: OrgUnit) -> None:
+        services.org_unit_delete(actor=request.user, unit=obj)
+
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ServiceDeleteAdmin):
     list_display = ["name", "email", "kind", "org_unit", "active"]
     list_filter = ["kind", "active"]
     list_select_related = ["org_unit"]
@@ -63,6 +69,9 @@ class PersonAdmin(admin.ModelAdmin):
         fields = {name: form.cleaned_data.get(name) for name in services.PERSON_FIELDS}
         fields = {name: value for name, value in fields.items() if value is not None}
         obj.pk = services.person_create(actor=request.user, **fields).pk
+
+    def delete_through_service(self, request: HttpRequest, obj: Person) -> None:
+        services.person_delete(actor=request.user, person=obj)
 
 
 class ReportingLineForm(forms.ModelForm):
@@ -88,7 +97,7 @@ class ReportingLineForm(forms.ModelForm):
 
 
 @admin.register(ReportingLine)
-class ReportingLineAdmin(admin.ModelAdmin):
+class ReportingLineAdmin(ServiceDeleteAdmin):
     """Lines are history: add a new one (it ends the open line) or set an end; never rewrite."""
 
     form = ReportingLineForm
@@ -112,3 +121,6 @@ class ReportingLineAdmin(admin.ModelAdmin):
             valid_to=obj.valid_to,
         )
         obj.pk = line.pk
+
+    def delete_through_service(self, request: HttpRequest, obj: ReportingLine) -> None:
+        services.reporting_line_delete(actor=request.user, line=obj)

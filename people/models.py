@@ -25,7 +25,11 @@ class OrgUnit(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=~Q(parent=F("pk")), name="orgunit_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")),
+                name="orgunit_not_own_parent",
+                violation_error_message="A unit cannot be its own parent.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,7 +77,9 @@ class Person(models.Model):
 class ReportingLine(models.Model):
     """`person` reports to `manager` from `valid_from` until `valid_to` (open-ended when null)."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="reporting_lines")
+    # PROTECT: a person's reporting history is audited; `people.services.person_delete` refuses
+    # while any line names them, and no other delete may take the lines along unaudited.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="reporting_lines")
     manager = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="managed_lines")
     valid_from = models.DateTimeField(default=timezone.now)
     valid_to = models.DateTimeField(null=True, blank=True)
@@ -82,16 +88,20 @@ class ReportingLine(models.Model):
         ordering = ["person_id", "-valid_from"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(person=F("manager")), name="reportingline_not_self"
+                condition=~Q(person=F("manager")),
+                name="reportingline_not_self",
+                violation_error_message="Nobody reports to themselves.",
             ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
                 name="reportingline_ends_after_start",
+                violation_error_message="A reporting line must end after it starts.",
             ),
             models.UniqueConstraint(
                 fields=["person"],
                 condition=Q(valid_to__isnull=True),
                 name="reportingline_one_current_manager",
+                violation_error_message="This person already has a current manager.",
             ),
         ]
         indexes = [models.Index(fields=["manager", "valid_to"], name="reportingline_manager_idx")]

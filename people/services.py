@@ -3,7 +3,9 @@
 Each write runs in one transaction with its audit entry and its outbox event (the graph projects
 these rows) and, after commit, announces whose org-chart facts changed
 (`common.events.org_changed`). Rules: a unit is never below itself, a reporting line never
-closes a cycle, and a person has one manager at a time.
+closes a cycle, and a person has one manager at a time. Only a unit or person nothing refers to
+can be deleted (people with history are deactivated instead); a reporting line entered by mistake
+can be, and its audit entry keeps it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from common.audit import audit_record, snapshot
 from common.events import ORG_CHART, PERSON_FACTS, announce
 from common.exceptions import ConflictError, ServiceError
 from common.models import AuditEntry
-from common.validation import refuse_end_before_start
+from common.validation import refuse_end_before_start, refuse_while_referenced
 from people import selectors
 from people.models import OrgUnit, Person, ReportingLine
 
@@ -36,6 +38,14 @@ def _record(actor: Actor, action: str, instance: Any, before: dict[str, Any] | N
     """The audit entry and the outbox event every org-chart write leaves behind."""
     audit_record(actor=actor, action=action, instance=instance, before=before)
     outbox.upserted(instance)
+
+
+def _delete_and_record(actor: Actor, instance: OrgUnit | Person | ReportingLine) -> None:
+    """Delete the row with its audit entry (the last state) and its outbox delete event."""
+    before, pk = snapshot(instance), instance.pk
+    instance.delete()
+    audit_record(actor=actor, action=AuditEntry.Action.DELETE, instance=instance, before=before)
+    outbox.deleted(instance, pk)
 
 
 # --- units ------------------------------------------------------------------------------------
@@ -73,6 +83,14 @@ def org_unit_update(*, actor: Actor, unit: OrgUnit, name: str, parent: OrgUnit |
     _record(actor, AuditEntry.Action.UPDATE, unit, before)
     announce(selectors.people_in_unit(unit=unit).values_list("pk", flat=True), PERSON_FACTS)
     return unit
+
+
+@transaction.atomic
+def org_unit_delete(*, actor: Actor, unit: OrgUnit) -> None:
+    """Refused while sub-units, people, role scopes or courses refer to the unit."""
+    unit = selectors.org_unit_for_update(unit_id=unit.pk)
+    refuse_while_referenced(unit)
+    _delete_and_record(actor, unit)
 
 
 # --- people -----------------------------------------------------------------------------------
@@ -119,6 +137,17 @@ def person_update(*, actor: Actor, person: Person, **changes: Any) -> Person:
     _record(actor, AuditEntry.Action.UPDATE, person, before)
     announce(selectors.org_neighbour_ids(person_id=person.pk, at=timezone.now()), PERSON_FACTS)
     return person
+
+
+@transaction.atomic
+def person_delete(*, actor: Actor, person: Person) -> None:
+    """Refused while anything refers to the person (reporting lines, roles, delegations,
+    enrolments, preferences...): their history stays; set `active=False` instead."""
+    person = selectors.person_for_update(person_id=person.pk)
+    refuse_while_referenced(person)
+    person_id = person.pk
+    _delete_and_record(actor, person)
+    announce({person_id}, PERSON_FACTS)
 
 
 # --- reporting lines --------------------------------------------------------------------------
@@ -203,3 +232,13 @@ def reporting_line_end(
     _record(actor, AuditEntry.Action.UPDATE, line, before)
     announce(affected | {line.manager_id}, ORG_CHART)
     return line
+
+
+@transaction.atomic
+def reporting_line_delete(*, actor: Actor, line: ReportingLine) -> None:
+    """Remove a line entered by mistake; to end a real one, use `reporting_line_end`."""
+    line = selectors.reporting_line_for_update(line_id=line.pk)
+    affected = selectors.org_neighbour_ids(person_id=line.person_id, at=timezone.now())
+    affected |= {line.person_id, line.manager_id}
+    _delete_and_record(actor, line)
+    announce(affected, ORG_CHART)

@@ -25,7 +25,9 @@ class Term(models.Model):
         ordering = ["-starts_on"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_on__gt=F("starts_on")), name="term_ends_after_start"
+                condition=Q(ends_on__gt=F("starts_on")),
+                name="term_ends_after_start",
+                violation_error_message="A term must end after it starts.",
             ),
         ]
 
@@ -70,10 +72,21 @@ class Section(models.Model):
     class Meta:
         ordering = ["course__code", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["course", "term", "code"], name="section_unique_code"),
-            models.CheckConstraint(condition=Q(capacity__gt=0), name="section_has_seats"),
+            models.UniqueConstraint(
+                fields=["course", "term", "code"],
+                name="section_unique_code",
+                violation_error_message="The course already has a section with this code "
+                "in this term.",
+            ),
             models.CheckConstraint(
-                condition=Q(ends_at__gt=F("starts_at")), name="section_ends_after_start"
+                condition=Q(capacity__gt=0),
+                name="section_has_seats",
+                violation_error_message="A section has at least one seat.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="section_ends_after_start",
+                violation_error_message="A section must end after it starts.",
             ),
         ]
         indexes = [models.Index(fields=["term", "weekday"], name="section_term_weekday_idx")]
@@ -94,7 +107,11 @@ class TeachingAssignment(models.Model):
     class Meta:
         ordering = ["section_id", "role", "teacher_id"]
         constraints = [
-            models.UniqueConstraint(fields=["teacher", "section"], name="teaching_unique"),
+            models.UniqueConstraint(
+                fields=["teacher", "section"],
+                name="teaching_unique",
+                violation_error_message="This teacher already teaches this section.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -122,10 +139,15 @@ class Enrollment(models.Model):
     class Meta:
         ordering = ["-enrolled_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["student", "section"], name="enrollment_unique"),
+            models.UniqueConstraint(
+                fields=["student", "section"],
+                name="enrollment_unique",
+                violation_error_message="This student is already enrolled in this section.",
+            ),
             models.CheckConstraint(
                 condition=Q(grade="") | Q(status="completed"),
                 name="enrollment_grade_only_when_completed",
+                violation_error_message="Only a completed enrolment has a grade.",
             ),
         ]
         indexes = [models.Index(fields=["section", "status"], name="enrollment_section_idx")]

@@ -39,5 +39,40 @@ DJANGO_SETTINGS_MODULE=config.settings.production \
   DJANGO_ALLOWED_HOSTS=campus.example \
   "$PY" manage.py check --deploy --fail-level WARNING
 
+# The production image installs requirements.txt alone: in a virtualenv built from it (rebuilt
+# from scratch whenever the lock's hash changes, reused otherwise), migrate an empty, throwaway
+# database and run check --deploy, so a migration importing a development package fails here.
+say "production lock alone: migrate and check --deploy on an empty database"
+PROD_VENV=.venv-prod
+prod_lock=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$PROD_VENV/.requirements.sha" 2>/dev/null)" != "$prod_lock" ]; then
+  rm -rf "$PROD_VENV"
+  python3 -m venv "$PROD_VENV"
+  "$PROD_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    --require-hashes --only-binary :all: -r requirements.txt
+  echo "$prod_lock" > "$PROD_VENV/.requirements.sha"
+fi
+PROD_DATABASE_URL="${DATABASE_URL%%\?*}_prod_$$"
+drop_prod_database() {
+  "$PY" - "$PROD_DATABASE_URL" <<'PYEOF'
+import sys, psycopg
+url = sys.argv[1]
+with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+    conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
+PYEOF
+}
+create_database "$PROD_DATABASE_URL"
+trap drop_prod_database EXIT
+for command in "migrate --no-input --verbosity 0" "check --deploy --fail-level WARNING"; do
+  # shellcheck disable=SC2086  # the command's words are meant to split
+  env DATABASE_URL="$PROD_DATABASE_URL" \
+    DJANGO_SETTINGS_MODULE=config.settings.production \
+    DJANGO_SECRET_KEY="ci-$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" \
+    DJANGO_ALLOWED_HOSTS=campus.example \
+    "$PROD_VENV/bin/python" manage.py $command
+done
+drop_prod_database
+trap - EXIT
+
 say "pytest on PostgreSQL ($DATABASE_URL) and Redis ($REDIS_URL)"
 "$VENV/bin/pytest" --create-db "$@"

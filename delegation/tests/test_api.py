@@ -150,7 +150,12 @@ def test_delegation_create_update_and_revoke(staff_client: APIClient, school: Sc
 
     response = staff_client.put(
         f"{API}/delegations/{body['id']}/",
-        {"expires_at": (T0 + 5 * DAY).isoformat(), "weight": 3, "max_redelegations": 0},
+        {
+            "expires_at": (T0 + 5 * DAY).isoformat(),
+            "weight": 3,
+            "max_redelegations": 0,
+            "reason": "holiday",
+        },
     )
     assert response.status_code == 200
     assert response.json()["weight"] == 3
