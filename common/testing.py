@@ -1,4 +1,4 @@
-"""Test helpers: query counts that must not grow with the page size.
+"""Test helpers: query counts that must not grow with the page size, and a typed model factory.
 
 Every list endpoint and admin changelist asserts, at two page sizes, that it costs the same
 number of queries; a difference means an N+1 somewhere.
@@ -6,7 +6,7 @@ number of queries; a difference means an N+1 somewhere.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from unittest.mock import patch
 
 from django.contrib import admin
@@ -15,6 +15,7 @@ from django.db.models import Model
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from factory.django import DjangoModelFactory
 
 # CACHES pointing at a closed port: a real Redis outage for tests (connection refused at once).
 # Use with `override_settings(CACHES=DOWN_CACHE)`.
@@ -80,3 +81,22 @@ def assert_constant_admin_changelist(
     (small, _), (large, large_sql) = counts
     assert small == large, f"{model.__name__} changelist: {small} vs {large} queries\n{large_sql}"
     return small
+
+
+_M = TypeVar("_M", bound=Model)
+
+
+class ModelFactory(DjangoModelFactory[_M]):
+    """A factory-boy model factory whose call, `PersonFactory(...)`, is typed as the model it
+    saves (`class PersonFactory(ModelFactory[Person])`)."""
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+        # factory-boy's metaclass `__call__` returns the created model instance but is
+        # unannotated, and mypy types a class call from `__new__`/`__init__` alone. mypy refuses a
+        # `__new__` that returns something other than the class, hence the ignore; `create()` and
+        # `build()` are already typed by factory-boy's generics.
+        def __new__(cls, **kwargs: Any) -> _M:  # type: ignore[misc]
+            ...
