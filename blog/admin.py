@@ -38,7 +38,7 @@ class TagAdmin(SchemaGuardedAdmin):
         return selectors.admin_tags(super().get_queryset(request))
 
     @admin.display(ordering="post_count", description="posts")
-    def post_count(self, tag: Tag) -> int:
+    def post_count(self, tag: "selectors.CountedTag") -> int:
         return tag.post_count
 
 
@@ -66,7 +66,7 @@ class PostAdmin(SchemaGuardedAdmin):
         return selectors.admin_posts(super().get_queryset(request))
 
     @admin.display(ordering="comment_count", description="comments")
-    def comment_count(self, post: Post) -> int:
+    def comment_count(self, post: "selectors.CountedPost") -> int:
         return post.comment_count
 
     @admin.action(description="Publish selected posts")

@@ -7,14 +7,17 @@ anything but cannot author: a post or comment always has a user behind it.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from typing import TYPE_CHECKING
 
 from blog.models import Post
 from common.actors import Actor, user_of
 from common.exceptions import ForbiddenError
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User  # AUTH_USER_MODEL, as django-stubs resolves it
 
-def writer(*, actor: Actor) -> AbstractBaseUser:
+
+def writer(*, actor: Actor) -> User:
     """The user a new post or comment is written by; refused for anonymous and system actors."""
     user = user_of(actor)
     if user is None:
@@ -23,9 +26,10 @@ def writer(*, actor: Actor) -> AbstractBaseUser:
 
 
 def may_edit(*, actor: Actor, post: Post) -> bool:
-    if actor is None or actor.is_staff:
+    if actor is None:
         return True
-    return actor.is_authenticated and post.author.user_id == actor.pk
+    user = user_of(actor)  # None unless authenticated
+    return user is not None and (user.is_staff or post.author.user_id == user.pk)
 
 
 def check_may_edit(*, actor: Actor, post: Post) -> None:

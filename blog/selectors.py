@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from blog.models import AuthorProfile, Comment, Post, Tag
 from common.exceptions import NotFoundError
+
+
+class _CommentCount(TypedDict):
+    comment_count: int
+
+
+class _PostCount(TypedDict):
+    post_count: int
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    # The annotated rows the selectors below return, as mypy sees them.
+    CountedPost: TypeAlias = WithAnnotations[Post, _CommentCount]
+    CountedTag: TypeAlias = WithAnnotations[Tag, _PostCount]
+    CountedAuthor: TypeAlias = WithAnnotations[AuthorProfile, _PostCount]
 
 Viewer = AbstractBaseUser | AnonymousUser
 PUBLISHED = Q(status=Post.Status.PUBLISHED)
@@ -39,7 +58,7 @@ def visible_posts(*, viewer: Viewer) -> QuerySet[Post]:
     return posts.filter(PUBLISHED)
 
 
-def post_list(*, viewer: Viewer, count_comments_by: str = "subquery") -> QuerySet[Post]:
+def post_list(*, viewer: Viewer, count_comments_by: str = "subquery") -> QuerySet[CountedPost]:
     """Newest first: author joined, tags in one prefetch, comment count per row.
 
     `count_comments_by="join"` counts with LEFT JOIN and GROUP BY instead of the subquery; the
@@ -55,7 +74,7 @@ def post_list(*, viewer: Viewer, count_comments_by: str = "subquery") -> QuerySe
     )
 
 
-def post_detail(*, slug: str, viewer: Viewer) -> Post:
+def post_detail(*, slug: str, viewer: Viewer) -> CountedPost:
     try:
         return post_list(viewer=viewer).get(slug=slug)
     except Post.DoesNotExist:
@@ -67,19 +86,19 @@ def post_comments(*, post: Post) -> QuerySet[Comment]:
     return Comment.objects.filter(post=post).order_by("created_at", "id")
 
 
-def tag_list() -> QuerySet[Tag]:
+def tag_list() -> QuerySet[CountedTag]:
     """Tags with the number of published posts carrying each."""
     published = Count("posts", filter=Q(posts__status=Post.Status.PUBLISHED))
     return Tag.objects.annotate(post_count=published).order_by("name")
 
 
-def author_list() -> QuerySet[AuthorProfile]:
+def author_list() -> QuerySet[CountedAuthor]:
     """Author profiles with the number of their published posts."""
     published = Count("posts", filter=Q(posts__status=Post.Status.PUBLISHED))
     return AuthorProfile.objects.annotate(post_count=published).order_by("display_name", "id")
 
 
-def admin_posts(queryset: QuerySet[Post]) -> QuerySet[Post]:
+def admin_posts(queryset: QuerySet[Post]) -> QuerySet[CountedPost]:
     """The admin changelist's rows: author joined and comment counts, in constant queries."""
     return queryset.select_related("author").annotate(comment_count=comment_count())
 
@@ -88,5 +107,5 @@ def admin_comments(queryset: QuerySet[Comment]) -> QuerySet[Comment]:
     return queryset.select_related("post")
 
 
-def admin_tags(queryset: QuerySet[Tag]) -> QuerySet[Tag]:
+def admin_tags(queryset: QuerySet[Tag]) -> QuerySet[CountedTag]:
     return queryset.annotate(post_count=Count("posts"))

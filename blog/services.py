@@ -7,7 +7,7 @@ write what, and writes in one transaction together with its audit entry (`common
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -22,10 +22,14 @@ from common.audit import audit_record, snapshot
 from common.exceptions import ConflictError
 from common.models import AuditEntry
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User  # AUTH_USER_MODEL, as django-stubs resolves it
+
 TAG_NAME_LENGTH = Tag._meta.get_field("name").max_length
-TAG_SLUG_LENGTH = Tag._meta.get_field("slug").max_length
-POST_SLUG_LENGTH = Post._meta.get_field("slug").max_length
-AUTHOR_SLUG_LENGTH = AuthorProfile._meta.get_field("slug").max_length
+# cast: a SlugField always has a max_length; the stubs type the attribute of any field.
+TAG_SLUG_LENGTH = cast(int, Tag._meta.get_field("slug").max_length)
+POST_SLUG_LENGTH = cast(int, Post._meta.get_field("slug").max_length)
+AUTHOR_SLUG_LENGTH = cast(int, AuthorProfile._meta.get_field("slug").max_length)
 
 
 def _display_name(user: AbstractBaseUser) -> str:
@@ -53,7 +57,7 @@ def _created(actor: Actor, instance: Any) -> None:
 
 
 @transaction.atomic
-def author_profile_ensure(*, actor: Actor, user: AbstractBaseUser) -> AuthorProfile:
+def author_profile_ensure(*, actor: Actor, user: User) -> AuthorProfile:
     """The user's byline: the existing one, or a new one created (and audited) now."""
     profile = AuthorProfile.objects.filter(user=user).first()
     if profile is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.db import models
 
@@ -15,9 +15,12 @@ Snapshot = Callable[[models.Model], dict[str, Any]]
 # app that owns the model, so this module needs no knowledge of any app.
 _EXTRA: dict[type[models.Model], Snapshot] = {}
 
+_M = TypeVar("_M", bound=models.Model)
 
-def register_snapshot_extra(model: type[models.Model], extra: Snapshot) -> None:
-    _EXTRA[model] = extra
+
+def register_snapshot_extra(model: type[_M], extra: Callable[[_M], dict[str, Any]]) -> None:
+    # cast: `snapshot` calls it only with instances of exactly `model` (looked up by type).
+    _EXTRA[model] = cast(Snapshot, extra)
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:

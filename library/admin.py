@@ -90,7 +90,9 @@ class LoanInline(admin.TabularInline):
 
     model = Loan
     verbose_name_plural = "current loans"
-    fields = ["copy", "loaned_at", "due_at", "returned_at", "renewals_used"]
+    # A tuple: the stubs type `fields` as groups and `readonly_fields` as flat names, and only an
+    # immutable sequence of names is both.
+    fields = ("copy", "loaned_at", "due_at", "returned_at", "renewals_used")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -12,6 +12,7 @@ from rest_framework import generics, status
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from common.exceptions import ForbiddenError
@@ -110,7 +111,7 @@ class AuthorListView(generics.ListCreateAPIView):
     def get_queryset(self) -> QuerySet:
         return selectors.author_list()
 
-    def perform_create(self, serializer: AuthorSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = serializer.validated_data
         serializer.instance = services.author_create(actor=self.request.user, **data)
 
@@ -122,7 +123,7 @@ class CategoryListView(generics.ListCreateAPIView):
     def get_queryset(self) -> QuerySet:
         return selectors.category_list()
 
-    def perform_create(self, serializer: CategorySerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = serializer.validated_data
         serializer.instance = services.category_create(actor=self.request.user, **data)
 

@@ -47,7 +47,13 @@ def _recorder(sql: list[str]) -> Callable[..., Any]:
     parameters, and students should read the SQL exactly as the debug toolbar shows it).
     """
 
-    def record(execute: Callable[..., Any], statement: str, params: Any, many: bool, context: dict):
+    def record(
+        execute: Callable[..., Any],
+        statement: str,
+        params: Any,
+        many: bool,
+        context: dict[str, Any],
+    ) -> Any:
         try:
             return execute(statement, params, many, context)
         finally:

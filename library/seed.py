@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import islice
+from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -109,7 +110,7 @@ def _batches(rows: Iterable[Model]) -> Iterator[list[Model]]:
 def _insert(model: type[Model], rows: Iterable[Model]) -> None:
     for batch in _batches(rows):
         with transaction.atomic():
-            model.objects.bulk_create(batch, ignore_conflicts=True)
+            model._default_manager.bulk_create(batch, ignore_conflicts=True)
 
 
 def _seed_rules() -> dict[str, MemberCategory]:
@@ -133,7 +134,7 @@ def _seed_rules() -> dict[str, MemberCategory]:
 
 
 def _seed_categories() -> list[int]:
-    made: dict[str, Category] = {}
+    made: dict[str | None, Category] = {}
     for slug, (name, parent) in CATEGORIES.items():
         made[slug], _ = Category.objects.update_or_create(
             slug=slug, defaults={"name": name, "parent": made.get(parent)}
@@ -308,7 +309,8 @@ def _seed_fines(today: datetime, rules: dict[str, MemberCategory]) -> None:
 def _fines(today: datetime, rules: dict[int, MemberCategory]) -> Iterator[Fine]:
     late = Loan.objects.filter(returned_at__isnull=False, returned_at__gt=F("due_at"))
     rows = late.values_list("id", "member_id", "member__category_id", "due_at", "returned_at")
-    for loan_id, member_id, category_id, due, returned in rows.iterator(chunk_size=BATCH):
+    for loan_id, member_id, category_id, due, returned_at in rows.iterator(chunk_size=BATCH):
+        returned = cast(datetime, returned_at)  # cast: the filter keeps returned loans only
         days = (returned.date() - due.date()).days
         amount = services.fine_amount(rules[category_id], days)
         if amount > 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
@@ -17,6 +18,7 @@ from django.db import connection
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
+from common.actors import user_of
 from common.exceptions import NotFoundError, ServiceError
 from library import policies
 from library.models import (
@@ -34,7 +36,17 @@ from library.models import (
     MemberCategory,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 User = AbstractBaseUser | AnonymousUser
+
+
+class _Listed(TypedDict):
+    """What `_ordered_author_links()` and `_available_copies()` put on a book."""
+
+    author_links: list[BookAuthor]
+    available_copies: int
 
 
 def _sees_all(user: User) -> bool:
@@ -209,7 +221,8 @@ def full_text_ranked(text: str, *, use_index: bool = True) -> QuerySet[Book]:
     expression: the same matches, but no index can serve it. `bench_library` times both.
     """
     stored = Book._meta.get_field("search_document")
-    document = F("search_document") if use_index else stored.expression
+    # ignore: django-stubs' GeneratedField lacks the `expression` it is constructed with.
+    document = F("search_document") if use_index else stored.expression  # type: ignore[attr-defined]
     query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
     return (
         Book.objects.alias(document=document)
@@ -254,7 +267,7 @@ def member_category_list() -> QuerySet[MemberCategory]:
 
 def member_list(*, user: User) -> QuerySet[Member]:
     members = Member.objects.select_related("user", "category")
-    return members if _sees_all(user) else members.filter(user_id=user.pk)
+    return members if _sees_all(user) else members.filter(user=user_of(user))
 
 
 def member_for_user(user: User) -> Member | None:
@@ -268,7 +281,7 @@ def all_loans() -> QuerySet[Loan]:
 
 def loan_list(*, user: User) -> QuerySet[Loan]:
     loans = all_loans()
-    return loans if _sees_all(user) else loans.filter(member__user_id=user.pk)
+    return loans if _sees_all(user) else loans.filter(member__user=user_of(user))
 
 
 def loan_detail(pk: int) -> Loan:
@@ -283,12 +296,12 @@ def current_loans_with_copy(loans: QuerySet[Loan]) -> QuerySet[Loan]:
 def hold_list(*, user: User) -> QuerySet[Hold]:
     holds = Hold.objects.select_related("book", "member__user", "copy")
     holds = holds.defer(*without_wide_book_columns("book"))
-    return holds if _sees_all(user) else holds.filter(member__user_id=user.pk)
+    return holds if _sees_all(user) else holds.filter(member__user=user_of(user))
 
 
 def fine_list(*, user: User) -> QuerySet[Fine]:
     fines = Fine.objects.select_related("member__user", "loan__copy")
-    return fines if _sees_all(user) else fines.filter(member__user_id=user.pk)
+    return fines if _sees_all(user) else fines.filter(member__user=user_of(user))
 
 
 def event_list() -> QuerySet[CirculationEvent]:
@@ -358,9 +371,12 @@ def _rows_prefetch_related(limit: int) -> list[BookRow]:
 
 
 def _prefetched_rows(books: QuerySet[Book]) -> list[BookRow]:
+    # cast: the callers prefetch to `author_links` and annotate `available_copies`; mypy follows
+    # the annotation but not a Prefetch's to_attr.
+    listed = cast("QuerySet[WithAnnotations[Book, _Listed]]", books)
     return [
         _row(book, (link.author.name for link in book.author_links), book.available_copies)
-        for book in books
+        for book in listed
     ]
 
 

@@ -71,8 +71,8 @@ class BookSerializer(serializers.ModelSerializer):
 
     def get_rank(self, book: Book) -> float | None:
         scores = [getattr(book, name, None) for name in ("rank", "similarity")]
-        scores = [score for score in scores if score is not None]
-        return round(max(scores), 4) if scores else None
+        present = [score for score in scores if score is not None]
+        return round(max(present), 4) if present else None
 
 
 class CopyBriefSerializer(serializers.ModelSerializer):
@@ -142,7 +142,9 @@ class MemberCategorySerializer(serializers.ModelSerializer):
 
 class MemberSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username")
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category: serializers.SlugRelatedField[MemberCategory] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = Member

@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from blog.models import AuthorProfile, Comment, Post, Tag
+from common.testing import ModelFactory
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
@@ -20,7 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"Writer {n}")
 
 
-class AuthorProfileFactory(factory.django.DjangoModelFactory):
+class AuthorProfileFactory(ModelFactory[AuthorProfile]):
     class Meta:
         model = AuthorProfile
         django_get_or_create = ["user"]
@@ -30,7 +32,7 @@ class AuthorProfileFactory(factory.django.DjangoModelFactory):
     slug = factory.LazyAttribute(lambda profile: profile.user.username)
 
 
-class TagFactory(factory.django.DjangoModelFactory):
+class TagFactory(ModelFactory[Tag]):
     class Meta:
         model = Tag
         django_get_or_create = ["slug"]
@@ -39,7 +41,7 @@ class TagFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"tag-{n}")
 
 
-class PostFactory(factory.django.DjangoModelFactory):
+class PostFactory(ModelFactory[Post]):
     class Meta:
         model = Post
         skip_postgeneration_save = True
@@ -57,7 +59,7 @@ class PostFactory(factory.django.DjangoModelFactory):
             self.tags.set(extracted)
 
 
-class CommentFactory(factory.django.DjangoModelFactory):
+class CommentFactory(ModelFactory[Comment]):
     class Meta:
         model = Comment
 

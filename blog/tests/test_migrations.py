@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.apps.registry import Apps
@@ -50,8 +51,14 @@ def migrate(transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator
     executor.migrate(executor.loader.graph.leaf_nodes())
 
 
-def _user(apps: Apps, username: str, first: str = "", last: str = ""):
-    User = apps.get_model("auth", "User")
+def _historical(apps: Apps, app_label: str, model_name: str) -> Any:
+    """A model as a migration state has it: built at run time, so its fields are untyped (and
+    django-stubs would resolve the names against today's models, whose fields differ)."""
+    return apps.get_model(app_label, model_name)
+
+
+def _user(apps: Apps, username: str, first: str = "", last: str = "") -> Any:
+    User = _historical(apps, "auth", "User")
     return User.objects.create(username=username, first_name=first, last_name=last)
 
 
@@ -61,7 +68,7 @@ def _forwards_function(module: str, name: str) -> Callable:
 
 def test_step1_slugs_and_status_backfilled_then_restored(migrate: Migrate) -> None:
     apps = migrate("0001_initial")
-    Post = apps.get_model("blog", "Post")
+    Post = _historical(apps, "blog", "Post")
     user = _user(apps, "ada")
     rows = [("Hello World", True), ("Hello world!", False), ("¡¡!!", True), ("Second", False)]
     for title, published in rows:
@@ -69,7 +76,7 @@ def test_step1_slugs_and_status_backfilled_then_restored(migrate: Migrate) -> No
     created = dict(Post.objects.values_list("title", "created_at"))
 
     apps = migrate("0005_post_slug_unique_concurrently")
-    Post = apps.get_model("blog", "Post")
+    Post = _historical(apps, "blog", "Post")
     posts = {post.title: post for post in Post.objects.order_by("pk")}
     second_hello = posts["Hello world!"]
     assert [post.slug for post in posts.values()] == [
@@ -88,13 +95,13 @@ def test_step1_slugs_and_status_backfilled_then_restored(migrate: Migrate) -> No
     assert second_hello.published_at is None
 
     apps = migrate("0001_initial")
-    Post = apps.get_model("blog", "Post")
+    Post = _historical(apps, "blog", "Post")
     assert sorted(Post.objects.values_list("title", "published")) == sorted(rows)
 
 
 def test_step1_backfill_is_safe_to_run_twice(migrate: Migrate) -> None:
     apps = migrate("0002_post_slug_status_expand")
-    Post = apps.get_model("blog", "Post")
+    Post = _historical(apps, "blog", "Post")
     user = _user(apps, "ada")
     for title in ["Same", "Same", "Same"]:
         Post.objects.create(user=user, title=title, body="b", published=True)
@@ -112,7 +119,7 @@ def test_step1_backfill_resumes_after_a_crash(
     migrate: Migrate, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     apps = migrate("0002_post_slug_status_expand")
-    Post = apps.get_model("blog", "Post")
+    Post = _historical(apps, "blog", "Post")
     user = _user(apps, "ada")
     for number in range(5):
         Post.objects.create(user=user, title=f"Post {number}", body="b", published=True)
@@ -140,15 +147,15 @@ def test_step1_backfill_resumes_after_a_crash(
 
 def test_step2_tags_copied_to_table_then_back_to_text(migrate: Migrate) -> None:
     apps = migrate("0005_post_slug_unique_concurrently")
-    Post = apps.get_model("blog", "Post")
+    Post = _historical(apps, "blog", "Post")
     user = _user(apps, "ada")
     lists = {"a": "Django, SQL", "b": " django ,,PostgreSQL ", "c": "", "d": "sql"}
     for slug, tag_list in lists.items():
         Post.objects.create(user=user, title=slug, slug=slug, body="b", tag_list=tag_list)
 
     apps = migrate("0008_tag_contract")
-    Tag = apps.get_model("blog", "Tag")
-    Post = apps.get_model("blog", "Post")
+    Tag = _historical(apps, "blog", "Tag")
+    Post = _historical(apps, "blog", "Post")
     assert sorted(Tag.objects.values_list("slug", "name")) == [
         ("django", "Django"),
         ("postgresql", "PostgreSQL"),
@@ -160,7 +167,7 @@ def test_step2_tags_copied_to_table_then_back_to_text(migrate: Migrate) -> None:
     assert links == {"a": ["django", "sql"], "b": ["django", "postgresql"], "c": [], "d": ["sql"]}
 
     apps = migrate("0005_post_slug_unique_concurrently")
-    Post = apps.get_model("blog", "Post")
+    Post = _historical(apps, "blog", "Post")
     assert dict(Post.objects.values_list("slug", "tag_list")) == {
         "a": "Django, SQL",
         "b": "Django, PostgreSQL",
@@ -171,8 +178,8 @@ def test_step2_tags_copied_to_table_then_back_to_text(migrate: Migrate) -> None:
 
 def test_step2_tag_copy_is_safe_to_run_twice(migrate: Migrate) -> None:
     apps = migrate("0007_tag_copy")
-    Post = apps.get_model("blog", "Post")
-    Tag = apps.get_model("blog", "Tag")
+    Post = _historical(apps, "blog", "Post")
+    Tag = _historical(apps, "blog", "Tag")
     user = _user(apps, "ada")
     Post.objects.create(user=user, title="t", slug="t", body="b", tag_list="x, y")
     copy = _forwards_function("0007_tag_copy", "copy_tags_to_table")
@@ -186,7 +193,7 @@ def test_step2_tag_copy_is_safe_to_run_twice(migrate: Migrate) -> None:
 
 def test_step3_author_profiles_split_out_then_folded_back(migrate: Migrate) -> None:
     apps = migrate("0008_tag_contract")
-    Post = apps.get_model("blog", "Post")
+    Post = _historical(apps, "blog", "Post")
     ada = _user(apps, "ada", "Ada", "Lovelace")
     bob = _user(apps, "Bob")
     bob_lower = _user(apps, "bob")
@@ -198,8 +205,8 @@ def test_step3_author_profiles_split_out_then_folded_back(migrate: Migrate) -> N
         )
 
     apps = migrate("0012_author_profile_contract")
-    Post = apps.get_model("blog", "Post")
-    AuthorProfile = apps.get_model("blog", "AuthorProfile")
+    Post = _historical(apps, "blog", "Post")
+    AuthorProfile = _historical(apps, "blog", "AuthorProfile")
     profiles = {p.user_id: (p.display_name, p.slug) for p in AuthorProfile.objects.all()}
     assert profiles == {
         ada.pk: ("Ada Lovelace", "ada"),
@@ -210,7 +217,7 @@ def test_step3_author_profiles_split_out_then_folded_back(migrate: Migrate) -> N
     assert authors == {slug: owner.pk for slug, owner in owners.items()}
 
     apps = migrate("0008_tag_contract")
-    Post = apps.get_model("blog", "Post")
+    Post = _historical(apps, "blog", "Post")
     assert dict(Post.objects.values_list("slug", "user_id")) == {
         slug: owner.pk for slug, owner in owners.items()
     }
@@ -218,8 +225,8 @@ def test_step3_author_profiles_split_out_then_folded_back(migrate: Migrate) -> N
 
 def test_whole_history_round_trip_from_zero(migrate: Migrate) -> None:
     apps = migrate("0001_initial")
-    Post = apps.get_model("blog", "Post")
-    Comment = apps.get_model("blog", "Comment")
+    Post = _historical(apps, "blog", "Post")
+    Comment = _historical(apps, "blog", "Comment")
     user = _user(apps, "ada")
     post = Post.objects.create(user=user, title="Hi", body="b", tag_list="one", published=True)
     Comment.objects.create(post=post, author_name="Bo", body="nice")
@@ -227,14 +234,14 @@ def test_whole_history_round_trip_from_zero(migrate: Migrate) -> None:
     executor = _executor()
     latest = executor.loader.graph.leaf_nodes("blog")[0][1]
     apps = migrate(latest)
-    Post = apps.get_model("blog", "Post")
+    Post = _historical(apps, "blog", "Post")
     post = Post.objects.get()
     assert (post.slug, post.status, post.author.user_id) == ("hi", "published", user.pk)
     assert list(post.tags.values_list("name", flat=True)) == ["one"]
     assert post.comments.get().author_name == "Bo"
 
     apps = migrate("0001_initial")
-    Post = apps.get_model("blog", "Post")
+    Post = _historical(apps, "blog", "Post")
     assert list(Post.objects.values_list("title", "tag_list", "published", "user_id")) == [
         ("Hi", "one", True, user.pk)
     ]

@@ -119,8 +119,10 @@ def test_every_write_is_audited_with_its_actor() -> None:
     ]
     assert entries("comment") == [("create", reader.pk)]
     created, tagged = AuditEntry.objects.filter(entity="post").order_by("id")[:2]
+    assert created.after is not None and tagged.before is not None and tagged.after is not None
     assert (created.after["tags"], tagged.before["tags"], tagged.after["tags"]) == ([], [], ["sql"])
     published = AuditEntry.objects.filter(entity="post", actor=staff, action="update").get()
+    assert published.before is not None and published.after is not None
     assert (published.before["status"], published.after["status"]) == ("draft", "published")
 
 

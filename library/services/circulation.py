@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
@@ -172,7 +172,7 @@ def _renumber_after(book_id: int, position: int) -> None:
     """
     behind = Hold.objects.filter(book_id=book_id, position__gt=position).order_by("position")
     for hold in behind:
-        hold.position -= 1
+        hold.position = cast(int, hold.position) - 1  # cast: position__gt excludes NULL
         hold.save(update_fields=["position"])
 
 
@@ -474,7 +474,7 @@ def _check_can_hold(member: Member, book_id: int) -> None:
 def hold_cancel(*, actor: Actor, hold: Hold, now: datetime | None = None) -> Hold:
     """Leave the queue; those behind move up, and a copy kept for this hold goes to the next."""
     now = now or timezone.now()
-    subject = {"member_id": hold.member_id, "book_id": hold.book_id}
+    subject: dict[str, Any] = {"member_id": hold.member_id, "book_id": hold.book_id}
     with _refusal_logged(Action.HOLD_CANCEL, actor, **subject), transaction.atomic():
         policies.check_may_act_for(actor=actor, member=hold.member)
         selectors.book_for_update(hold.book_id)

@@ -9,6 +9,7 @@ import factory
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from common.testing import ModelFactory
 from library.models import (
     Author,
     Book,
@@ -22,14 +23,14 @@ from library.models import (
 )
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
 
     username = factory.Sequence(lambda n: f"user{n}")
 
 
-class MemberCategoryFactory(factory.django.DjangoModelFactory):
+class MemberCategoryFactory(ModelFactory[MemberCategory]):
     class Meta:
         model = MemberCategory
         django_get_or_create = ["code"]
@@ -46,7 +47,7 @@ class MemberCategoryFactory(factory.django.DjangoModelFactory):
     max_unpaid_fines = Decimal("2.00")
 
 
-class MemberFactory(factory.django.DjangoModelFactory):
+class MemberFactory(ModelFactory[Member]):
     class Meta:
         model = Member
 
@@ -55,14 +56,14 @@ class MemberFactory(factory.django.DjangoModelFactory):
     card_number = factory.Sequence(lambda n: f"C{n:05d}")
 
 
-class AuthorFactory(factory.django.DjangoModelFactory):
+class AuthorFactory(ModelFactory[Author]):
     class Meta:
         model = Author
 
     name = factory.Sequence(lambda n: f"Author {n}")
 
 
-class CategoryFactory(factory.django.DjangoModelFactory):
+class CategoryFactory(ModelFactory[Category]):
     class Meta:
         model = Category
 
@@ -70,7 +71,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"category-{n}")
 
 
-class BookFactory(factory.django.DjangoModelFactory):
+class BookFactory(ModelFactory[Book]):
     class Meta:
         model = Book
 
@@ -80,7 +81,7 @@ class BookFactory(factory.django.DjangoModelFactory):
     year = 2000
 
 
-class BookAuthorFactory(factory.django.DjangoModelFactory):
+class BookAuthorFactory(ModelFactory[BookAuthor]):
     class Meta:
         model = BookAuthor
 
@@ -89,7 +90,7 @@ class BookAuthorFactory(factory.django.DjangoModelFactory):
     position = 1
 
 
-class CopyFactory(factory.django.DjangoModelFactory):
+class CopyFactory(ModelFactory[Copy]):
     class Meta:
         model = Copy
 
@@ -97,7 +98,7 @@ class CopyFactory(factory.django.DjangoModelFactory):
     book = factory.SubFactory(BookFactory)
 
 
-class LoanFactory(factory.django.DjangoModelFactory):
+class LoanFactory(ModelFactory[Loan]):
     """A loan row as the database sees it (not through the checkout service)."""
 
     class Meta:
@@ -109,7 +110,7 @@ class LoanFactory(factory.django.DjangoModelFactory):
     due_at = factory.LazyAttribute(lambda loan: loan.loaned_at + timedelta(days=21))
 
 
-class HoldFactory(factory.django.DjangoModelFactory):
+class HoldFactory(ModelFactory[Hold]):
     class Meta:
         model = Hold
 

@@ -21,6 +21,7 @@ def test_creating_an_author_and_a_category_is_audited_with_the_actor(staff_user)
     category = services.category_create(actor=None, name="Computing", slug="computing")
     (entry,) = entries("author")
     assert (entry.action, entry.actor, entry.entity_id) == ("create", staff_user, author.pk)
+    assert entry.after is not None
     assert (entry.before, entry.after["name"]) == (None, "N. Wirth")
     (entry,) = entries("category")
     assert (entry.actor, entry.entity_id) == (None, category.pk)
@@ -37,6 +38,7 @@ def test_a_book_audit_entry_carries_its_credits_before_and_after(staff_user):
     )
     services.book_update(actor=staff_user, book=book, authors=[second], year=1976)
     created, updated = entries("book")
+    assert created.after is not None and updated.before is not None and updated.after is not None
     assert created.after["authors"] == [first.pk, second.pk]
     assert (updated.before["authors"], updated.after["authors"]) == (
         [first.pk, second.pk],
@@ -49,6 +51,7 @@ def test_a_copy_update_takes_the_instance_and_audits_the_status_change(staff_use
     copy = CopyFactory()
     services.copy_update(actor=staff_user, copy=copy, status="lost")
     (entry,) = entries("copy")
+    assert entry.before is not None and entry.after is not None
     assert (entry.before["status"], entry.after["status"], entry.actor) == (
         "available",
         "lost",

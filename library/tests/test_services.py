@@ -284,7 +284,7 @@ def test_renewal_is_refused_while_others_wait_for_the_book():
 
 
 # --- Hold queue -------------------------------------------------------------------------------
-def queue(book) -> list[tuple[int, int]]:
+def queue(book) -> list[tuple[int, int | None]]:
     holds = Hold.objects.filter(book=book, status__in=Hold.ACTIVE).order_by("position")
     return list(holds.values_list("member_id", "position"))
 
@@ -335,13 +335,13 @@ def test_hold_refusals():
         services.hold_place(actor=None, member=member, book=book)
     assert caught.value.code == "hold_exists"
     on_loan = LoanFactory(member=member).copy.book
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(ServiceError) as refused:
         services.hold_place(actor=None, member=member, book=on_loan)
-    assert caught.value.code == "hold_already_on_loan"
+    assert refused.value.code == "hold_already_on_loan"
     services.hold_place(actor=None, member=member, book=BookFactory())
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(ServiceError) as refused:
         services.hold_place(actor=None, member=member, book=BookFactory())
-    assert caught.value.code == "hold_limit"
+    assert refused.value.code == "hold_limit"
     assert [reason for _, reason in refusals(member=member)] == [
         "hold_exists",
         "hold_already_on_loan",

@@ -87,7 +87,7 @@ class Command(BaseCommand):
         if published < PAGE:
             raise CommandError(f"Need at least {PAGE} published posts: run seed_demo first.")
         deep = max(2, published // PAGE // 2)  # a middle page: OFFSET grows with the depth
-        variants = [
+        variants: list[tuple[str, str, Callable[[], Any]]] = [
             ("post page 1", "naive: lazy author, tags, count", _naive_page),
             ("post page 1", "selector, count by JOIN+GROUP BY", _selector_page("join")),
             ("post page 1", "selector, count by subquery", _selector_page("subquery")),
