@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 
 from common.actors import Actor
+from common.admin import ReadOnlyAdmin
 from common.exceptions import ServiceError
 from library import desk, policies, selectors, services
 from library.models import (
@@ -96,7 +97,9 @@ class ServiceAdmin(admin.ModelAdmin):
         run_each(self, request, queryset, partial(self.remove, request.user), "Deleted")
 
 
-def each_row(service: Callable[..., object], keyword: str, actor: Actor, **extra: Any) -> Callable:
+def each_row(
+    service: Callable[..., object], keyword: str, actor: Actor, **extra: Any
+) -> Callable[[Any], object]:
     """`service(actor=actor, <keyword>=row, **extra)` for one row (services take keywords only)."""
     return lambda row: service(actor=actor, **{keyword: row}, **extra)
 
@@ -355,20 +358,11 @@ class MemberAdmin(ServiceAdmin):
         services.member_delete(actor=actor, member=obj)
 
 
-class CirculationAdmin(admin.ModelAdmin):
+class CirculationAdmin(ReadOnlyAdmin):
     """Read-only rows that change only through circulation: at the desk and by the actions,
     which need `library.circulate` (policies) like the API's desk endpoints."""
 
     change_list_template = "admin/library/circulation_change_list.html"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def has_circulate_permission(self, request: HttpRequest) -> bool:
         return policies.may_circulate(actor=request.user)

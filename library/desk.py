@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -61,7 +63,7 @@ class FineForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False, help_text="Needed to waive.")
 
 
-def _checkout(request: HttpRequest, data: dict) -> Iterator[Message]:
+def _checkout(request: HttpRequest, data: dict[str, Any]) -> Iterator[Message]:
     member = selectors.member_by_card(data["card_number"])
     mode = CheckoutMode.PARTIAL if data["partial"] else CheckoutMode.ALL_OR_NOTHING
     try:
@@ -96,13 +98,13 @@ def return_messages(result: ReturnResult) -> Iterator[Message]:
         )
 
 
-def _return(request: HttpRequest, data: dict) -> Iterator[Message]:
+def _return(request: HttpRequest, data: dict[str, Any]) -> Iterator[Message]:
     for barcode in data["barcodes"]:
         loan = selectors.active_loan_by_barcode(barcode)
         yield from return_messages(services.loan_return(actor=request.user, loan=loan))
 
 
-def _renew(request: HttpRequest, data: dict) -> Iterator[Message]:
+def _renew(request: HttpRequest, data: dict[str, Any]) -> Iterator[Message]:
     for barcode in data["barcodes"]:
         loan = services.loan_renew(
             actor=request.user, loan=selectors.active_loan_by_barcode(barcode)
@@ -110,7 +112,7 @@ def _renew(request: HttpRequest, data: dict) -> Iterator[Message]:
         yield messages.SUCCESS, f"Renewed {barcode}, now due {loan.due_at:%Y-%m-%d}."
 
 
-def _hold_place(request: HttpRequest, data: dict) -> Iterator[Message]:
+def _hold_place(request: HttpRequest, data: dict[str, Any]) -> Iterator[Message]:
     member = selectors.member_by_card(data["card_number"])
     book = selectors.book_by_isbn(data["isbn"])
     hold = services.hold_place(actor=request.user, member=member, book=book)
@@ -118,7 +120,7 @@ def _hold_place(request: HttpRequest, data: dict) -> Iterator[Message]:
     yield messages.SUCCESS, f"Hold placed for {member.card_number}: place {hold.position}{ready}."
 
 
-def _hold_cancel(request: HttpRequest, data: dict) -> Iterator[Message]:
+def _hold_cancel(request: HttpRequest, data: dict[str, Any]) -> Iterator[Message]:
     member = selectors.member_by_card(data["card_number"])
     hold = selectors.active_hold(member, selectors.book_by_isbn(data["isbn"]))
     services.hold_cancel(actor=request.user, hold=hold)
@@ -133,19 +135,19 @@ def _fines(member_card: str, fine_id: int | None) -> list[Fine]:
     return chosen
 
 
-def _fine_pay(request: HttpRequest, data: dict) -> Iterator[Message]:
+def _fine_pay(request: HttpRequest, data: dict[str, Any]) -> Iterator[Message]:
     for fine in _fines(data["card_number"], data["fine"]):
         services.fine_pay(actor=request.user, fine=fine)
         yield messages.SUCCESS, f"Fine {fine.pk} of {fine.amount} paid."
 
 
-def _fine_waive(request: HttpRequest, data: dict) -> Iterator[Message]:
+def _fine_waive(request: HttpRequest, data: dict[str, Any]) -> Iterator[Message]:
     for fine in _fines(data["card_number"], data["fine"]):
         services.fine_waive(actor=request.user, fine=fine, reason=data["reason"])
         yield messages.SUCCESS, f"Fine {fine.pk} of {fine.amount} waived."
 
 
-Handler = Callable[[HttpRequest, dict], Iterator[Message]]
+Handler = Callable[[HttpRequest, dict[str, Any]], Iterator[Message]]
 # name: (title, form, handler); a name is its form's prefix and the value its button posts.
 OPERATIONS: dict[str, tuple[str, type[forms.Form], Handler]] = {
     "checkout": ("Check out", CheckoutForm, _checkout),
@@ -186,6 +188,7 @@ def _sentences(errors: forms.utils.ErrorList) -> str:
 
 
 def desk_view(request: HttpRequest) -> HttpResponse:
+    """The desk; `?card=` shows that member's loans, holds and fines and fills in the card."""
     if not policies.may_circulate(actor=request.user):
         raise PermissionDenied("The desk is for circulation staff.")
     if request.method == "POST":
@@ -193,10 +196,33 @@ def desk_view(request: HttpRequest) -> HttpResponse:
         if operation in OPERATIONS:
             for level, message in run(request, operation):
                 messages.add_message(request, level, message)
-        return HttpResponseRedirect(reverse("admin:library_desk"))
-    panels = [
-        (name, title, form_class(prefix=name))
-        for name, (title, form_class, _) in OPERATIONS.items()
-    ]
-    context = {"title": "Circulation desk", "panels": panels, **admin.site.each_context(request)}
+        card = request.POST.get(f"{operation}-card_number", "").strip()
+        return HttpResponseRedirect(_desk_url(card))
+    card = request.GET.get("card", "").strip()
+    context = {
+        "title": "Circulation desk",
+        "card": card,
+        **_member_at_desk(card),
+        "panels": [
+            (name, title, form_class(prefix=name, initial={"card_number": card}))
+            for name, (title, form_class, _) in OPERATIONS.items()
+        ],
+        **admin.site.each_context(request),
+    }
     return TemplateResponse(request, "admin/library/desk.html", context)
+
+
+def _desk_url(card: str) -> str:
+    url = reverse("admin:library_desk")
+    return f"{url}?{urlencode({'card': card})}" if card else url
+
+
+def _member_at_desk(card: str) -> dict[str, Any]:
+    """`found`: the member's summary; `not_found`: why there is none (shown in its box, not as
+    a message, which the refusal that redirected here may already have said)."""
+    if not card:
+        return {}
+    try:
+        return {"found": selectors.desk_member(card)}
+    except ServiceError as error:
+        return {"not_found": error.message}

@@ -109,8 +109,32 @@ def active_hold(member: Member, book: Book) -> Hold:
 
 
 def owed_fines(member: Member) -> list[Fine]:
-    """The member's fines still owed, oldest first, with the loan each was for."""
-    return list(member.fines.filter(Fine.OWED).select_related("loan").order_by("assessed_at"))
+    """The member's fines still owed, oldest first, with the loan and copy each was for."""
+    fines = member.fines.filter(Fine.OWED).select_related("loan__copy")
+    return list(fines.order_by("assessed_at", "pk"))
+
+
+@dataclass(frozen=True)
+class DeskMember:
+    """What the desk shows of a member: current loans, active holds, fines owed."""
+
+    member: Member
+    loans: list[Loan]
+    holds: list[Hold]
+    fines: list[Fine]
+
+
+def desk_member(card_number: str) -> DeskMember:
+    """The member and their circulation at a glance: four queries, whatever they hold."""
+    member = member_by_card(card_number)
+    loans = member.loans.filter(returned_at__isnull=True).select_related("copy__book")
+    holds = member.holds.filter(status__in=Hold.ACTIVE).select_related("book", "copy")
+    return DeskMember(
+        member,
+        list(loans.defer(*without_wide_book_columns("copy__book")).order_by("due_at", "pk")),
+        list(holds.defer(*without_wide_book_columns("book")).order_by("placed_at", "pk")),
+        owed_fines(member),
+    )
 
 
 # --- Rows the services lock before changing them ------------------------------------------

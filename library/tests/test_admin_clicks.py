@@ -37,7 +37,6 @@ from library.tests.factories import (
     BookFactory,
     CategoryFactory,
     CopyFactory,
-    HoldFactory,
     LoanFactory,
     MemberCategoryFactory,
     MemberFactory,
@@ -349,8 +348,3 @@ def test_pay_action_records_payment_in_the_log(admin_client, staff_user):
     assert fine.paid_at is not None
     event = CirculationEvent.objects.get(action="fine_pay")
     assert (event.actor, event.member_id, event.outcome) == (staff_user, loan.member_id, "ok")
-
-
-def test_a_hold_factory_row_is_a_consistent_waiting_hold():
-    """The factories make rows `library_verify` accepts (the fixture checks after each test)."""
-    HoldFactory()

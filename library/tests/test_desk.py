@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 from django.contrib.messages import get_messages
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from library import services
 from library.models import CirculationEvent, Copy, Fine, Hold, Loan
 from library.tests.factories import (
     BookFactory,
@@ -143,3 +146,42 @@ def test_unknown_cards_and_books_are_refused_in_words(admin_client):
     assert said == ["No member has card number NOPE."]
     said = desk(admin_client, "checkout", card_number=MemberFactory().card_number, barcodes="")
     assert said == ["Barcodes: This field is required."]
+
+
+def test_the_desk_shows_a_members_loans_holds_and_fines_in_constant_queries(admin_client):
+    member = MemberFactory()
+
+    def page() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(reverse(DESK), {"card": member.card_number})
+        return len(queries), response.content.decode()
+
+    LoanFactory(member=member)
+    services.hold_place(actor=None, member=member, book=BookFactory())
+    few, _ = page()
+    loans = [LoanFactory(member=member) for _ in range(2)]
+    services.hold_place(actor=None, member=member, book=BookFactory())
+    fine = Fine.objects.create(
+        loan=LoanFactory(member=member, returned_at=timezone.now()),
+        member=member,
+        amount=Decimal("1.00"),
+        overdue_days=2,
+    )
+    more, html = page()
+    assert few == more
+    assert all(loan.copy.barcode in html for loan in loans)
+    assert f"<td>{fine.pk}</td><td>1.00</td>" in html
+    assert f'value="{member.card_number}"' in html  # the forms are filled in with the card
+
+
+def test_a_post_with_a_card_comes_back_to_that_member(admin_client):
+    member = MemberFactory()
+    response = admin_client.post(
+        reverse(DESK),
+        {
+            "operation": "checkout",
+            "checkout-card_number": member.card_number,
+            "checkout-barcodes": CopyFactory().barcode,
+        },
+    )
+    assert response["Location"] == f"{reverse(DESK)}?card={member.card_number}"
