@@ -57,6 +57,7 @@ def test_a_copy_set_on_loan_by_hand_goes_back_on_the_shelf():
     copy.refresh_from_db()
     assert copy.status == Copy.Status.AVAILABLE
     entry = AuditEntry.objects.get(entity="copy", entity_id=copy.pk)
+    assert entry.before is not None and entry.after is not None
     assert (entry.actor, entry.before["status"], entry.after["status"]) == (
         None,
         "on_loan",
@@ -115,7 +116,7 @@ def test_an_active_hold_without_a_position_is_refused_by_the_database():
 def test_every_library_constraint_explains_itself_in_a_sentence():
     for model in apps.get_app_config("library").get_models():
         for constraint in model._meta.constraints:
-            message = constraint.get_violation_error_message()
+            message = str(constraint.get_violation_error_message())
             assert constraint.name not in message, f"{model.__name__}: {message}"
             assert message.endswith("."), message
 
