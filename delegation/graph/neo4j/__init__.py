@@ -72,17 +72,10 @@ class Neo4jGraphBackend(GraphBackend):
         """Drain the outbox into the graph; returns the number of events applied."""
         return projector.drain(self.apply)
 
-    def rebuild(self) -> None:
-        """Wipe the graph and project every SQL row again; the outbox is then up to date."""
-        from common.models import OutboxEvent
-
-        while self.run("wipe", sync.WIPE_BATCH, {"batch": 10_000})[0]["deleted"]:
-            pass
-        for statement, params in projector.rebuild_statements():
-            self.apply(statement, params)
-        OutboxEvent.objects.filter(processed_at__isnull=True).update(
-            processed_at=datetime.now(tz=UTC)
-        )
+    def rebuild(self) -> int:
+        """Project every SQL row again over the graph in place (no empty window), then the
+        pending events; returns how many of those were applied (`projector.rebuild`)."""
+        return projector.rebuild(self.apply, self.keys)
 
     def keys(self, element: str) -> set[int]:
         return {row["id"] for row in self.run("keys", sync.KEYS[element])}
@@ -99,10 +92,17 @@ class Neo4jGraphBackend(GraphBackend):
         }
 
     def delete(self, element: str, ids: Iterable[int]) -> None:
-        self.apply(sync.DELETE[element], {"ids": list(ids)})
+        """Repair: remove elements SQL no longer has, as of the newest outbox position."""
+        top = projector.top_position()
+        self.apply(sync.DELETE[element], {"rows": [{"id": key, "pos": top} for key in ids]})
 
     def upsert(self, element: str, instances: Iterable[Any]) -> None:
-        rows = [projector.graph_row(element, outbox.state(instance)) for instance in instances]
+        """Repair: project SQL's rows, at the position of the newest event about each."""
+        stamps = projector.last_positions()
+        rows = [
+            projector.graph_row(element, outbox.state(item), stamps.get((element, item.pk), 0))
+            for item in instances
+        ]
         if rows:
             self.apply(sync.UPSERT[element], {"rows": rows})
 

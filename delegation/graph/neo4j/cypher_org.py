@@ -38,7 +38,7 @@ WHERE ($root IS NULL AND NOT (root)-[:PART_OF]->(:OrgUnit)) OR root.sql_id = $ro
 MATCH path = (u:OrgUnit)-[:PART_OF*0..{max_depth}]->(root)
 OPTIONAL MATCH (u)-[:PART_OF]->(parent:OrgUnit)
 RETURN u.sql_id AS id, u.code AS code, u.name AS name, parent.sql_id AS parent_id,
-       length(path) AS depth, COUNT { (:Person)-[:MEMBER_OF]->(u) } AS people,
+       length(path) AS depth, size([(member:Person)-[:MEMBER_OF]->(u) | member]) AS people,
        reduce(s = '', n IN reverse(nodes(path)) | s + ' / ' + n.name) AS sort_path
 ORDER BY sort_path"""
 
