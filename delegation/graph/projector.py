@@ -62,7 +62,7 @@ def graph_row(element: str, payload: dict[str, Any], position: int) -> dict[str,
         if name in row:
             row[name] = epoch(row[name])
     if element == "person":
-        row["name"] = f"{row.pop('given_name')} {row.pop('family_name')}"
+        row["name"] = f"{row['given_name']} {row['family_name']}"
     if element == "delegation":
         role_id = row.get("role_id")
         row["grant"] = f"r:{role_id}" if role_id else f"p:{row['permission_id']}"

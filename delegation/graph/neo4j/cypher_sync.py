@@ -36,7 +36,8 @@ UPSERT = {
         "person",
         "p",
         "MERGE (p:Person {sql_id: row.id})",
-        "p.name = row.name, p.email = row.email, p.active = row.active",
+        "p.name = row.name, p.given_name = row.given_name, p.family_name = row.family_name,"
+        " p.email = row.email, p.active = row.active",
         """
 WITH p, row
 OPTIONAL MATCH (p)-[old:MEMBER_OF]->(:OrgUnit)
@@ -177,7 +178,8 @@ REPORTING_CYCLES = """
 MATCH path = (p:Person)-[:REPORTS_TO*1..64]->(p)
 WHERE all(r IN relationships(path) WHERE r.valid_from <= $at
           AND (r.valid_to IS NULL OR r.valid_to > $at))
-RETURN [n IN nodes(path) | n.sql_id] AS cycle LIMIT 20"""
+RETURN [n IN nodes(path) | n.sql_id] AS cycle
+ORDER BY size(cycle), cycle LIMIT 20"""
 
 INHERITANCE_CYCLES = """
 MATCH path = (r:Role)-[:INHERITS*1..32]->(r)
