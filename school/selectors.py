@@ -76,11 +76,20 @@ UNIT_COLUMNS = ("org_unit__id", "org_unit__code", "org_unit__name")
 
 
 def directory_people(*, columns: Sequence[str], with_unit: bool) -> QuerySet[Person]:
-    """People with only the profile `columns` asked for, and their unit joined when wanted."""
+    """People with only the profile `columns` asked for (and the unit id, which the access
+    policy reads), their unit joined when wanted."""
     people = Person.objects.all()
     if with_unit:
         return people.select_related("org_unit").only(*columns, "org_unit_id", *UNIT_COLUMNS)
-    return people.only(*columns)
+    return people.only(*columns, "org_unit_id")
+
+
+def sections_taught_by(*, teacher_id: int) -> frozenset[int]:
+    return frozenset(
+        TeachingAssignment.objects.filter(teacher_id=teacher_id).values_list(
+            "section_id", flat=True
+        )
+    )
 
 
 # The columns naming a section in the directory's `courses` and `teaching` entries.

@@ -156,6 +156,12 @@ METRICS_ALLOWED_NETWORKS = [
 ]
 
 
+# --- Internals ----------------------------------------------------------------------------
+# Server-Timing headers and the query texts of graph answers, for every caller (local, tests:
+# students watch them) or, when false, for staff only (production: they map the system).
+INTERNALS_PUBLIC = True
+
+
 # --- Graph ------------------------------------------------------------------------------------
 NEO4J_BOLT_URL = env("NEO4J_BOLT_URL", default="")
 GRAPH_BACKEND = "neo4j" if NEO4J_BOLT_URL else "sql"
