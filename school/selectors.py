@@ -159,6 +159,15 @@ def courses_in_term(courses: QuerySet[Course], *, term_code: str) -> QuerySet[Co
     return running.prefetch_related(None).prefetch_related(sections)
 
 
+def enrollments_of(*, student_id: int) -> QuerySet[Enrollment]:
+    """A student's enrolments, newest term first, each with its course and term."""
+    return (
+        Enrollment.objects.filter(student_id=student_id)
+        .select_related("section__course", "section__term")
+        .order_by("-section__term__starts_on", "section__course__code")
+    )
+
+
 def enrollment_get(*, enrollment_id: int) -> Enrollment:
     enrollment = Enrollment.objects.select_related("student").filter(pk=enrollment_id).first()
     if enrollment is None:
