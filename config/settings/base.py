@@ -227,8 +227,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "common.throttling.AnonWindowThrottle",
+        "common.throttling.UserWindowThrottle",
     ],
     # The client's address for throttling: REMOTE_ADDR with no proxy in front, else the entry
     # the nearest of NUM_PROXIES trusted proxies added to X-Forwarded-For. Never the whole
@@ -237,6 +237,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/minute"),
         "user": env("API_THROTTLE_USER", default="1200/minute"),
+        # The lab pages (`/library/lab/`): each request runs every loading strategy.
+        "lab": env("LAB_THROTTLE", default="30/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.exceptions.api_exception_handler",
