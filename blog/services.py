@@ -114,6 +114,7 @@ def post_create(
 ) -> Post:
     """A post by the actor, under their byline (created on their first post)."""
     user = policies.writer(actor=actor)
+    policies.check_may_publish(actor=actor, status=status)
     post = Post(
         author=author_profile_ensure(actor=actor, user=user),
         title=title,
@@ -144,6 +145,7 @@ def post_update(
     for field, value in changes.items():
         if value is not None:
             setattr(post, field, value)
+    policies.check_may_publish(actor=actor, status=post.status)
     _save_post(post)
     if tags is not None:
         post.tags.set(tags_resolve(names=tags))

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
 
@@ -113,6 +114,15 @@ def collect() -> Iterator[Stats]:
         _active.reset(token)
 
 
+def shows_internals(request: HttpRequest) -> bool:
+    """Whether this caller sees the internals (Server-Timing, query texts): everyone where
+    `INTERNALS_PUBLIC` (local, tests), else staff only (production), as they map the system."""
+    if settings.INTERNALS_PUBLIC:
+        return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
 class ServerTimingMiddleware:
     """Adds `Server-Timing: db;dur=..;desc="N queries", cache;..., graph;..., total;...`."""
 
@@ -123,5 +133,6 @@ class ServerTimingMiddleware:
         started = time.perf_counter()
         with collect() as stats:
             response = self.get_response(request)
-        response["Server-Timing"] = stats.server_timing(time.perf_counter() - started)
+        if shows_internals(request):
+            response["Server-Timing"] = stats.server_timing(time.perf_counter() - started)
         return response

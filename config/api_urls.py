@@ -4,11 +4,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common.api import CacheStatsView, HealthView
+from config.account import TokenView
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("health/", HealthView.as_view(), name="api-health"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("ops/cache/", CacheStatsView.as_view(), name="api-ops-cache"),
     path("people/", include("people.api_urls")),
     path("school/", include("school.api_urls")),

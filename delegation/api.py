@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
+from common import telemetry
 from common.pagination import CursorPagination, requested_page_size
 from delegation import selectors, services
 from delegation import serializers as s
@@ -149,6 +150,9 @@ class GraphQuestionView(APIView):
         return serializer
 
     def answer(self, serializer_class: type[Serializer], payload: dict[str, Any]) -> Response:
+        """The answer, with its query text only for those who may see the internals."""
+        if not telemetry.shows_internals(self.request):
+            payload = {**payload, "query": ""}
         return Response(serializer_class({**payload, "backend": get_graph().name}).data)
 
 
@@ -157,7 +161,8 @@ class CheckView(GraphQuestionView):
     def get(self, request: Request) -> Response:
         query = self.query(s.CheckQuerySerializer)
         person = selectors.person_get(query.validated_data["person"])
-        result = get_graph().check(person.pk, query.validated_data["permission"], query.moment())
+        graph = selectors.graph_for(actor=request.user, about=[person.pk])
+        result = graph.check(person.pk, query.validated_data["permission"], query.moment())
         return self.answer(s.CheckResultSerializer, result.as_dict())
 
 
@@ -166,7 +171,7 @@ class WhoCanView(GraphQuestionView):
     def get(self, request: Request) -> Response:
         query = self.query(s.WhoCanQuerySerializer)
         limit = requested_page_size(request, 50)
-        page = get_graph().who_can(
+        page = selectors.graph_for(actor=request.user, about=None).who_can(
             query.validated_data["permission"],
             query.moment(),
             after=query.validated_data["cursor"],
@@ -180,9 +185,8 @@ class WhatCanView(GraphQuestionView):
     def get(self, request: Request) -> Response:
         query = self.query(s.PersonQuerySerializer)
         person = selectors.person_get(query.validated_data["person"])
-        return self.answer(
-            s.WhatCanSerializer, vars(get_graph().what_can(person.pk, query.moment()))
-        )
+        graph = selectors.graph_for(actor=request.user, about=[person.pk])
+        return self.answer(s.WhatCanSerializer, vars(graph.what_can(person.pk, query.moment())))
 
 
 class PathsView(GraphQuestionView):
@@ -192,7 +196,8 @@ class PathsView(GraphQuestionView):
         data = query.validated_data
         source = selectors.person_get(data["source"], field="source")
         target = selectors.person_get(data["target"], field="target")
-        result = get_graph().paths(
+        graph = selectors.graph_for(actor=request.user, about=[source.pk, target.pk])
+        result = graph.paths(
             source.pk, target.pk, query.moment(), k=data["k"], permission=data.get("permission")
         )
         return self.answer(s.PathsSerializer, vars(result))
@@ -203,7 +208,8 @@ class ManagerChainView(GraphQuestionView):
     def get(self, request: Request) -> Response:
         query = self.query(s.PersonQuerySerializer)
         person = selectors.person_get(query.validated_data["person"])
-        answer = get_graph().manager_chain(person.pk, query.moment())
+        graph = selectors.graph_for(actor=request.user, about=[person.pk])
+        answer = graph.manager_chain(person.pk, query.moment())
         return self.answer(s.OrgAnswerSerializer, vars(answer))
 
 
@@ -212,9 +218,8 @@ class ReportsView(GraphQuestionView):
     def get(self, request: Request) -> Response:
         query = self.query(s.PersonQuerySerializer)
         person = selectors.person_get(query.validated_data["person"])
-        return self.answer(
-            s.OrgAnswerSerializer, vars(get_graph().reports(person.pk, query.moment()))
-        )
+        graph = selectors.graph_for(actor=request.user, about=[person.pk])
+        return self.answer(s.OrgAnswerSerializer, vars(graph.reports(person.pk, query.moment())))
 
 
 class CommonManagerView(GraphQuestionView):
@@ -223,7 +228,8 @@ class CommonManagerView(GraphQuestionView):
         query = self.query(s.PairQuerySerializer)
         a = selectors.person_get(query.validated_data["a"], field="a")
         b = selectors.person_get(query.validated_data["b"], field="b")
-        answer = get_graph().lowest_common_manager(a.pk, b.pk, query.moment())
+        graph = selectors.graph_for(actor=request.user, about=[a.pk, b.pk])
+        answer = graph.lowest_common_manager(a.pk, b.pk, query.moment())
         return self.answer(s.OrgAnswerSerializer, vars(answer))
 
 
@@ -232,5 +238,6 @@ class UnitTreeView(GraphQuestionView):
     def get(self, request: Request) -> Response:
         data = valid(s.UnitQuerySerializer, request.query_params)
         unit = selectors.unit_get(data["unit"]) if "unit" in data else None
-        answer = get_graph().unit_tree(unit.pk if unit else None)
+        graph = selectors.graph_for(actor=request.user, about=[])
+        answer = graph.unit_tree(unit.pk if unit else None)
         return self.answer(s.UnitTreeSerializer, vars(answer))

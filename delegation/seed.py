@@ -37,6 +37,7 @@ PERMISSIONS = {
     "blog.publish": "Publish posts",
     "blog.moderate": "Moderate comments",
     "delegation.manage": "Manage roles and delegations",
+    "delegation.view": "Ask the graph about other people",
 }
 # code: (name, permissions, inherited roles)
 ROLES = {
@@ -49,7 +50,7 @@ ROLES = {
     "moderator": ("Moderator", ["blog.moderate"], ["editor"]),
     "principal": (
         "Principal",
-        ["delegation.manage"],
+        ["delegation.manage", "delegation.view"],
         ["head-of-department", "head-librarian", "moderator"],
     ),
 }

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db.models import QuerySet
 
+from common.actors import Actor
 from common.exceptions import NotFoundError
 from common.models import AuditEntry, OutboxEvent
+from delegation import policies
+from delegation.graph import get_graph
+from delegation.graph.base import GraphBackend
 from delegation.models import (
     Delegation,
     Permission,
@@ -72,3 +78,10 @@ def unit_get(unit_id: int) -> OrgUnit:
     if unit is None:
         raise NotFoundError(f"No org unit with id {unit_id}.", field="unit")
     return unit
+
+
+def graph_for(*, actor: Actor, about: Collection[int] | None) -> GraphBackend:
+    """The graph, to ask a question about the people `about` (None: about everyone), once the
+    access policy allows `actor` to ask it (a 403 otherwise)."""
+    policies.check_may_ask_about(actor=actor, people=about)
+    return get_graph()

@@ -11,14 +11,17 @@ from datetime import datetime
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from common.exceptions import ServiceError
+from common import telemetry
+from common.exceptions import ForbiddenError, ServiceError
 from common.forms import UtcDateTimeField
 from delegation import pictures, selectors
 from delegation.graph import get_graph
+from delegation.graph.base import GraphBackend
 from delegation.models import Delegation, Permission
 
 QUESTIONS = [
@@ -84,8 +87,8 @@ class Result:
     query: str = ""
 
 
-def _check(data: dict, at: datetime) -> Result:
-    answer = get_graph().check(data["person"], data["permission"], at)
+def _check(graph: GraphBackend, data: dict, at: datetime) -> Result:
+    answer = graph.check(data["person"], data["permission"], at)
     verdict = "ALLOWED" if answer.allowed else "NOT allowed"
     summary = f"{verdict} ({answer.hops} delegation hops, weight {answer.weight})"
     if answer.cycles:
@@ -106,21 +109,21 @@ def _check(data: dict, at: datetime) -> Result:
     return Result("check", rows, summary, picture if answer.proof else None, answer.query)
 
 
-def _who_can(data: dict, at: datetime) -> Result:
-    page = get_graph().who_can(data["permission"], at, limit=100)
+def _who_can(graph: GraphBackend, data: dict, at: datetime) -> Result:
+    page = graph.who_can(data["permission"], at, limit=100)
     summary = (
         "complete" if page.complete else f"first 100; next page after person {page.next_cursor}"
     )
     return Result("who can", page.items, summary, None, page.query)
 
 
-def _what_can(data: dict, at: datetime) -> Result:
-    answer = get_graph().what_can(data["person"], at)
+def _what_can(graph: GraphBackend, data: dict, at: datetime) -> Result:
+    answer = graph.what_can(data["person"], at)
     return Result("what can", answer.items, f"{len(answer.items)} permissions", None, answer.query)
 
 
-def _paths(data: dict, at: datetime) -> Result:
-    found = get_graph().paths(
+def _paths(graph: GraphBackend, data: dict, at: datetime) -> Result:
+    found = graph.paths(
         data["person"], data["other"], at, permission=data.get("permission") or None
     )
     rows = [
@@ -138,8 +141,7 @@ def _paths(data: dict, at: datetime) -> Result:
     return Result("paths", rows, f"{len(found.shortest)} chain(s)", picture, found.query)
 
 
-def _org(data: dict, at: datetime) -> Result:
-    graph = get_graph()
+def _org(graph: GraphBackend, data: dict, at: datetime) -> Result:
     person = selectors.person_get(data["person"])
     chain = graph.manager_chain(person.pk, at)
     reports = graph.reports(person.pk, at, max_depth=2)
@@ -165,16 +167,16 @@ def _org(data: dict, at: datetime) -> Result:
     )
 
 
-def _units(data: dict, at: datetime) -> Result:
+def _units(graph: GraphBackend, data: dict, at: datetime) -> Result:
     unit = selectors.unit_get(data["unit"]) if data.get("unit") else None
-    tree = get_graph().unit_tree(unit.pk if unit else None)
+    tree = graph.unit_tree(unit.pk if unit else None)
     rows = [{**row, "parent": row["parent_id"] if row["depth"] else None} for row in tree.items]
     picture = pictures.render(pictures.org_dot(rows, unit.pk if unit else None, "units"))
     return Result("unit tree", tree.items, f"{len(tree.items)} units", picture, tree.query)
 
 
-def _common(data: dict, at: datetime) -> Result:
-    answer = get_graph().lowest_common_manager(data["person"], data["other"], at)
+def _common(graph: GraphBackend, data: dict, at: datetime) -> Result:
+    answer = graph.lowest_common_manager(data["person"], data["other"], at)
     summary = answer.items[0]["name"] if answer.items else "no common manager"
     return Result("lowest common manager", answer.items, summary, None, answer.query)
 
@@ -216,16 +218,30 @@ def _examples() -> list[tuple[str, dict[str, Any]]]:
     return examples
 
 
+def about(data: dict[str, Any]) -> list[int] | None:
+    """The people a question is about (None: everyone), for the access policy."""
+    if data["question"] == "who_can":
+        return None
+    return [data[name] for name in ("person", "other") if data.get(name)]
+
+
+@login_required
 def index(request: HttpRequest) -> HttpResponse:
+    """The explorer: the same questions, under the same access policy, as the API."""
     form = QuestionForm(request.GET or None)
     result = None
+    status = 200
     at = timezone.now()
     if form.is_valid():
         at = form.cleaned_data.get("at") or at
         try:
-            result = ANSWER[form.cleaned_data["question"]](form.cleaned_data, at)
+            graph = selectors.graph_for(actor=request.user, about=about(form.cleaned_data))
+            result = ANSWER[form.cleaned_data["question"]](graph, form.cleaned_data, at)
         except ServiceError as error:
+            status = 403 if isinstance(error, ForbiddenError) else 200  # bad input: a form error
             form.add_error(error.field if error.field in form.fields else None, error.message)
+    if result is not None and not telemetry.shows_internals(request):
+        result.query = ""
     context = {
         "form": form,
         "result": result,
@@ -237,4 +253,4 @@ def index(request: HttpRequest) -> HttpResponse:
             "permissions": Permission.objects.count(),
         },
     }
-    return render(request, "delegation/index.html", context)
+    return render(request, "delegation/index.html", context, status=status)

@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from common.throttling import throttled_page
 from library import lab
 from library.serializers import LabQuerySerializer
 
@@ -11,6 +12,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "library/index.html")
 
 
+@throttled_page("lab")
 def lab_page(request: HttpRequest) -> HttpResponse:
     """Every strategy loads the same books; the page shows what each one cost, side by side."""
     query = LabQuerySerializer(data=request.GET)

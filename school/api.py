@@ -44,6 +44,18 @@ def _plan(request: Request) -> directory.Plan:
 class _DirectoryView(GenericAPIView):
     permission_classes = [IsAuthenticated]  # emails, roles and grades are not public
     queryset = Person.objects.none()  # each request's queryset comes from its plan
+    access = policies.DirectoryAccess()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.access = policies.directory_access(actor=request.user)
+
+
+class DirectoryFilterBackend(DjangoFilterBackend):
+    """Hands the caller's access to the filters, so they match only what the caller sees."""
+
+    def get_filterset_kwargs(self, request: Any, queryset: QuerySet, view: Any) -> dict[str, Any]:
+        return {**super().get_filterset_kwargs(request, queryset, view), "access": view.access}
 
 
 class DirectoryPagination(PageNumberPagination):
@@ -61,9 +73,10 @@ class PeopleView(_DirectoryView, ListAPIView):
 
     serializer_class = DirectoryPersonSerializer
     pagination_class = DirectoryPagination
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DirectoryFilterBackend, OrderingFilter]
     filterset_class = DirectoryPersonFilter
-    ordering_fields = ["family_name", "given_name", "email", "id"]
+    # Not by email: an order reveals what it sorts by.
+    ordering_fields = ["family_name", "given_name", "id"]
 
     @extend_schema(parameters=[DirectoryQuerySerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -75,7 +88,7 @@ class PeopleView(_DirectoryView, ListAPIView):
             # Never None: that is only without a pagination_class.
             page = self.paginate_queryset(self.filter_queryset(plan.queryset()))
             people = cast(list[Person], page)
-            answer = directory.resolve(plan, people)
+            answer = directory.resolve(plan, people, access=self.access)
         response = self.get_paginated_response(answer.rows)
         response.data["meta"] = {**answer.meta, "stores": usage}
         return response
@@ -96,7 +109,7 @@ class PersonView(_DirectoryView):
             person = plan.queryset().filter(pk=pk).first()
             if person is None:
                 raise NotFoundError(f"No person with id {pk}.")
-            answer = directory.resolve(plan, [person])
+            answer = directory.resolve(plan, [person], access=self.access)
         return Response({**answer.rows[0], "meta": {**answer.meta, "stores": usage}})
 
 

@@ -14,6 +14,9 @@ Every cacheable part of a page is read in one `get_many`; all the misses are loa
 degrades the answer: the graph down leaves its parts null (cached values still served), the cache
 down sends every read to its store; both set `partial`/`warnings` in the meta. Only the database,
 the system of record, failing fails the request.
+
+What the caller may see is decided by `school.policies.directory_access`; the planner loads and
+caches whole parts and withholds, row by row, what the caller may not see (`meta.hidden`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from delegation.graph import get_graph
 from people.models import Person
 from school import selectors
 from school.caching import PER_PERSON
+from school.policies import PUBLIC_FIELDS, PUBLIC_PARTS, DirectoryAccess
 
 # Output field -> Person columns it needs.
 PROFILE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -203,21 +207,64 @@ def _warnings(plan: Plan, read: Read, loader: _Loader, person_ids: list[int]) ->
     return warnings
 
 
-def resolve(plan: Plan, people: Sequence[Person], *, at: datetime | None = None) -> Answer:
-    """The rows for a page of `people` (already loaded by `plan.queryset()`), with the meta."""
+def _courses_seen(
+    courses: list[dict[str, Any]], person: Person, access: DirectoryAccess, hidden: set[str]
+) -> list[dict[str, Any]]:
+    """The enrolments of `person` that `access` sees, each without its grade unless allowed
+    (copies: the cached lists stay whole for the next caller)."""
+    seen = []
+    for entry in courses:
+        if not access.sees_course(person.pk, person.org_unit_id, entry["section_id"]):
+            hidden.add("courses")
+            continue
+        if access.sees_grade(person.pk, entry["section_id"]):
+            seen.append(entry)
+        else:
+            seen.append({name: value for name, value in entry.items() if name != "grade"})
+            hidden.add("courses.grade")
+    return seen
+
+
+def _as_seen(
+    row: dict[str, Any], person: Person, access: DirectoryAccess, hidden: set[str]
+) -> dict[str, Any]:
+    """`row` as `access` may see it: private parts of another's entry dropped (never nulled:
+    null means a store was down), courses narrowed to what the caller may see."""
+    if not access.sees_private(person.pk, person.org_unit_id):
+        private = [name for name in row if name not in PUBLIC_FIELDS | PUBLIC_PARTS]
+        for name in private:
+            if name != "courses":
+                del row[name]
+                hidden.add(name)
+    if row.get("courses"):
+        row["courses"] = _courses_seen(row["courses"], person, access, hidden)
+    return row
+
+
+def resolve(
+    plan: Plan,
+    people: Sequence[Person],
+    *,
+    access: DirectoryAccess,
+    at: datetime | None = None,
+) -> Answer:
+    """The rows for a page of `people` (already loaded by `plan.queryset()`) as `access` may
+    see them, with the meta (`hidden`: the parts withheld from some row)."""
     person_ids = [person.pk for person in people]
     loader = _Loader(at=at or timezone.now())
     read = _read(plan, person_ids, loader) if plan.per_person_parts else Read()
     rows = []
+    hidden: set[str] = set()
     for person in people:
         row = _profile(plan, person)
         for part in plan.per_person_parts:
             row[part] = read.values.get((PER_PERSON[part], person.pk))
-        rows.append(row)
+        rows.append(_as_seen(row, person, access, hidden))
     warnings = _warnings(plan, read, loader, person_ids)
     meta = {
         "partial": bool(warnings),
         "warnings": warnings,
+        "hidden": sorted(hidden),
         "sources": _sources(plan, read),
         "cache": {
             "hits": sum(read.hits.values()),

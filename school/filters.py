@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from people.models import Person
 from school import selectors
 from school.models import Course
+from school.policies import DirectoryAccess
 
 
 def _preference_lookup(raw: str) -> Q:
@@ -45,17 +46,23 @@ class DirectoryPersonFilter(django_filters.FilterSet):
         model = Person
         fields = ["kind", "active"]
 
+    def __init__(self, *args: Any, access: DirectoryAccess | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.access = access or DirectoryAccess()
+
     def filter_q(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
+        """Names match for everyone; an email only where the caller may see it."""
         return queryset.filter(
             Q(given_name__icontains=value)
             | Q(family_name__icontains=value)
-            | Q(email__icontains=value)
+            | (Q(email__icontains=value) & self.access.private_rows())
         )
 
     def filter_preference(
         self, queryset: QuerySet[Person], name: str, value: str
     ) -> QuerySet[Person]:
-        return queryset.filter(_preference_lookup(value))
+        """Preferences are never shown, so they match only where the caller may read them."""
+        return queryset.filter(_preference_lookup(value) & self.access.preference_rows())
 
 
 class CourseFilter(django_filters.FilterSet):

@@ -1,15 +1,26 @@
-"""Who may do what in the school: object-level decisions, asked by services (never by views).
+"""Who may do what in the school: object-level decisions, asked by services and selectors
+(never by views). The table of who sees what is in school/README.md.
 
 Enrolment: staff enrol and drop anyone; every other account enrols and drops only the person
 linked to it. System writes (actor None: seeds, management commands) are trusted.
+Directory: `directory_access` says, once per request, which rows' private parts and which
+grades the caller sees; the planner (`school.directory`) and the filters apply it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.db.models import Q
+
 from common.actors import Actor, user_of
 from common.exceptions import ForbiddenError, ServiceError
+from delegation import authz
+from delegation.authz import NOWHERE
+from delegation.graph.base import Scope
 from people import selectors as people_selectors
 from people.models import Person
+from school import selectors
 
 
 def own_person(*, actor: Actor) -> Person:
@@ -32,3 +43,66 @@ def may_enroll(*, actor: Actor, student: Person) -> bool:
 def check_may_enroll(*, actor: Actor, student: Person) -> None:
     if not may_enroll(actor=actor, student=student):
         raise ForbiddenError("Only staff may enrol or drop someone else.", field="student")
+
+
+# --- the directory ------------------------------------------------------------------------------
+# A person's public profile: what any signed-in member sees of anyone.
+PUBLIC_FIELDS = frozenset(
+    {"id", "name", "given_name", "family_name", "kind", "title", "active", "unit_id"}
+)
+PUBLIC_PARTS = frozenset({"unit", "teaching"})
+# Everything else (email, the org chart around them, roles and permissions, courses) is
+# private: seen by the person, by staff, and by holders of `school.view_directory` whose
+# scope covers the person's unit. Grades are narrower still; preferences are never shown.
+VIEW_DIRECTORY = "school.view_directory"
+
+
+@dataclass(frozen=True)
+class DirectoryAccess:
+    """What one caller may see in the directory, decided once per request."""
+
+    staff: bool = False
+    own_person: int | None = None
+    scope: Scope = NOWHERE
+    taught_sections: frozenset[int] = frozenset()
+
+    def sees_private(self, person_id: int, unit_id: int | None) -> bool:
+        return self.staff or person_id == self.own_person or self.scope.covers(unit_id)
+
+    def sees_grade(self, student_id: int, section_id: int) -> bool:
+        """A student sees their own grades, a teacher those of their sections, staff all."""
+        return self.staff or student_id == self.own_person or section_id in self.taught_sections
+
+    def sees_course(self, student_id: int, unit_id: int | None, section_id: int) -> bool:
+        return self.sees_private(student_id, unit_id) or section_id in self.taught_sections
+
+    def private_rows(self) -> Q:
+        """People whose private fields the caller sees (so a filter on them may match)."""
+        if self.staff or self.scope.everywhere:
+            return Q()
+        return Q(pk=self.own_person) | Q(org_unit_id__in=self.scope.units)
+
+    def preference_rows(self) -> Q:
+        """People whose preferences a filter may match: staff's everyone, else one's own."""
+        return Q() if self.staff else Q(pk=self.own_person)
+
+
+# What staff and system reads (benchmarks, management commands) see.
+EVERYTHING = DirectoryAccess(staff=True)
+
+
+def directory_access(*, actor: Actor) -> DirectoryAccess:
+    """The caller's view of the directory: staff see everything; others what the delegation
+    engine grants them (`school.view_directory`, within its unit scope) plus their own entry
+    and the grades of the sections they teach."""
+    user = user_of(actor)
+    if actor is None or (user is not None and user.is_staff):
+        return EVERYTHING
+    own = authz.person_id_of(actor)
+    if own is None:
+        return DirectoryAccess()
+    return DirectoryAccess(
+        own_person=own,
+        scope=authz.user_scope(actor, VIEW_DIRECTORY),
+        taught_sections=selectors.sections_taught_by(teacher_id=own),
+    )

@@ -76,11 +76,20 @@ UNIT_COLUMNS = ("org_unit__id", "org_unit__code", "org_unit__name")
 
 
 def directory_people(*, columns: Sequence[str], with_unit: bool) -> QuerySet[Person]:
-    """People with only the profile `columns` asked for, and their unit joined when wanted."""
+    """People with only the profile `columns` asked for (and the unit id, which the access
+    policy reads), their unit joined when wanted."""
     people = Person.objects.all()
     if with_unit:
         return people.select_related("org_unit").only(*columns, "org_unit_id", *UNIT_COLUMNS)
-    return people.only(*columns)
+    return people.only(*columns, "org_unit_id")
+
+
+def sections_taught_by(*, teacher_id: int) -> frozenset[int]:
+    return frozenset(
+        TeachingAssignment.objects.filter(teacher_id=teacher_id).values_list(
+            "section_id", flat=True
+        )
+    )
 
 
 # The columns naming a section in the directory's `courses` and `teaching` entries.
@@ -148,6 +157,15 @@ def courses_in_term(courses: QuerySet[Course], *, term_code: str) -> QuerySet[Co
     sections = Prefetch("sections", queryset=_course_sections().filter(term__code=term_code))
     running = courses.filter(sections__term__code=term_code).distinct()
     return running.prefetch_related(None).prefetch_related(sections)
+
+
+def enrollments_of(*, student_id: int) -> QuerySet[Enrollment]:
+    """A student's enrolments, newest term first, each with its course and term."""
+    return (
+        Enrollment.objects.filter(student_id=student_id)
+        .select_related("section__course", "section__term")
+        .order_by("-section__term__starts_on", "section__course__code")
+    )
 
 
 def enrollment_get(*, enrollment_id: int) -> Enrollment:

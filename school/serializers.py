@@ -57,7 +57,9 @@ class _SectionRefSerializer(serializers.Serializer):
 class _CourseEntrySerializer(_SectionRefSerializer):
     enrollment = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Enrollment.Status.choices)
-    grade = serializers.CharField()
+    grade = serializers.CharField(
+        required=False, help_text="Only for the student, their teachers and staff."
+    )
 
 
 class _TeachingEntrySerializer(_SectionRefSerializer):
@@ -102,6 +104,10 @@ class DirectoryMetaSerializer(serializers.Serializer):
     sources = serializers.DictField(
         child=serializers.CharField(),
         help_text="Where each part came from: db, graph, cache, or cache+<store> when mixed.",
+    )
+    hidden = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Parts withheld from at least one row (the access policy; see the README).",
     )
     cache = serializers.DictField(child=serializers.IntegerField())
     stores = serializers.DictField(

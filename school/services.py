@@ -30,6 +30,15 @@ def _check_can_enroll(student: Person) -> None:
         raise ServiceError(f"{student} is not active.", field="student", code="inactive")
 
 
+def _check_term_open(section: Section) -> None:
+    if section.term.ends_on < timezone.localdate():
+        raise ServiceError(
+            f"Term {section.term.code} ended on {section.term.ends_on}.",
+            field="section",
+            code="term_ended",
+        )
+
+
 def _check_seat_free(section: Section) -> None:
     taken = selectors.seats_taken(section=section)
     if taken >= section.capacity:
@@ -65,8 +74,9 @@ def _check_no_clash(student: Person, section: Section) -> None:
 
 @transaction.atomic
 def enrollment_create(*, actor: Actor, student: Person, section: Section) -> Enrollment:
-    """Enrol a student in a section: refused when full, already enrolled (in it or in another
-    section of its course that term) or clashing with their timetable.
+    """Enrol a student in a section: refused when its term has ended, when full, already
+    enrolled (in it or in another section of its course that term) or clashing with their
+    timetable.
 
     Locks the student (so their own concurrent enrolments cannot both pass the clash check),
     then the section (so concurrent students cannot both take its last seat).
@@ -75,6 +85,7 @@ def enrollment_create(*, actor: Actor, student: Person, section: Section) -> Enr
     student = people_selectors.person_for_update(person_id=student.pk)
     section = selectors.section_for_update(section_id=section.pk)
     _check_can_enroll(student)
+    _check_term_open(section)
     existing = selectors.enrollment_of(student=student, section=section)
     if existing is not None and existing.status in Enrollment.ACTIVE:
         raise ConflictError(

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from common.exceptions import ServiceError
-from school import directory
+from school import directory, policies
 
 PAGE_SIZE = 20
 FIELDS = "name,email,kind"
@@ -26,7 +26,9 @@ def index(request: HttpRequest) -> HttpResponse:
         plan, error = directory.Plan.parse(fields=FIELDS, expand=""), refused.message
     with directory.store_usage() as usage:
         page = Paginator(plan.queryset(), PAGE_SIZE).get_page(request.GET.get("page"))
-        answer = directory.resolve(plan, list(page.object_list))
+        answer = directory.resolve(
+            plan, list(page.object_list), access=policies.directory_access(actor=request.user)
+        )
     context = {
         "plan": plan,
         "expansions": directory.EXPANSIONS,

@@ -1,3 +1,5 @@
+from unittest.mock import ANY
+
 import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
@@ -11,6 +13,7 @@ from blog.tests.factories import (
     TagFactory,
 )
 from common.testing import assert_constant_queries_for_page_sizes
+from delegation.tests.factories import grant_user
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +96,11 @@ def test_create_needs_a_signed_in_user(api_client: APIClient) -> None:
 
 def test_member_creates_a_post(member_client: APIClient, member_user: User) -> None:
     body = {"title": "My first", "body": "Hi", "tags": ["Django"], "status": "published"}
+    refused = member_client.post(POSTS, body)
+    assert refused.status_code == 403
+    assert _error(refused)["fields"] == {"status": [ANY]}
+    grant_user(member_user, "blog.publish")
+
     response = member_client.post(POSTS, body)
 
     assert response.status_code == 201, response.json()
@@ -117,6 +125,7 @@ def test_only_the_author_or_staff_edit(
 ) -> None:
     other = PostFactory(slug="other")
     own = PostFactory(slug="own", author=AuthorProfileFactory(user=member_user))
+    grant_user(member_user, "blog.publish")
 
     response = member_client.patch(f"{POSTS}other/", {"title": "Hijack"})
     assert response.status_code == 403

@@ -6,12 +6,14 @@ from blog.models import AuthorProfile, Post, Tag
 from blog.tests.factories import PostFactory, UserFactory
 from common.exceptions import ConflictError, ForbiddenError
 from common.models import AuditEntry
+from delegation.tests.factories import grant_user
 
 pytestmark = pytest.mark.django_db
 
 
 def test_post_create_makes_profile_slug_and_tags() -> None:
     user = UserFactory(username="ada", first_name="Ada", last_name="Lovelace")
+    grant_user(user, "blog.publish")
 
     post = services.post_create(
         actor=user,
@@ -50,6 +52,7 @@ def test_failed_post_create_leaves_nothing_behind() -> None:
 
 def test_post_update_by_author_keeps_slug_and_replaces_tags() -> None:
     post = PostFactory(title="Old", slug="old")
+    grant_user(post.author.user, "blog.publish")
     post = services.post_update(actor=post.author.user, post=post, title="New", tags=["a", "b"])
 
     post.refresh_from_db()
@@ -101,6 +104,7 @@ def entries(entity: str) -> list[tuple[str, int | None]]:
 
 def test_every_write_is_audited_with_its_actor() -> None:
     author, reader, staff = UserFactory(), UserFactory(), UserFactory(is_staff=True)
+    grant_user(author, "blog.publish")
     post = services.post_create(actor=author, title="T", body="b")
     services.post_update(actor=author, post=post, tags=["sql"])
     services.posts_publish(actor=staff, posts=Post.objects.all())
@@ -139,3 +143,20 @@ def test_author_profile_ensure_creates_once() -> None:
     first = services.author_profile_ensure(actor=user, user=user)
     assert services.author_profile_ensure(actor=user, user=user) == first
     assert entries("authorprofile") == [("create", user.pk)]
+
+
+def test_publishing_needs_blog_publish_on_create_and_update() -> None:
+    writer = UserFactory()
+    with pytest.raises(ForbiddenError) as refused:
+        services.post_create(actor=writer, title="T", body="b", status=Post.Status.PUBLISHED)
+    assert refused.value.field == "status"
+    draft = services.post_create(actor=writer, title="T", body="b")
+    with pytest.raises(ForbiddenError):
+        services.post_update(actor=writer, post=draft, status=Post.Status.PUBLISHED)
+    published = PostFactory(author=draft.author)
+    with pytest.raises(ForbiddenError):
+        services.post_update(actor=writer, post=published, body="changed while public")
+    assert services.post_update(actor=writer, post=published, status=Post.Status.DRAFT)
+
+    grant_user(writer, "blog.publish")
+    assert services.post_update(actor=writer, post=draft, status=Post.Status.PUBLISHED)

@@ -117,4 +117,4 @@ def test_html_pages_render(client, admin_user) -> None:
 def test_the_directory_page_is_for_signed_in_users(client) -> None:
     response = client.get(reverse("school:index"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("admin:login"))
+    assert response["Location"].startswith(reverse("login"))

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "common",
     "people",
     "school",
@@ -50,6 +51,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that the Server-Timing header covers every query the other middleware makes.
     "common.telemetry.ServerTimingMiddleware",
+    # Before anything reads the body or routes the path: hostile input is a 4xx here.
+    "common.middleware.RequestHygieneMiddleware",
+    "common.middleware.ApiNotFoundMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -57,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -170,6 +176,12 @@ METRICS_ALLOWED_NETWORKS = [
 ]
 
 
+# --- Internals ----------------------------------------------------------------------------
+# Server-Timing headers and the query texts of graph answers, for every caller (local, tests:
+# students watch them) or, when false, for staff only (production: they map the system).
+INTERNALS_PUBLIC = True
+
+
 # --- Graph ------------------------------------------------------------------------------------
 NEO4J_BOLT_URL = env("NEO4J_BOLT_URL", default="")
 GRAPH_BACKEND = "neo4j" if NEO4J_BOLT_URL else "sql"
@@ -182,7 +194,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# Members sign in at /accounts/login/ (Django's auth views in the site's style).
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "account"
+LOGOUT_REDIRECT_URL = "home"
+
+# Brute-force protection on every login (member, admin, API token), by django-axes: after
+# AXES_FAILURE_LIMIT failures a username is locked out whatever the address, and an address
+# whatever the username, for AXES_COOLOFF_TIME hours; a success resets the user's count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
@@ -196,11 +223,17 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: its `WWW-Authenticate: Token` header makes anonymous calls 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.GuardedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "common.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=20),
     "DEFAULT_FILTER_BACKENDS": [
@@ -208,12 +241,18 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "common.throttling.AnonWindowThrottle",
+        "common.throttling.UserWindowThrottle",
     ],
+    # The client's address for throttling: REMOTE_ADDR with no proxy in front, else the entry
+    # the nearest of NUM_PROXIES trusted proxies added to X-Forwarded-For. Never the whole
+    # header (DRF's default), which a client rewrites to get a fresh budget per request.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/minute"),
         "user": env("API_THROTTLE_USER", default="1200/minute"),
+        # The lab pages (`/library/lab/`): each request runs every loading strategy.
+        "lab": env("LAB_THROTTLE", default="30/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.exceptions.api_exception_handler",

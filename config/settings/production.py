@@ -4,6 +4,7 @@ from .base import *  # noqa: F403
 from .base import MIDDLEWARE, env
 
 DEBUG = False
+INTERNALS_PUBLIC = False  # Server-Timing and query texts for staff only
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

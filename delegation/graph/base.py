@@ -90,6 +90,19 @@ class Page:
     query: str = ""
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Where a person holds a permission: everywhere, or within these units (each scoped
+    assignment's unit and every unit below it)."""
+
+    everywhere: bool
+    units: frozenset[int] = frozenset()
+    query: str = ""
+
+    def covers(self, unit_id: int | None) -> bool:
+        return self.everywhere or (unit_id is not None and unit_id in self.units)
+
+
 @dataclass
 class Answer:
     """A list answer that fits in one response."""
@@ -234,10 +247,29 @@ class GraphBackend(ABC):
     # --- authorization -----------------------------------------------------------------------
     @abstractmethod
     def check(
-        self, person_id: int, permission: str, at: datetime, *, explain: bool = True
+        self,
+        person_id: int,
+        permission: str,
+        at: datetime,
+        *,
+        explain: bool = True,
+        unit: int | None = None,
     ) -> CheckResult:
         """Whether the person holds `permission` at `at`, with any cycles met and (when
-        `explain`) the proof; without it the decision costs a single query."""
+        `explain`) the proof; without it the decision costs a single query.
+
+        `unit` is the org unit the question is about (the department whose directory is read,
+        the library whose desk lends). A role assignment with a `scope_unit` grants only within
+        that unit's subtree: it counts when `unit` is its scope or below it. An assignment
+        without a scope counts everywhere. With `unit` None the question is about no unit in
+        particular (the whole school), so only unscoped assignments count. A delegation
+        carries the scope of the assignment at the root of its chain.
+        """
+
+    def scope(self, person_id: int, permission: str, at: datetime) -> Scope:
+        """Where the person holds `permission` at `at` (`check` allowed for exactly the units
+        the answer covers), in one query: for listing what a scoped holder may see."""
+        raise NotImplementedError(f"The {self.name} graph backend cannot answer scope yet.")
 
     @abstractmethod
     def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:

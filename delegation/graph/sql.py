@@ -26,6 +26,7 @@ from delegation.graph.base import (
     GraphBackend,
     Page,
     PathsResult,
+    Scope,
     depth_first,
     rank_chains,
     ranked_cycles,
@@ -135,6 +136,7 @@ class SqlGraphBackend(GraphBackend):
             "codename": codename,
             "max_chain": MAX_CHAIN,
             "min_budget": min_budget,
+            "max_depth": MAX_ORG_DEPTH,
         }
 
     def holds(
@@ -145,23 +147,40 @@ class SqlGraphBackend(GraphBackend):
         *,
         to_delegate: bool = False,
         codename: str = "",
+        scope: tuple[int | None] | None = None,
     ) -> tuple[list[tuple], str]:
         """Rows of the CHECK query for `need`: `("p", permission_id)`, `("r", role_id)`, or
         `("p", None)` with the permission's `codename`.
 
         With `to_delegate`, the person must also be allowed to pass the grant on (the chain
-        that brought it leaves at least one re-delegation).
+        that brought it leaves at least one re-delegation). With `scope` (a one-tuple: the unit
+        asked about, or None for no unit), only chains rooted in an assignment whose scope
+        covers it count; without it every scope does (the delegation's own root carries its
+        scope down the chain, so what is lent is never wider than what was assigned).
         """
         origins, params = in_list([person_id])
         sql = render(q.CHECK, origins)
         params |= self._chain_params(at, need, 1 if to_delegate else 0, codename)
+        extra: dict[str, Any] = {
+            "any_scope": int(scope is None),
+            "unit": scope[0] if scope else None,
+        }
+        params |= extra
         return self._fetch("check", sql, params), sql
 
     def check(
-        self, person_id: int, permission: str, at: datetime, *, explain: bool = True
+        self,
+        person_id: int,
+        permission: str,
+        at: datetime,
+        *,
+        explain: bool = True,
+        unit: int | None = None,
     ) -> CheckResult:
         result = CheckResult(person_id=person_id, permission=permission, at=at, allowed=False)
-        rows, result.query = self.holds(person_id, ("p", None), at, codename=permission)
+        rows, result.query = self.holds(
+            person_id, ("p", None), at, codename=permission, scope=(unit,)
+        )
         cycles = [list(reversed(split_ids(row[3]))) for row in rows if row[0] == "cycle"]
         result.cycles = ranked_cycles(cycles)
         proofs = [row for row in rows if row[0] == "proof"]
@@ -203,6 +222,17 @@ class SqlGraphBackend(GraphBackend):
             held = lent
         edges += roles.path(held, roles.grant_named(f"permission:{permission}"))
         return edges
+
+    def scope(self, person_id: int, permission: str, at: datetime) -> Scope:
+        origins, params = in_list([person_id])
+        sql = render(q.SCOPE, origins)
+        params |= self._chain_params(at, ("p", None), 0, permission)
+        rows = self._fetch("scope", sql, params)
+        return Scope(
+            everywhere=any(kind == "everywhere" for kind, _ in rows),
+            units=frozenset(unit for kind, unit in rows if kind == "unit"),
+            query=sql,
+        )
 
     def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:
         permission_id = permission_id_of(permission)

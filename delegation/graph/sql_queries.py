@@ -158,25 +158,59 @@ PIECES["up_step"] = render("""
     WHERE up.depth < %(max_depth)s AND $valid_line
       AND $contains(up.persons, ',' || CAST(rl.manager_id AS TEXT) || ',') = 0""")
 
+# unit_up: the unit `%(unit)s` and every unit above it (none when it is null): the scopes under
+# which a question about that unit falls.
+PIECES["unit_up"] = render("""
+unit_up(id, depth) AS (
+    SELECT u.id, 0 FROM $orgunit u WHERE u.id = %(unit)s
+    UNION ALL
+    SELECT u.parent_id, unit_up.depth + 1
+    FROM unit_up JOIN $orgunit u ON u.id = unit_up.id
+    WHERE u.parent_id IS NOT NULL AND unit_up.depth < %(max_depth)s
+)""")
+
 # --- authorization ----------------------------------------------------------------------------
 
-# check(person, permission, at): the grounded chains tied for best (fewest hops, then least
-# weight; the backend breaks the tie on link ids as integers, see `base`), then the cycles met
-# on the way. The permission is named by `codename` (or `nid`), so a check costs this one
-# statement.
+# check(person, permission, at, unit): the grounded chains tied for best (fewest hops, then
+# least weight; the backend breaks the tie on link ids as integers, see `base`), then the cycles
+# met on the way. The permission is named by `codename` (or `nid`), so a check costs this one
+# statement. A chain counts when its root assignment has no scope or a scope at or above
+# `unit`; with `any_scope` = 1 (what a person holds in order to lend it on) every scope counts.
 CHECK = Query("""
-WITH RECURSIVE $cover, $chain
+WITH RECURSIVE $cover, $chain, $unit_up,
+in_scope AS (
+    SELECT * FROM grounded
+    WHERE %(any_scope)s = 1 OR scope_unit_id IS NULL
+       OR scope_unit_id IN (SELECT id FROM unit_up)
+)
 SELECT * FROM (
     SELECT 'proof' AS row_kind, depth, weight, links, assignment_id, gk, gid
-    FROM grounded
-    WHERE depth = (SELECT MIN(depth) FROM grounded)
-      AND weight = (SELECT MIN(g.weight) FROM grounded g
-                    WHERE g.depth = (SELECT MIN(depth) FROM grounded))
+    FROM in_scope
+    WHERE depth = (SELECT MIN(depth) FROM in_scope)
+      AND weight = (SELECT MIN(s.weight) FROM in_scope s
+                    WHERE s.depth = (SELECT MIN(depth) FROM in_scope))
 ) best
 UNION ALL
 SELECT 'cycle', depth, weight, links, CAST(NULL AS BIGINT), CAST(NULL AS TEXT),
        CAST(NULL AS BIGINT)
 FROM chain WHERE cyclic = 1""")
+
+# scope(person, permission, at): where the person holds the permission: 'everywhere' when a
+# chain grounds in an unscoped assignment, and every unit in the subtrees of the scoped ones.
+SCOPE = Query("""
+WITH RECURSIVE $cover, $chain,
+subtree(id, depth) AS (
+    SELECT u.id, 0 FROM $orgunit u
+    WHERE u.id IN (SELECT scope_unit_id FROM grounded)
+    UNION
+    SELECT u.id, subtree.depth + 1
+    FROM subtree JOIN $orgunit u ON u.parent_id = subtree.id
+    WHERE subtree.depth < %(max_depth)s
+)
+SELECT 'everywhere', CAST(NULL AS BIGINT)
+WHERE EXISTS (SELECT 1 FROM grounded WHERE scope_unit_id IS NULL)
+UNION ALL
+SELECT DISTINCT 'unit', id FROM subtree""")
 
 # Everything the origins hold at T: the grants that reached them (the role of an assignment,
 # or what the nearest link lent) and, through `cover`, every permission those include.

@@ -211,11 +211,11 @@ def test_audit_is_cursor_paginated_and_constant(staff_client: APIClient, school:
 
 
 # --- graph questions ----------------------------------------------------------------------------
-def test_check_answers_with_proof_and_query(member_client: APIClient, school: School):
+def test_check_answers_with_proof_and_query(staff_client: APIClient, school: School):
     link = lend(school.alice, school.bob, permission=school.circulate)
     at = (T0 + DAY).isoformat()
     query: dict[str, Any] = {"person": school.bob.pk, "permission": "library.circulate", "at": at}
-    response = member_client.get(f"{API}/check/", query)
+    response = staff_client.get(f"{API}/check/", query)
     assert response.status_code == 200
     body = response.json()
     assert body["allowed"] and body["backend"] == "sql"
@@ -239,15 +239,15 @@ def test_check_bad_input(member_client: APIClient, school: School, params, statu
     assert field in error(response)["fields"]
 
 
-def test_who_can_pages_by_cursor(member_client: APIClient, school: School):
+def test_who_can_pages_by_cursor(staff_client: APIClient, school: School):
     lend(school.alice, school.bob, permission=school.circulate)
     lend(school.alice, school.carol, permission=school.circulate)
     at = (T0 + DAY).isoformat()
     query: dict[str, Any] = {"permission": "library.circulate", "at": at, "page_size": 2}
-    first = member_client.get(f"{API}/who-can/", query).json()
+    first = staff_client.get(f"{API}/who-can/", query).json()
     assert [row["id"] for row in first["results"]] == [school.alice.pk, school.bob.pk]
     assert first["complete"] is False
-    rest = member_client.get(
+    rest = staff_client.get(
         f"{API}/who-can/",
         {"permission": "library.circulate", "at": at, "cursor": first["next_cursor"]},
     ).json()
@@ -255,21 +255,21 @@ def test_who_can_pages_by_cursor(member_client: APIClient, school: School):
     assert rest["complete"] is True
 
 
-def test_what_can_and_paths(member_client: APIClient, school: School):
+def test_what_can_and_paths(staff_client: APIClient, school: School):
     lend(school.alice, school.bob, permission=school.circulate)
     at = (T0 + DAY).isoformat()
     query: dict[str, Any] = {"person": school.bob.pk, "at": at}
-    what = member_client.get(f"{API}/what-can/", query).json()
+    what = staff_client.get(f"{API}/what-can/", query).json()
     assert what["results"] == [{"permission": "library.circulate", "via": "delegation", "hops": 1}]
 
     query = {"source": school.alice.pk, "target": school.bob.pk, "at": at}
-    paths = member_client.get(f"{API}/paths/", query).json()
+    paths = staff_client.get(f"{API}/paths/", query).json()
     assert [chain["hops"] for chain in paths["shortest"]] == [1]
-    missing = member_client.get(f"{API}/paths/", {"source": school.alice.pk, "target": 999999})
+    missing = staff_client.get(f"{API}/paths/", {"source": school.alice.pk, "target": 999999})
     assert missing.status_code == 404 and "target" in error(missing)["fields"]
 
 
-def test_org_chart_questions(member_client: APIClient, db: None):
+def test_org_chart_questions(staff_client: APIClient, db: None):
     from people import services as people_services
 
     boss, a, b = PersonFactory(), PersonFactory(), PersonFactory()
@@ -278,24 +278,24 @@ def test_org_chart_questions(member_client: APIClient, db: None):
     at = (T0 + DAY).isoformat()
 
     query: dict[str, Any] = {"person": a.pk, "at": at}
-    chain = member_client.get(f"{API}/org/manager-chain/", query).json()
+    chain = staff_client.get(f"{API}/org/manager-chain/", query).json()
     assert [row["id"] for row in chain["results"]] == [boss.pk]
     query = {"person": boss.pk, "at": at}
-    reports = member_client.get(f"{API}/org/reports/", query).json()
+    reports = staff_client.get(f"{API}/org/reports/", query).json()
     assert {row["id"] for row in reports["results"]} == {a.pk, b.pk}
     query = {"a": a.pk, "b": b.pk, "at": at}
-    common = member_client.get(f"{API}/org/common-manager/", query)
+    common = staff_client.get(f"{API}/org/common-manager/", query)
     assert common.json()["results"][0]["id"] == boss.pk
-    assert member_client.get(f"{API}/org/units/").status_code == 200
-    assert member_client.get(f"{API}/org/units/", {"unit": 999999}).status_code == 404
+    assert staff_client.get(f"{API}/org/units/").status_code == 200
+    assert staff_client.get(f"{API}/org/units/", {"unit": 999999}).status_code == 404
 
 
-def test_who_can_queries_do_not_grow_with_the_page(member_client: APIClient, school: School):
+def test_who_can_queries_do_not_grow_with_the_page(staff_client: APIClient, school: School):
     for _ in range(10):
         lend(school.alice, PersonFactory(), permission=school.circulate)
     url = f"{API}/who-can/"
     assert_constant_queries_for_page_sizes(
-        member_client, url, permission="library.circulate", at=(T0 + DAY).isoformat()
+        staff_client, url, permission="library.circulate", at=(T0 + DAY).isoformat()
     )
 
 

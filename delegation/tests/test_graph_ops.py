@@ -378,7 +378,7 @@ def test_neo4j_check_sends_the_check_and_assembles_the_proof(neo4j, school: Scho
     assert driver.sent == [
         (cypher_authz.PERMISSION_KEY, {"codename": "library.circulate"}),
         (cypher_authz.ROLE_EDGES, {}),
-        (CHECK, {**asked, "need": need, "min_budget": 0}),
+        (CHECK, {**asked, "need": need, "min_budget": 0, "unit": None}),
         (CYCLES, {**asked, "need": need}),
     ]
     assert result == CheckResult(

@@ -43,6 +43,8 @@ SAMPLE: dict[str, Any] = {
     "a": 1,
     "b": 2,
     "root": None,
+    "unit": 1,
+    "any_scope": 0,
 }
 PARAMETER = re.compile(r"%\((\w+)\)s")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from delegation import pictures
@@ -13,6 +14,11 @@ from people import services as people_services
 
 URL = "/delegation/"
 AT = (T0 + DAY).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.fixture(autouse=True)
+def _signed_in_staff(client: Client, staff_user: User) -> None:
+    client.force_login(staff_user)
 
 
 @pytest.fixture

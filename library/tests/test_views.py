@@ -30,3 +30,17 @@ def test_lab_page_rejects_a_bad_limit_with_the_default(client):
 def test_index_links_the_lab(client):
     response = client.get(reverse("library:index"))
     assert reverse("library:lab") in response.content.decode()
+
+
+def test_the_lab_is_bounded_and_throttled(client, settings) -> None:
+    assert client.get(reverse("library:lab"), {"limit": 51}).status_code == 400
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "lab": "2/day",
+        },
+    }
+    statuses = [client.get(reverse("library:lab"), {"limit": 1}).status_code for _ in range(3)]
+
+    assert statuses[:2] == [200, 200] and statuses[2] == 429

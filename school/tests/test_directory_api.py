@@ -47,9 +47,9 @@ def test_the_directory_needs_a_login(api_client: APIClient) -> None:
     assert api_client.get(PEOPLE).status_code in (401, 403)
 
 
-def test_fields_trim_the_profile_and_the_columns(member_client: APIClient, school: dict) -> None:
+def test_fields_trim_the_profile_and_the_columns(staff_client: APIClient, school: dict) -> None:
     student = school["students"][0]
-    body = member_client.get(person_url(student.pk), {"fields": "name,email"}).json()
+    body = staff_client.get(person_url(student.pk), {"fields": "name,email"}).json()
     assert body.keys() == {"id", "name", "email", "meta"}
     assert body["name"] == student.name
     assert Plan.parse(fields="name", expand=None).columns == ("id", "given_name", "family_name")
@@ -57,9 +57,9 @@ def test_fields_trim_the_profile_and_the_columns(member_client: APIClient, schoo
 
 @pytest.mark.parametrize("parameter", ["fields", "expand"])
 def test_unknown_names_are_a_400_naming_the_parameter(
-    member_client: APIClient, parameter: str
+    staff_client: APIClient, parameter: str
 ) -> None:
-    response = member_client.get(PEOPLE, {parameter: "id,shoe_size"})
+    response = staff_client.get(PEOPLE, {parameter: "id,shoe_size"})
     assert response.status_code == 400
     assert "shoe_size" in response.json()["error"]["fields"][parameter][0]
 
@@ -79,26 +79,26 @@ def test_the_plan_touches_only_the_stores_its_expansions_need(expand: str, store
 
 
 def test_sql_expansions_touch_no_graph_and_unit_no_cache(
-    member_client: APIClient, school: dict
+    staff_client: APIClient, school: dict
 ) -> None:
-    unit_only = member_client.get(PEOPLE, {"expand": "unit"}).json()["meta"]["stores"]
-    courses = member_client.get(PEOPLE, {"expand": "courses"}).json()["meta"]["stores"]
+    unit_only = staff_client.get(PEOPLE, {"expand": "unit"}).json()["meta"]["stores"]
+    courses = staff_client.get(PEOPLE, {"expand": "courses"}).json()["meta"]["stores"]
     assert (unit_only["cache"]["count"], unit_only["graph"]["count"]) == (0, 0)
     assert courses["graph"]["count"] == 0 and courses["cache"]["count"] >= 1
 
 
 @pytest.mark.parametrize("expand", [SQL_EXPANSIONS, EVERY_EXPANSION])
 def test_queries_do_not_grow_with_the_page(
-    member_client: APIClient, school: dict, expand: str
+    staff_client: APIClient, school: dict, expand: str
 ) -> None:
-    assert_constant_queries_for_page_sizes(member_client, PEOPLE, expand=expand)
+    assert_constant_queries_for_page_sizes(staff_client, PEOPLE, expand=expand)
 
 
 def test_second_read_comes_from_the_cache_and_says_so(
-    member_client: APIClient, school: dict
+    staff_client: APIClient, school: dict
 ) -> None:
-    first = member_client.get(PEOPLE, {"expand": SQL_EXPANSIONS}).json()
-    second = member_client.get(PEOPLE, {"expand": SQL_EXPANSIONS}).json()
+    first = staff_client.get(PEOPLE, {"expand": SQL_EXPANSIONS}).json()
+    second = staff_client.get(PEOPLE, {"expand": SQL_EXPANSIONS}).json()
 
     assert first["meta"]["sources"] == {
         "profile": "db",
@@ -112,10 +112,10 @@ def test_second_read_comes_from_the_cache_and_says_so(
     assert second["meta"]["partial"] is False
 
 
-def test_expansions_carry_the_sql_facts(member_client: APIClient, school: dict) -> None:
+def test_expansions_carry_the_sql_facts(staff_client: APIClient, school: dict) -> None:
     teacher, student = school["teacher"], school["students"][0]
-    taught = member_client.get(person_url(teacher.pk), {"expand": "teaching,unit"}).json()
-    enrolled = member_client.get(person_url(student.pk), {"expand": "courses"}).json()
+    taught = staff_client.get(person_url(teacher.pk), {"expand": "teaching,unit"}).json()
+    enrolled = staff_client.get(person_url(student.pk), {"expand": "courses"}).json()
 
     assert {entry["section_id"] for entry in taught["teaching"]} == {
         s.pk for s in school["sections"]
@@ -126,17 +126,17 @@ def test_expansions_carry_the_sql_facts(member_client: APIClient, school: dict) 
 
 
 def test_a_write_is_read_back_at_once(
-    member_client: APIClient, school: dict, django_capture_on_commit_callbacks
+    staff_client: APIClient, school: dict, django_capture_on_commit_callbacks
 ) -> None:
     student = school["students"][0]
     url = person_url(student.pk)
-    assert len(member_client.get(url, {"expand": "courses"}).json()["courses"]) == 1
+    assert len(staff_client.get(url, {"expand": "courses"}).json()["courses"]) == 1
 
     other = SectionFactory(term=school["term"], weekday=3)
     with django_capture_on_commit_callbacks(execute=True):
         enrollment_create(actor=None, student=student, section=other)
 
-    after = member_client.get(url, {"expand": "courses"}).json()
+    after = staff_client.get(url, {"expand": "courses"}).json()
     assert {entry["section_id"] for entry in after["courses"]} == {
         school["sections"][0].pk,
         other.pk,
@@ -144,13 +144,13 @@ def test_a_write_is_read_back_at_once(
     assert after["meta"]["sources"]["courses"] == "db"
 
 
-def test_the_preference_filter_queries_by_key(member_client: APIClient, school: dict) -> None:
+def test_the_preference_filter_queries_by_key(staff_client: APIClient, school: dict) -> None:
     first, second = school["students"][:2]
     preferences_update(actor=None, person=first, changes={"language": "fr", "newsletter": True})
     preferences_update(actor=None, person=second, changes={"language": "de"})
 
     def ids(preference: str) -> set[int]:
-        response = member_client.get(PEOPLE, {"preference": preference, "fields": "id"})
+        response = staff_client.get(PEOPLE, {"preference": preference, "fields": "id"})
         return {row["id"] for row in response.json()["results"]}
 
     assert ids("language") == {first.pk, second.pk}
@@ -161,10 +161,10 @@ def test_the_preference_filter_queries_by_key(member_client: APIClient, school: 
 
 @override_settings(CACHES=DOWN_CACHE)
 def test_cache_down_answers_200_partial_with_a_warning(
-    member_client: APIClient, school: dict
+    staff_client: APIClient, school: dict
 ) -> None:
     counters.reset()
-    response = member_client.get(PEOPLE, {"expand": SQL_EXPANSIONS})
+    response = staff_client.get(PEOPLE, {"expand": SQL_EXPANSIONS})
 
     body = response.json()
     assert response.status_code == 200
@@ -177,10 +177,10 @@ def test_cache_down_answers_200_partial_with_a_warning(
 
 @override_settings(GRAPH_BACKEND="neo4j", NEO4J_BOLT_URL="bolt://neo4j:neo4j@127.0.0.1:1")
 def test_graph_down_answers_200_partial_naming_what_is_missing(
-    member_client: APIClient, school: dict
+    staff_client: APIClient, school: dict
 ) -> None:
     """The Neo4j backend at a closed port: the driver really fails to connect."""
-    response = member_client.get(PEOPLE, {"expand": "manager_chain,permissions,courses"})
+    response = staff_client.get(PEOPLE, {"expand": "manager_chain,permissions,courses"})
 
     body = response.json()
     assert response.status_code == 200
@@ -194,7 +194,7 @@ def test_graph_down_answers_200_partial_naming_what_is_missing(
 
 @pytest.mark.parametrize("page_size", [2, 10])
 def test_graph_facts_for_a_page_cost_one_batched_call(
-    member_client: APIClient, school: dict, monkeypatch: pytest.MonkeyPatch, page_size: int
+    staff_client: APIClient, school: dict, monkeypatch: pytest.MonkeyPatch, page_size: int
 ) -> None:
     """One `people_facts` call per page (a spy on the real backend), whatever the page size;
     the SQL backend answers it with one query per kind of fact."""
@@ -211,7 +211,7 @@ def test_graph_facts_for_a_page_cost_one_batched_call(
     monkeypatch.setattr(graph, "people_facts", spy)
     expand = "manager_chain,reports,roles,permissions"
     query: dict[str, Any] = {"expand": expand, "page_size": page_size}
-    body = member_client.get(PEOPLE, query).json()
+    body = staff_client.get(PEOPLE, query).json()
 
     assert body["meta"]["partial"] is False, body["meta"]
     [(person_ids, facts)] = calls
@@ -222,10 +222,10 @@ def test_graph_facts_for_a_page_cost_one_batched_call(
     assert len(head["reports"]) == len(school["students"]) + 1
 
 
-def test_cached_graph_facts_need_no_graph_call(member_client: APIClient, school: dict) -> None:
+def test_cached_graph_facts_need_no_graph_call(staff_client: APIClient, school: dict) -> None:
     params = {"expand": "manager_chain,permissions"}
-    member_client.get(PEOPLE, params)
-    again = member_client.get(PEOPLE, params).json()
+    staff_client.get(PEOPLE, params)
+    again = staff_client.get(PEOPLE, params).json()
     assert again["meta"]["stores"]["graph"]["count"] == 0
     assert again["meta"]["sources"]["manager_chain"] == "cache"
     student = school["students"][0]
@@ -262,26 +262,26 @@ def test_database_down_is_a_503_in_the_error_format(member_user: Any, database_d
 
 
 def test_without_the_cache_the_plan_reads_every_part_from_its_store(
-    member_client: APIClient, school: dict
+    staff_client: APIClient, school: dict
 ) -> None:
     plan = Plan.parse(fields=None, expand="courses,manager_chain", use_cache=False)
     assert plan.stores() == {"db", "graph"}
 
 
 def test_a_new_reporting_line_invalidates_exactly_the_people_it_affects(
-    member_client: APIClient, school: dict, django_capture_on_commit_callbacks
+    staff_client: APIClient, school: dict, django_capture_on_commit_callbacks
 ) -> None:
     from people.services import reporting_line_create
 
     mover, bystander = school["students"][:2]
     params: dict[str, Any] = {"expand": "manager_chain,reports", "page_size": 20}
-    member_client.get(PEOPLE, params)  # everyone's chain and reports cached
+    staff_client.get(PEOPLE, params)  # everyone's chain and reports cached
 
     with django_capture_on_commit_callbacks(execute=True):
         reporting_line_create(actor=None, person=mover, manager=school["teacher"])
 
     def read(person_id: int) -> dict:
-        return member_client.get(person_url(person_id), {"expand": "manager_chain,reports"}).json()
+        return staff_client.get(person_url(person_id), {"expand": "manager_chain,reports"}).json()
 
     moved, teacher, other = read(mover.pk), read(school["teacher"].pk), read(bystander.pk)
     assert [m["id"] for m in moved["manager_chain"]] == [school["teacher"].pk, school["head"].pk]

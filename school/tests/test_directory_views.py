@@ -17,10 +17,10 @@ def test_the_explorer_needs_a_login() -> None:
     assert Client().get(URL).status_code == 302
 
 
-def test_the_explorer_shows_each_part_and_its_store(member_user: User) -> None:
+def test_the_explorer_shows_each_part_and_its_store(staff_user: User) -> None:
     school = make_school(people=3)
     client = Client()
-    client.force_login(member_user)
+    client.force_login(staff_user)
 
     response = client.get(URL, {"expand": ["unit", "courses", "manager_chain"], "cache": "on"})
 
@@ -31,9 +31,9 @@ def test_the_explorer_shows_each_part_and_its_store(member_user: User) -> None:
     assert school["sections"][0].course.code in content
 
 
-def test_unknown_expansions_are_reported_not_raised(member_user: User) -> None:
+def test_unknown_expansions_are_reported_not_raised(staff_user: User) -> None:
     client = Client()
-    client.force_login(member_user)
+    client.force_login(staff_user)
     response = client.get(URL, {"expand": "shoe_size"})
     assert response.status_code == 200
     assert "Unknown expand: shoe_size" in response.content.decode()

@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from common.exceptions import ConflictError, ServiceError
 from people.models import Person
@@ -18,6 +19,7 @@ from school.tests.directory_factories import (
     EnrollmentFactory,
     PersonFactory,
     SectionFactory,
+    TermFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +37,15 @@ def test_enrolls_a_student() -> None:
         section,
         Enrollment.Status.ENROLLED,
     )
+
+
+def test_refuses_a_term_that_has_ended() -> None:
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    ended = TermFactory(starts_on=yesterday - datetime.timedelta(days=90), ends_on=yesterday)
+    with pytest.raises(ServiceError) as refused:
+        enroll(PersonFactory(), SectionFactory(term=ended))
+    assert (refused.value.code, refused.value.field) == ("term_ended", "section")
+    assert not Enrollment.objects.exists()
 
 
 def test_refuses_a_full_section() -> None:

@@ -155,7 +155,13 @@ class Neo4jGraphBackend(GraphBackend):
         return rows, cypher
 
     def check(
-        self, person_id: int, permission: str, at: datetime, *, explain: bool = True
+        self,
+        person_id: int,
+        permission: str,
+        at: datetime,
+        *,
+        explain: bool = True,
+        unit: int | None = None,
     ) -> CheckResult:
         result = CheckResult(person_id=person_id, permission=permission, at=at, allowed=False)
         need = self._permission_key(permission)
@@ -163,7 +169,9 @@ class Neo4jGraphBackend(GraphBackend):
             return result
         roles = self._roles()
         common = {"person": person_id, "need": need}
-        rows, result.query = self._authz("check", authz.CHECK, roles, at, min_budget=0, **common)
+        rows, result.query = self._authz(
+            "check", authz.CHECK, roles, at, min_budget=0, unit=unit, **common
+        )
         cycles, _ = self._authz("cycles", authz.CYCLES, roles, at, **common)
         result.cycles = ranked_cycles([row["cycle"] for row in cycles])
         if rows:

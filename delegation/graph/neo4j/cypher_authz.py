@@ -52,7 +52,13 @@ LINK_FIELDS = """[l IN links | {id: l.delegation_id, delegator_id: startNode(l).
         expires_at: l.expires_at, revoked_at: l.revoked_at, weight: l.weight,
         max_redelegations: l.max_redelegations}]"""
 
-# The best proof that $person holds $need: shortest, then lightest.
+# An assignment counts for a question about unit $unit when it has no scope or its scope is
+# $unit or above it (PART_OF points at the parent); with $unit null, only unscoped ones count.
+IN_SCOPE = """(a.scope_unit IS NULL OR EXISTS {
+        MATCH (:OrgUnit {sql_id: $unit})-[:PART_OF*0..64]->(scope:OrgUnit)
+        WHERE scope.sql_id = a.scope_unit })"""
+
+# The best proof that $person holds $need within $unit's scope: shortest, then lightest.
 CHECK = (
     """
 MATCH path = (source:Person)-[:DELEGATES*0..{max_chain}]->(:Person {sql_id: $person})
@@ -67,6 +73,8 @@ MATCH (source)-[a:HAS_ROLE]->(role:Role)
 WHERE """
     + ASSIGNMENT_VALID
     + " AND "
+    + IN_SCOPE
+    + "\n  AND "
     + covers("'r:' + toString(role.sql_id)", "top")
     + """
 RETURN a.assignment_id AS assignment_id, source.sql_id AS person_id, role.sql_id AS role_id,

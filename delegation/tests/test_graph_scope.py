@@ -1,0 +1,97 @@
+"""Unit scope, part of the graph contract: a scoped role assignment grants only within the
+subtree of its unit, on every backend (`check(..., unit=)`), and `scope` lists that subtree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from delegation import services
+from delegation.graph.base import GraphBackend
+from delegation.graph.sql import SqlGraphBackend
+from delegation.tests.scenario import DAY, T0, School, lend
+from people.models import OrgUnit
+from people.tests.factories import OrgUnitFactory
+
+pytestmark = pytest.mark.graph
+Backend = Callable[[], GraphBackend]
+
+
+@pytest.fixture
+def units(db: None) -> dict[str, OrgUnit]:
+    """science > physics > optics, and history beside science."""
+    science = OrgUnitFactory(code="science")
+    physics = OrgUnitFactory(code="physics", parent=science)
+    return {
+        "science": science,
+        "physics": physics,
+        "optics": OrgUnitFactory(code="optics", parent=physics),
+        "history": OrgUnitFactory(code="history"),
+    }
+
+
+@pytest.fixture
+def scoped_editor(school: School, units: dict[str, OrgUnit]) -> School:
+    """Bob is an editor for physics only."""
+    services.assignment_create(
+        actor=None,
+        person=school.bob,
+        role=school.editor,
+        scope_unit=units["physics"],
+        valid_from=T0 - DAY,
+    )
+    return school
+
+
+@pytest.mark.parametrize(
+    ("unit", "allowed"),
+    [("physics", True), ("optics", True), ("science", False), ("history", False), (None, False)],
+)
+def test_a_scoped_assignment_grants_only_in_its_subtree(
+    backend_factory: Backend,
+    scoped_editor: School,
+    units: dict[str, OrgUnit],
+    unit: str | None,
+    allowed: bool,
+) -> None:
+    unit_id = units[unit].pk if unit else None
+    result = backend_factory().check(scoped_editor.bob.pk, "blog.publish", T0, unit=unit_id)
+
+    assert result.allowed is allowed
+
+
+def test_an_unscoped_assignment_grants_in_every_unit(
+    backend_factory: Backend, school: School, units: dict[str, OrgUnit]
+) -> None:
+    graph = backend_factory()
+
+    for unit_id in (None, units["optics"].pk, units["history"].pk):
+        assert graph.check(school.alice.pk, "library.circulate", T0, unit=unit_id).allowed
+
+
+def test_a_delegation_carries_the_scope_of_its_root(
+    backend_factory: Backend, scoped_editor: School, units: dict[str, OrgUnit]
+) -> None:
+    lend(scoped_editor.bob, scoped_editor.carol, permission=scoped_editor.publish)
+    graph = backend_factory()
+
+    assert graph.check(scoped_editor.carol.pk, "blog.publish", T0, unit=units["optics"].pk).allowed
+    assert not graph.check(
+        scoped_editor.carol.pk, "blog.publish", T0, unit=units["history"].pk
+    ).allowed
+
+
+def test_scope_lists_the_subtree_of_each_scoped_assignment(
+    scoped_editor: School, units: dict[str, OrgUnit]
+) -> None:
+    graph = SqlGraphBackend()
+
+    scope = graph.scope(scoped_editor.bob.pk, "blog.publish", T0)
+
+    assert not scope.everywhere
+    assert scope.units == {units["physics"].pk, units["optics"].pk}
+    assert scope.covers(units["optics"].pk) and not scope.covers(units["science"].pk)
+    assert graph.scope(scoped_editor.alice.pk, "library.circulate", T0).everywhere
+    nothing = graph.scope(scoped_editor.carol.pk, "blog.publish", T0)
+    assert not nothing.everywhere and not nothing.units
