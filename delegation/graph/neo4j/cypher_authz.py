@@ -54,21 +54,25 @@ LINK_FIELDS = """[l IN links | {id: l.delegation_id, delegator_id: startNode(l).
 
 # An assignment counts for a question about unit $unit when it has no scope or its scope is
 # $unit or above it (PART_OF points at the parent); with $unit null, only unscoped ones count.
-IN_SCOPE = """(a.scope_unit IS NULL OR EXISTS {
-        MATCH (:OrgUnit {sql_id: $unit})-[:PART_OF*0..64]->(scope:OrgUnit)
-        WHERE scope.sql_id = a.scope_unit })"""
+# The units at and above $unit are collected first (`units_up`), a form Neo4j 5 and FalkorDB
+# both run (FalkorDB has no `EXISTS { MATCH ... }` subquery).
+UNITS_UP = """OPTIONAL MATCH (:OrgUnit {sql_id: $unit})-[:PART_OF*0..64]->(up:OrgUnit)
+WITH collect(up.sql_id) AS units_up"""
+IN_SCOPE = "(a.scope_unit IS NULL OR a.scope_unit IN units_up)"
 
 # The best proof that $person holds $need within $unit's scope: shortest, then lightest.
 CHECK = (
-    """
+    UNITS_UP
+    + """
 MATCH path = (source:Person)-[:DELEGATES*0..{max_chain}]->(:Person {sql_id: $person})
-WITH path, source, relationships(path) AS links
+WITH path, source, relationships(path) AS links, units_up
 WHERE """
     + SIMPLE
     + "\n  AND "
     + CHAIN_LINKS.replace("{min_budget}", "$min_budget")
     + """
-WITH source, links, CASE WHEN size(links) = 0 THEN $need ELSE links[0].grant END AS top
+WITH source, links, units_up,
+     CASE WHEN size(links) = 0 THEN $need ELSE links[0].grant END AS top
 MATCH (source)-[a:HAS_ROLE]->(role:Role)
 WHERE """
     + ASSIGNMENT_VALID
