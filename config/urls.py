@@ -5,11 +5,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from common.views import home, metrics
+from common.views import favicon, home, metrics
 
 urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon, name="favicon"),
     path("metrics", metrics, name="metrics"),
     path("api/", include("config.api_urls")),
     path("people/", include("people.urls")),
