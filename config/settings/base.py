@@ -249,5 +249,5 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
-# Password of the demo accounts `seed_demo` creates (admin, staff); demo data only.
+# Password of the demo accounts `seed_demo` creates (admin, staff, volunteer); demo data only.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="campus-demo")
