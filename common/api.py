@@ -1,6 +1,9 @@
-"""Operational API endpoints."""
+"""Operational API endpoints and the /api/ index."""
+
+from importlib import import_module
 
 from django.core.cache import cache
+from django.urls import NoReverseMatch, URLPattern, URLResolver, reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAdminUser
@@ -93,3 +96,54 @@ class CacheStatsView(APIView):
             counts["ttl"] = family_ttl(name)
         backend = getattr(cache, "backend_name", type(cache).__name__)
         return Response({"backend": backend, **snapshot})
+
+
+_api_index = inline_serializer(
+    "ApiIndex",
+    {
+        "links": serializers.DictField(
+            child=serializers.URLField(), help_text="Schema, docs, health and operations."
+        ),
+        "apps": serializers.DictField(
+            child=serializers.DictField(child=serializers.URLField()),
+            help_text="Per app, every route that takes no path parameter, by route name.",
+        ),
+    },
+)
+
+
+def _parameterless_url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:  # the route needs a path parameter (a detail or an action)
+        return None
+
+
+def _named_urls(request: Request, patterns: list, namespace: str = "") -> dict[str, str]:
+    """Absolute URL of every named route among `patterns` that takes no path parameter."""
+    prefix = f"{namespace}:" if namespace else ""
+    named = (p.name for p in patterns if isinstance(p, URLPattern) and p.name)
+    urls = {name: _parameterless_url(prefix + name) for name in named}
+    return {name: request.build_absolute_uri(url) for name, url in urls.items() if url}
+
+
+class ApiIndexView(APIView):
+    """What the API offers: each app's routes and the schema, docs and health, read from the
+    URLconf so that a new route shows up here without being listed twice."""
+
+    permission_classes = [AllowAny]
+    urlconf = ""  # the module whose urlpatterns this index lists, set in as_view()
+
+    @extend_schema(responses=_api_index, operation_id="api_index")
+    def get(self, request: Request) -> Response:
+        patterns = import_module(self.urlconf).urlpatterns
+        own_name = request.resolver_match.url_name if request.resolver_match else None
+        links = {n: url for n, url in _named_urls(request, patterns).items() if n != own_name}
+        apps = {
+            str(entry.pattern).strip("/"): _named_urls(
+                request, entry.url_patterns, entry.namespace or ""
+            )
+            for entry in patterns
+            if isinstance(entry, URLResolver)
+        }
+        return Response({"links": links, "apps": apps})

@@ -1,11 +1,12 @@
-"""Site-wide HTML pages and the Prometheus scrape endpoint."""
+"""Site-wide HTML pages, the favicon and the Prometheus scrape endpoint."""
 
 from ipaddress import ip_address
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -14,6 +15,13 @@ from common.metrics import exposition
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico whatever the page links to. Temporary, because the static
+    file's URL carries its content hash in production."""
+    return HttpResponseRedirect(static("favicon.svg"))
 
 
 def _from_allowed_network(request: HttpRequest) -> bool:

@@ -1,12 +1,13 @@
-"""Everything under /api/: schema and docs, health, and each app's routes."""
+"""Everything under /api/: its index, schema and docs, health, and each app's routes."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from common.api import CacheStatsView, HealthView
+from common.api import ApiIndexView, CacheStatsView, HealthView
 from config.account import TokenView
 
 urlpatterns = [
+    path("", ApiIndexView.as_view(urlconf=__name__), name="api-index"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("health/", HealthView.as_view(), name="api-health"),

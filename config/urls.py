@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from common.views import home, metrics
+from common.views import favicon, home, metrics
 from config.account import account
 
 # Members sign in here (the admin's login refuses non-staff accounts); django-axes counts every
@@ -31,6 +31,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include(accounts)),
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon, name="favicon"),
     path("metrics", metrics, name="metrics"),
     path("api/", include("config.api_urls")),
     path("people/", include("people.urls")),

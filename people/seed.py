@@ -2,12 +2,14 @@
 
 The tree is generated from branching factors: `small` is a school of 58 people in 13 units,
 `large` has 12,028 people, 8 levels of managers below the principal, in 40 units. Every person
-is a node of the tree, named by its position (`0.2.1`), which also makes the email (the natural
-key). Deterministic (no randomness) and idempotent (bulk inserts that skip what exists).
+is a node of the tree at a position (`0.2.1`), which makes the email (the natural key); its name
+comes from its number (`demo_name`). Deterministic (no randomness) and idempotent (bulk inserts
+that skip what exists).
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,8 +23,18 @@ BRANCHING = {"small": [3, 3, 5], "large": [3, 3, 3, 3, 3, 3, 3, 4]}
 # People at levels above this head a unit of their own; deeper people join their ancestor's.
 UNIT_LEVELS = {"small": 3, "large": 4}
 UNIT_NAMES = ["Science", "Humanities", "Administration", "Arts", "Sports"]
-GIVEN = ["Ada", "Ben", "Chen", "Dora", "Emil", "Fatima", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea"]
-FAMILY = ["Ngata", "Okafor", "Petrov", "Quinn", "Rossi", "Sato", "Tanaka", "Umar", "Varga", "Weiss"]
+# Coprime lengths (24, 25): person n is GIVEN[n % 24] FAMILY[n % 25], so the first 600 people
+# have 600 different names and neighbours differ in both; each further 600 add a middle initial.
+GIVEN = [
+    "Ada", "Ben", "Chen", "Dora", "Emil", "Fatima", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea",
+    "Mateo", "Nadia", "Omar", "Priya", "Rosa", "Sami", "Tomas", "Uma", "Vera", "Wen", "Yara", "Zoe",
+]  # fmt: skip
+FAMILY = [
+    "Ngata", "Okafor", "Petrov", "Quinn", "Rossi", "Sato", "Tanaka", "Umar", "Varga", "Weiss",
+    "Abbott", "Becker", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito",
+    "Jensen", "Kowalski", "Lindqvist", "Moreau", "Novak", "Osei",
+]  # fmt: skip
+INITIALS = string.ascii_uppercase
 LINES_FROM = datetime(2020, 1, 1, tzinfo=UTC)
 BATCH = 5000
 
@@ -73,6 +85,19 @@ def unit_name(path: str) -> str:
     return " ".join(words)
 
 
+def demo_name(number: int) -> tuple[str, str]:
+    """Given and family name of demo person `number`, unique for every number below
+    `len(GIVEN) * len(FAMILY) * (len(INITIALS) + 1)`."""
+    given = GIVEN[number % len(GIVEN)]
+    family = FAMILY[number % len(FAMILY)]
+    cycle = number // (len(GIVEN) * len(FAMILY))
+    if cycle > len(INITIALS):
+        raise ValueError(f"no unique demo name left for person {number}")
+    if cycle:
+        given = f"{given} {INITIALS[cycle - 1]}."
+    return given, family
+
+
 def _seed_units(nodes: list[Node], unit_levels: int) -> dict[str, int]:
     heads = [node for node in nodes if node.level < unit_levels]
     OrgUnit.objects.bulk_create(
@@ -95,15 +120,14 @@ def _seed_units(nodes: list[Node], unit_levels: int) -> dict[str, int]:
 
 
 def _person(node: Node, unit_id: int) -> Person:
-    given = GIVEN[node.number % len(GIVEN)]
-    family = FAMILY[(node.number // len(GIVEN)) % len(FAMILY)]
+    given, family = demo_name(node.number)
     if node.level < 3:
         kind, title = Person.Kind.STAFF, "Principal" if node.level == 0 else "Head"
     else:
         kind, title = Person.Kind.TEACHER if node.level < 5 else Person.Kind.STUDENT, ""
     return Person(
         given_name=given,
-        family_name=f"{family} {node.number}",
+        family_name=family,
         email=node.email,
         kind=kind,
         title=title,

@@ -11,14 +11,20 @@ PY="$VENV/bin/python"
 
 # Installs the development lock (every package pinned and hashed, wheels only, so nothing is built
 # from source and pip never needs unhashed build tools); again whenever a lock file changes.
+# On a terminal pip shows what it collects and its progress bars; in a log (CI) only its warnings.
 ensure_venv() {
   local stamp="$VENV/.requirements.sha"
-  local want
+  local want packages quiet=(--quiet)
   want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
-  [ -x "$PY" ] || python3 -m venv "$VENV"
+  if [ ! -x "$PY" ]; then
+    say "creating the virtualenv $VENV"
+    python3 -m venv "$VENV"
+  fi
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    say "installing requirements-dev.txt into $VENV"
-    "$PY" -m pip install --quiet --disable-pip-version-check \
+    packages=$(grep -c '==' requirements-dev.txt)
+    say "installing requirements-dev.txt into $VENV ($packages packages; a minute on a fresh machine)"
+    if [ -t 1 ]; then quiet=(); fi
+    "$PY" -m pip install "${quiet[@]}" --disable-pip-version-check \
       --require-hashes --only-binary :all: -r requirements-dev.txt
     echo "$want" > "$stamp"
   fi

@@ -5,8 +5,48 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
+PORT=${PORT:-8000}
+BASE="http://127.0.0.1:$PORT"
+
+# Where, what and who, printed once the server answers. Printed here rather than by Django, whose
+# autoreloader runs the project's startup code in two processes.
+banner() {
+  local password
+  # Asked of the settings, which may also read it from .env.
+  password=$("$PY" manage.py shell --verbosity 0 \
+    -c "from django.conf import settings; print(settings.DEMO_PASSWORD)")
+  say "Campus is up"
+  cat <<EOF
+  home      $BASE/
+  admin     $BASE/admin/
+  API       $BASE/api/   (index of every app's routes)
+  API docs  $BASE/api/docs/   (schema at $BASE/api/schema/)
+
+  demo logins, password '$password' (DEMO_PASSWORD):
+    admin      superuser
+    staff      staff member, the admin without superuser rights
+    volunteer  not staff; may circulate library books through a delegation
+EOF
+}
+
+# Waits for the server (the process that replaces this script, so it keeps its pid) to accept
+# connections, then prints the banner; gives up quietly if the server exits first.
+banner_when_up() {
+  local server=$1
+  while kill -0 "$server" 2>/dev/null; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+      banner
+      return
+    fi
+    sleep 0.5
+  done
+}
+
 ensure_venv
+say "migrating the database"
 "$PY" manage.py migrate --no-input
+say "seeding demo data (size small; a rerun adds nothing)"
 "$PY" manage.py seed_demo --size small
-say "serving on http://127.0.0.1:${PORT:-8000}/ (admin / ${DEMO_PASSWORD:-campus-demo})"
-exec "$PY" manage.py runserver "127.0.0.1:${PORT:-8000}"
+say "starting the development server on $BASE/ (Ctrl-C stops it)"
+banner_when_up $$ &
+exec "$PY" manage.py runserver "127.0.0.1:$PORT"

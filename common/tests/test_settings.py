@@ -27,11 +27,13 @@ print(json.dumps({
 """
 
 
-def load_settings(module: str, **variables: str) -> subprocess.CompletedProcess[str]:
+def load_settings(
+    module: str, code: str = PROBE, **variables: str
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in STORE_VARIABLES}
     env.update(DJANGO_SETTINGS_MODULE=module, **variables)
     return subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
@@ -53,6 +55,15 @@ def test_no_environment_gives_the_embedded_defaults() -> None:
     assert config["graph"] == "sql"
     assert config["toolbar"] is True
     assert config["debug"] is True
+
+
+def test_a_django_log_record_prints_once_in_local() -> None:
+    """runserver's "Watching for file changes" line used to print twice: Django's own console
+    handler and the root's both wrote it."""
+    code = "import django, logging; django.setup(); logging.getLogger('django.x').info('once?')"
+    result = load_settings("config.settings.local", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("once?") == 1
 
 
 @pytest.mark.parametrize(

@@ -296,7 +296,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Django's own console handler (DEBUG only) would print each record a second time.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
-# Password of the demo accounts `seed_demo` creates (admin, staff); demo data only.
+# Password of the demo accounts `seed_demo` creates (admin, staff, volunteer); demo data only.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="campus-demo")
