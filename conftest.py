@@ -7,12 +7,17 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from common import breaker
+
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
-    """Each test starts with an empty cache (the test Redis database is the suite's own)."""
+    """Each test starts with an empty cache (the test Redis database is the suite's own) and
+    every circuit breaker closed: an outage a test made is not the next test's."""
+    breaker.reset_all()
     cache.clear()
     yield
+    breaker.reset_all()
 
 
 @pytest.fixture

@@ -77,6 +77,14 @@ def error_body(
     return {"error": error}
 
 
+DATABASE_DOWN = "The database does not answer."
+
+
+def is_database_outage(error: BaseException | None) -> bool:
+    """The system of record does not answer (refused, pool timeout, breaker open, dropped)."""
+    return isinstance(error, (OperationalError, InterfaceError))
+
+
 def _service_error_response(exc: ServiceError) -> Response:
     fields = {exc.field: [exc.message]} if exc.field else None
     body = error_body(exc.status_code, exc.code, exc.message, fields, **exc.extra)
@@ -102,9 +110,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return _service_error_response(exc)
     if isinstance(exc, DjangoValidationError):
         return _django_validation_response(exc)
-    if isinstance(exc, (OperationalError, InterfaceError)):
-        # The system of record does not answer (connection refused, pool exhausted, timeout).
-        return _service_error_response(StoreUnavailable("The database does not answer."))
+    if is_database_outage(exc):
+        return _service_error_response(StoreUnavailable(DATABASE_DOWN))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -133,3 +140,8 @@ def json_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def json_server_error(request: HttpRequest) -> JsonResponse:
     body = error_body(500, "server_error", "The server failed; the error was logged.")
     return JsonResponse(body, status=500)
+
+
+def json_unavailable(request: HttpRequest) -> JsonResponse:
+    body = error_body(503, StoreUnavailable.default_code, DATABASE_DOWN)
+    return JsonResponse(body, status=503, headers={"Retry-After": "1"})

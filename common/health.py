@@ -14,6 +14,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from common import breaker
 from common.cache.backends import ProbedCache
 
 UP, DOWN = "up", "down"
@@ -105,7 +106,10 @@ def schema_state() -> dict[str, Any]:
 
 
 def system_health() -> tuple[int, dict[str, Any]]:
-    """HTTP status and body for the health endpoint: 503 only when the system of record is down."""
+    """HTTP status and body for the health endpoint: 503 only when the system of record is down.
+
+    `breakers` shows each store's circuit breaker in this worker (`common.breaker`): an open one
+    means calls to that store fail fast until its probe finds it answering again."""
     database = check_database()
     stores = {"database": database, "cache": check_cache()}
     if database.status == DOWN:
@@ -113,6 +117,7 @@ def system_health() -> tuple[int, dict[str, Any]]:
             "status": "down",
             "message": "The system of record (database) does not answer.",
             "stores": {name: probe.as_dict() for name, probe in stores.items()},
+            "breakers": breaker.snapshot(),
         }
         return 503, body
     stores |= {name: probe() for name, probe in _EXTRA_PROBES.items()}
@@ -122,5 +127,6 @@ def system_health() -> tuple[int, dict[str, Any]]:
         "degraded": degraded,
         "stores": {name: probe.as_dict() for name, probe in stores.items()},
         "schema": schema_state(),
+        "breakers": breaker.snapshot(),
     }
     return 200, body

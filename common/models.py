@@ -73,3 +73,24 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class PendingInvalidation(models.Model):
+    """Cache generation keys a committed write must replace (`common.cache.readthrough`).
+
+    Written in the same transaction as the write, deleted once Redis has the new generations: a
+    write whose invalidation could not reach Redis leaves its row, and the rows are applied before
+    the cache serves again (when its breaker's probe finds Redis back), so no outage loses an
+    invalidation."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    family = models.CharField(max_length=100)
+    keys = models.JSONField()
+    # Seconds the new generation tokens must live (they outlive every value of the family).
+    timeout = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.family}: {len(self.keys)} keys"

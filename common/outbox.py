@@ -3,17 +3,20 @@
 Each event names one element and carries its full current state (`upsert`) or its key
 (`delete`), so projecting an event is idempotent and replaying the outbox gives the same result.
 The app that owns a model registers how it is projected (`register`); its services call
-`upserted` / `deleted`. A consumer (the graph's projector) reads events back and may ask to be
-told after each commit that wrote some (`on_commit`). This module knows no app.
+`upserted` / `deleted`. A consumer (the graph's projection worker) reads events back, never in
+the writer's request: on PostgreSQL every write NOTIFYs `CHANNEL` from its own transaction, so a
+listening worker wakes once the events are visible.
+An event's id is its position: later events about an element have higher ids. This module
+knows no app.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models
 
 from common.models import OutboxEvent
 
@@ -26,8 +29,9 @@ class Element:
     fields: tuple[str, ...]
 
 
+# The LISTEN/NOTIFY channel of outbox inserts (`graph_sync --follow` listens on it).
+CHANNEL = "campus_outbox"
 ELEMENTS: dict[type[models.Model], Element] = {}
-_after_commit: list[Callable[[], None]] = []
 
 
 def register(model: type[models.Model], name: str, fields: tuple[str, ...]) -> None:
@@ -39,16 +43,18 @@ def model_of(element: str) -> type[models.Model]:
     return next(model for model, spec in ELEMENTS.items() if spec.name == element)
 
 
-def on_commit(callback: Callable[[], None]) -> None:
-    """Run `callback` after every commit that wrote outbox events (registered once, at ready)."""
-    if callback not in _after_commit:
-        _after_commit.append(callback)
-
-
 def state(instance: models.Model) -> dict[str, Any]:
-    """The properties the projection keeps for `instance`, keyed by its primary key."""
+    """The properties the projection keeps for `instance`, keyed by its primary key.
+
+    Times become ISO text here, to the microsecond: the JSON encoder would cut them to
+    milliseconds, and the graph would then decide a few hundred microseconds differently.
+    """
     spec = ELEMENTS[type(instance)]
-    return {"id": instance.pk, **{name: getattr(instance, name) for name in spec.fields}}
+    return {"id": instance.pk, **{name: _value(getattr(instance, name)) for name in spec.fields}}
+
+
+def _value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def upserted(instance: models.Model) -> OutboxEvent:
@@ -62,6 +68,7 @@ def deleted(instance: models.Model, pk: int | None = None) -> OutboxEvent:
 
 def _record(kind: str, payload: dict[str, Any]) -> OutboxEvent:
     event = OutboxEvent.objects.create(kind=kind, payload=payload)
-    for callback in _after_commit:
-        transaction.on_commit(callback)
+    if connection.vendor == "postgresql":  # one notification per transaction: PG folds repeats
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
     return event

@@ -48,7 +48,12 @@ class Category(models.Model):
         ordering = ["name", "id"]
         verbose_name_plural = "categories"
         constraints = [
-            models.CheckConstraint(condition=~Q(parent=F("pk")), name="category_not_own_parent"),
+            # NULL parent (a root category) passes on purpose.
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")),
+                name="category_not_own_parent",
+                violation_error_message="A category cannot be its own parent.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,9 +122,21 @@ class BookAuthor(models.Model):
     class Meta:
         ordering = ["book", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["book", "author"], name="bookauthor_unique_author"),
-            models.UniqueConstraint(fields=["book", "position"], name="bookauthor_unique_position"),
-            models.CheckConstraint(condition=Q(position__gte=1), name="bookauthor_position_gte_1"),
+            models.UniqueConstraint(
+                fields=["book", "author"],
+                name="bookauthor_unique_author",
+                violation_error_message="This author is already credited on the book.",
+            ),
+            models.UniqueConstraint(
+                fields=["book", "position"],
+                name="bookauthor_unique_position",
+                violation_error_message="Another author already has this credit position.",
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=1),
+                name="bookauthor_position_gte_1",
+                violation_error_message="Credit positions start at 1.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -169,12 +186,30 @@ class MemberCategory(models.Model):
         ordering = ["name"]
         verbose_name_plural = "member categories"
         constraints = [
-            models.CheckConstraint(condition=Q(loan_days__gte=1), name="membercat_loan_days_gte_1"),
-            models.CheckConstraint(condition=Q(max_loans__gte=1), name="membercat_max_loans_gte_1"),
-            models.CheckConstraint(condition=Q(daily_fine__gte=0), name="membercat_fine_gte_0"),
-            models.CheckConstraint(condition=Q(fine_cap__gte=0), name="membercat_cap_gte_0"),
             models.CheckConstraint(
-                condition=Q(max_unpaid_fines__gte=0), name="membercat_unpaid_gte_0"
+                condition=Q(loan_days__gte=1),
+                name="membercat_loan_days_gte_1",
+                violation_error_message="A loan lasts at least one day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_loans__gte=1),
+                name="membercat_max_loans_gte_1",
+                violation_error_message="A member may borrow at least one copy.",
+            ),
+            models.CheckConstraint(
+                condition=Q(daily_fine__gte=0),
+                name="membercat_fine_gte_0",
+                violation_error_message="The daily fine cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(fine_cap__gte=0),
+                name="membercat_cap_gte_0",
+                violation_error_message="The fine cap cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_unpaid_fines__gte=0),
+                name="membercat_unpaid_gte_0",
+                violation_error_message="The unpaid fines threshold cannot be negative.",
             ),
         ]
 
@@ -214,11 +249,17 @@ class Loan(models.Model):
                 fields=["copy"],
                 condition=Q(returned_at__isnull=True),
                 name="loan_one_active_per_copy",
+                violation_error_message="This copy is already on loan.",
             ),
-            models.CheckConstraint(condition=Q(due_at__gt=F("loaned_at")), name="loan_due_after"),
+            models.CheckConstraint(
+                condition=Q(due_at__gt=F("loaned_at")),
+                name="loan_due_after",
+                violation_error_message="A loan is due after it was lent.",
+            ),
             models.CheckConstraint(
                 condition=Q(returned_at__isnull=True) | Q(returned_at__gte=F("loaned_at")),
                 name="loan_returned_after_loaned",
+                violation_error_message="A loan is returned after it was lent.",
             ),
         ]
         indexes = [
@@ -266,19 +307,35 @@ class Hold(models.Model):
     class Meta:
         ordering = ["book", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["book", "position"], name="hold_unique_position"),
+            models.UniqueConstraint(
+                fields=["book", "position"],
+                name="hold_unique_position",
+                violation_error_message="Another hold has this place in the book's queue.",
+            ),
             models.UniqueConstraint(
                 fields=["book", "member"],
                 condition=Q(status__in=["waiting", "ready"]),
                 name="hold_one_active_per_member",
+                violation_error_message="The member already holds this book.",
             ),
+            # `position >= 1` alone is NULL, and so passes, for a NULL position: an active hold
+            # must say IS NOT NULL explicitly.
             models.CheckConstraint(
-                condition=(Q(status__in=["waiting", "ready"]) & Q(position__gte=1))
+                condition=(
+                    Q(status__in=["waiting", "ready"])
+                    & Q(position__isnull=False)
+                    & Q(position__gte=1)
+                )
                 | (~Q(status__in=["waiting", "ready"]) & Q(position__isnull=True)),
                 name="hold_position_iff_active",
+                violation_error_message=(
+                    "A waiting or ready hold has a queue position; a closed hold has none."
+                ),
             ),
             models.CheckConstraint(
-                condition=~Q(status="ready") | Q(copy__isnull=False), name="hold_ready_has_copy"
+                condition=~Q(status="ready") | Q(copy__isnull=False),
+                name="hold_ready_has_copy",
+                violation_error_message="A ready hold names the copy set aside for it.",
             ),
         ]
         indexes = [models.Index(fields=["member", "status"], name="hold_member_status_idx")]
@@ -290,18 +347,36 @@ class Hold(models.Model):
 class Fine(models.Model):
     """Charged when an overdue loan comes back: per overdue day, past a grace period, capped."""
 
+    # Still owed: neither paid nor waived.
+    OWED = Q(paid_at__isnull=True, waived_at__isnull=True)
+
     loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="fine")
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="fines")
     amount = models.DecimalField(max_digits=8, decimal_places=2)
     overdue_days = models.PositiveIntegerField()
     assessed_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Forgiven at the desk: no longer owed, but not money received.
+    waived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-assessed_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="fine_amount_positive"),
-            models.CheckConstraint(condition=Q(overdue_days__gt=0), name="fine_days_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="fine_amount_positive",
+                violation_error_message="A fine is more than zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(overdue_days__gt=0),
+                name="fine_days_positive",
+                violation_error_message="A fine is for at least one overdue day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_at__isnull=True) | Q(waived_at__isnull=True),
+                name="fine_paid_or_waived",
+                violation_error_message="A fine is either paid or waived, not both.",
+            ),
         ]
         indexes = [
             models.Index(
@@ -323,6 +398,8 @@ class CirculationEvent(models.Model):
         HOLD_PLACE = "hold_place", "Hold placed"
         HOLD_CANCEL = "hold_cancel", "Hold cancelled"
         HOLD_READY = "hold_ready", "Hold ready"
+        FINE_PAY = "fine_pay", "Fine paid"
+        FINE_WAIVE = "fine_waive", "Fine waived"
 
     class Outcome(models.TextChoices):
         OK = "ok", "Done"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypedDict, cast
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from common.actors import user_of
@@ -85,6 +85,70 @@ def hold_get(hold_id: int, *, user: User) -> Hold:
     return hold
 
 
+# --- Rows the circulation desk names (by what is printed on the card, the spine, the book) ----
+def member_by_card(card_number: str) -> Member:
+    member = Member.objects.select_related("user", "category")
+    found = member.filter(card_number=card_number.strip()).first()
+    if found is None:
+        raise ServiceError(
+            f"No member has card number {card_number}.", field="member", code="member_not_found"
+        )
+    return found
+
+
+def book_by_isbn(isbn: str) -> Book:
+    book = book_refs().filter(isbn=isbn.strip().replace("-", "")).first()
+    if book is None:
+        raise ServiceError(f"No book has ISBN {isbn}.", field="book", code="book_not_found")
+    return book
+
+
+def active_loan_by_barcode(barcode: str) -> Loan:
+    loans = Loan.objects.select_related("copy", "member")
+    loan = loans.filter(copy__barcode=barcode, returned_at__isnull=True).first()
+    if loan is None:
+        raise ServiceError(f"Copy {barcode} is not on loan.", code="loan_not_found")
+    return loan
+
+
+def active_hold(member: Member, book: Book) -> Hold:
+    hold = member.holds.filter(book=book, status__in=Hold.ACTIVE).select_related("member").first()
+    if hold is None:
+        raise ServiceError(
+            f"Member {member.card_number} holds no copy of book {book.pk}.", code="hold_not_found"
+        )
+    return hold
+
+
+def owed_fines(member: Member) -> list[Fine]:
+    """The member's fines still owed, oldest first, with the loan and copy each was for."""
+    fines = member.fines.filter(Fine.OWED).select_related("loan__copy")
+    return list(fines.order_by("assessed_at", "pk"))
+
+
+@dataclass(frozen=True)
+class DeskMember:
+    """What the desk shows of a member: current loans, active holds, fines owed."""
+
+    member: Member
+    loans: list[Loan]
+    holds: list[Hold]
+    fines: list[Fine]
+
+
+def desk_member(card_number: str) -> DeskMember:
+    """The member and their circulation at a glance: four queries, whatever they hold."""
+    member = member_by_card(card_number)
+    loans = member.loans.filter(returned_at__isnull=True).select_related("copy__book")
+    holds = member.holds.filter(status__in=Hold.ACTIVE).select_related("book", "copy")
+    return DeskMember(
+        member,
+        list(loans.defer(*without_wide_book_columns("copy__book")).order_by("due_at", "pk")),
+        list(holds.defer(*without_wide_book_columns("book")).order_by("placed_at", "pk")),
+        owed_fines(member),
+    )
+
+
 # --- Rows the services lock before changing them ------------------------------------------
 def member_for_update(member_id: int) -> Member | None:
     """The member, locked until the transaction ends, with the category that sets its limits."""
@@ -122,6 +186,11 @@ def shelf_copy_for_update(book_id: int) -> Copy | None:
         book_id=book_id, status=Copy.Status.AVAILABLE
     )
     return on_shelf.order_by("barcode").first()
+
+
+def fine_for_update(fine_id: int) -> Fine:
+    """The fine, locked until the transaction ends, with its loan (the copy it was for)."""
+    return Fine.objects.select_for_update(of=("self",)).select_related("loan").get(pk=fine_id)
 
 
 def copy_for_update(copy_id: int) -> Copy:
@@ -426,3 +495,73 @@ BOOK_ROW_STRATEGIES: dict[str, Callable[[int], list[BookRow]]] = {
     "prefetch_to_attr": _rows_prefetch_to_attr,
     "only": _rows_only,
 }
+
+
+# --- Cross-table invariants (library_verify) -------------------------------------------------
+def _count_of(rows: QuerySet) -> Coalesce:
+    """How many of `rows` (already correlated to the outer copy) there are, as a subquery."""
+    counted = rows.order_by().values("copy_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+@dataclass(frozen=True)
+class CopyOutOfStep:
+    copy: Copy
+    active_loans: int
+    ready_holds: int
+
+
+def copies_out_of_step() -> list[CopyOutOfStep]:
+    """Copies whose status disagrees with their loans and holds, annotated with both counts.
+
+    `on_loan` iff exactly one active loan (and no ready hold); `on_hold_shelf` iff exactly one
+    ready hold names it (and no active loan); any other status iff neither. One query: the
+    active-loan partial unique index and the hold's copy index serve the two subqueries.
+    """
+    active_loans = Loan.objects.filter(copy=OuterRef("pk"), returned_at__isnull=True)
+    ready_holds = Hold.objects.filter(copy=OuterRef("pk"), status=Hold.Status.READY)
+    on_loan, on_shelf = Copy.Status.ON_LOAN, Copy.Status.ON_HOLD_SHELF
+    copies = (
+        Copy.objects.annotate(
+            active_loans=_count_of(active_loans), ready_holds=_count_of(ready_holds)
+        )
+        .filter(
+            (Q(status=on_loan) & ~Q(active_loans=1, ready_holds=0))
+            | (Q(status=on_shelf) & ~Q(active_loans=0, ready_holds=1))
+            | (~Q(status__in=[on_loan, on_shelf]) & (Q(active_loans__gt=0) | Q(ready_holds__gt=0)))
+        )
+        .only("id", "barcode", "status", "book_id")
+        .order_by("barcode")
+    )
+    return [CopyOutOfStep(copy, copy.active_loans, copy.ready_holds) for copy in copies]
+
+
+def holds_for_another_book() -> QuerySet[Hold]:
+    """Ready holds naming a copy of some other book."""
+    ready = Hold.objects.filter(status=Hold.Status.READY).exclude(copy__book_id=F("book_id"))
+    return ready.select_related("copy").order_by("pk")
+
+
+def hold_queues_with_gaps() -> list[int]:
+    """Books whose active holds are not numbered 1..n (positions are unique and >= 1 by
+    constraint, so the queue is dense exactly when its highest position equals its length)."""
+    queues = (
+        Hold.objects.filter(status__in=Hold.ACTIVE)
+        .values("book_id")
+        .annotate(length=Count("pk"), last=Max("position"))
+        .exclude(last=F("length"))
+        .order_by("book_id")
+    )
+    return [queue["book_id"] for queue in queues]
+
+
+def ready_holds_for_update(copy_id: int) -> list[Hold]:
+    """Ready holds naming the copy, first in the queue first, locked (callers lock the book)."""
+    holds = Hold.objects.select_for_update().filter(copy_id=copy_id, status=Hold.Status.READY)
+    return list(holds.order_by("position", "pk"))
+
+
+def active_holds_for_update(book_id: int) -> list[Hold]:
+    """The book's queue in order, locked (callers lock the book)."""
+    holds = Hold.objects.select_for_update().filter(book_id=book_id, status__in=Hold.ACTIVE)
+    return list(holds.order_by("position", "placed_at", "pk"))

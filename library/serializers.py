@@ -207,6 +207,7 @@ class FineSerializer(serializers.ModelSerializer):
             "overdue_days",
             "assessed_at",
             "paid_at",
+            "waived_at",
         ]
 
 

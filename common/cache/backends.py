@@ -8,6 +8,11 @@ methods, rather than by django-redis, so that one context can turn it off: calls
 the answer) where a plain fail-open read would just look like a miss. `ping()` always raises, so
 health checks see the outage the reads deliberately hide. Leave django-redis's IGNORE_EXCEPTIONS
 off: with it on, errors would be swallowed before this backend sees them.
+
+Every Redis call goes through the cache circuit breaker (`common.breaker`): a hung or refusing
+Redis costs each call at most its socket timeout (REDIS_CONNECT_TIMEOUT / REDIS_TIMEOUT, no
+retries), and once the breaker is open not even that: calls fail open (or raise, in `strict()`)
+without touching the network until its probe finds Redis answering again.
 """
 
 from __future__ import annotations
@@ -16,14 +21,18 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
+from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django_redis.cache import RedisCache
 from redis.exceptions import RedisError
 
 from common import telemetry
+from common.breaker import Breaker, CircuitOpenError, breaker
 
 logger = logging.getLogger("common.cache")
 
@@ -97,8 +106,8 @@ def _timed_method(cls: type, name: str) -> Callable[..., Any]:
         token = _inside_cache_call.set(True)
         try:
             with telemetry.timed("cache", name, backend=self.backend_name):
-                return call(*args, **kwargs)
-        except self.fail_open_errors as error:
+                return self.guarded(lambda: call(*args, **kwargs))
+        except (*self.fail_open_errors, CircuitOpenError) as error:
             if _strict.get():
                 raise
             logger.warning("cache %s failed open: %s: %s", name, type(error).__name__, error)
@@ -124,15 +133,43 @@ class InstrumentedRedisCache(RedisCache):
     # covers a socket timeout outside redis-py's own wrapping.
     fail_open_errors: tuple[type[Exception], ...] = (RedisError, TimeoutError)
 
+    @property
+    def breaker(self) -> Breaker:
+        found = breaker("cache")
+        found.probe = _probe_default_cache
+        return found
+
+    def guarded(self, call: Callable[[], Any]) -> Any:
+        """`call()` through the cache breaker: Redis errors count, an open breaker skips it."""
+        return self.breaker.call(call, failures=self.fail_open_errors)
+
     def ping(self) -> None:
-        """Raise if Redis does not answer."""
+        """Raise if Redis does not answer (at once while the breaker is open)."""
+        self.guarded(self._probe)
+
+    def _probe(self) -> None:
         self.client.get_client(write=True).ping()
+
+
+def _probe_default_cache() -> None:
+    """The breaker's probe: a PING through the cache configured now, from the probe's thread."""
+    cast(ProbedCache, caches["default"]).ping()
+
+
+@receiver(setting_changed)
+def _forget_cache_outage(setting: str, **kwargs: Any) -> None:
+    if setting == "CACHES":
+        breaker("cache").reset()
 
 
 @instrumented
 class InstrumentedLocMemCache(LocMemCache):
     backend_name = "locmem"
     fail_open_errors: tuple[type[Exception], ...] = ()  # process memory does not fail
+
+    def guarded(self, call: Callable[[], Any]) -> Any:
+        """Process memory needs no breaker."""
+        return call()
 
     def ping(self) -> None:
         """Process memory always answers."""

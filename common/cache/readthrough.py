@@ -16,6 +16,13 @@ caller that wins a short lock (`cache.add`) recomputes while the others keep ser
 value; when it is missing, the losers poll briefly for the winner's result before computing
 themselves. Cache calls run in `strict()` mode: an outage is counted and reported in
 `Read.error`, and the values come from the origin, so a read never fails because of the cache.
+
+Outages lose no invalidation: `invalidate_on_commit` writes it to the database in the writer's
+transaction (`PendingInvalidation`) and deletes the row once Redis took it; rows left by an outage
+are applied by the cache breaker's probe before this worker reads the cache again (a failed
+invalidation opens the breaker). A worker whose breaker never opened (it made no cache call during
+the outage) may read values from before it until the writer's probe applied the rows: one
+cool-down (CIRCUIT_BREAKER_COOLDOWN) after Redis answers again.
 """
 
 from __future__ import annotations
@@ -31,10 +38,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 
+from common.breaker import breaker
 from common.cache.backends import strict
 from common.cache.counters import counters
+from common.models import PendingInvalidation
 
 logger = logging.getLogger("common.cache")
 
@@ -269,35 +278,111 @@ def _new_generations(keys: list[str], timeout: int) -> None:
     _call("set_many", dict.fromkeys(keys, token), timeout=timeout)
 
 
-def _record_invalidation(family: Family, keys: list[str], count: int) -> None:
+def _generation_timeout(family: Family) -> int:
+    return 2 * (family.ttl + family.grace)
+
+
+def _apply(family: Family, keys: list[str], count: int) -> bool:
+    """Replace the generations `keys` in the cache; False (logged, counted) if it is down."""
     try:
-        _new_generations(keys, timeout=2 * (family.ttl + family.grace))
+        _new_generations(keys, _generation_timeout(family))
     except _CacheDown as error:
-        # Nothing can be marked while Redis is down; values cached before the outage may be
-        # served until their TTL once it is back. Logged and counted for operators.
-        logger.error("cache down invalidating %s: %s", family.name, error)
+        logger.error("cache down invalidating %s, kept to apply later: %s", family.name, error)
         counters.add(family.name, "error")
-        return
+        # This worker must not read the cache again before the kept invalidation is applied.
+        breaker("cache").trip(error)
+        return False
     counters.add(family.name, "invalidation", count)
+    return True
+
+
+def _pending(family: Family, keys: list[str]) -> PendingInvalidation:
+    return PendingInvalidation.objects.create(
+        family=family.name, keys=keys, timeout=_generation_timeout(family)
+    )
+
+
+def _invalidate_now(family: Family, keys: list[str], count: int) -> None:
+    """Invalidate outside a transaction; what cannot reach the cache waits in the database."""
+    if _apply(family, keys, count):
+        return
+    try:
+        _pending(family, keys)
+    except DatabaseError as error:
+        logger.error("invalidation of %s lost, both stores down: %s", family.name, error)
+
+
+def _apply_committed(family: Family, pending: PendingInvalidation, count: int) -> None:
+    """After commit: apply the pending row, then forget it; a failure leaves it to recovery."""
+    if not _apply(family, pending.keys, count):
+        return
+    try:
+        PendingInvalidation.objects.filter(pk=pending.pk).delete()
+    except DatabaseError as error:  # applied twice later: a few extra misses, never stale
+        logger.warning("pending invalidation %s stays: %s", pending.pk, error)
+
+
+def _entry_keys(family: Family, idents: Iterable[Hashable] | None) -> list[str]:
+    if idents is None:
+        return [family.family_generation_key]
+    return [family.generation_key(ident) for ident in dict.fromkeys(idents)]
 
 
 def invalidate(family: Family, idents: Iterable[Hashable]) -> None:
     """Make the cached values of `idents` misses from now on (exactly those, nothing else)."""
-    idents = list(dict.fromkeys(idents))
-    if idents:
-        keys = [family.generation_key(ident) for ident in idents]
-        _record_invalidation(family, keys, len(idents))
+    keys = _entry_keys(family, idents)
+    if keys:
+        _invalidate_now(family, keys, len(keys))
 
 
 def invalidate_family(family: Family) -> None:
     """Make every cached value of `family` a miss (for changes too wide to track per entry)."""
-    _record_invalidation(family, [family.family_generation_key], 1)
+    _invalidate_now(family, _entry_keys(family, None), 1)
 
 
 def invalidate_on_commit(family: Family, idents: Iterable[Hashable] | None = None) -> None:
-    """Invalidate after the current transaction commits (at once outside one); None = all."""
-    if idents is None:
-        transaction.on_commit(lambda: invalidate_family(family))
-    else:
-        chosen = list(idents)  # taken now: the iterable may not outlive the transaction
-        transaction.on_commit(lambda: invalidate(family, chosen))
+    """Invalidate after the current transaction commits (at once outside one); None = all.
+
+    Inside a transaction the invalidation is first written to the database, in that same
+    transaction (`PendingInvalidation`): it commits or rolls back with the write, and if Redis
+    cannot take it after the commit it stays there until `apply_pending_invalidations()` runs.
+    """
+    keys = _entry_keys(family, idents)
+    count = 1 if idents is None else len(keys)
+    if not keys:
+        return
+    if not transaction.get_connection().in_atomic_block:
+        _invalidate_now(family, keys, count)
+        return
+    pending = _pending(family, keys)
+    transaction.on_commit(lambda: _apply_committed(family, pending, count))
+
+
+def apply_pending_invalidations(batch: int = 500) -> int:
+    """Apply every invalidation the cache missed, oldest first; raise if it is still down.
+
+    The cache breaker runs this after its probe found Redis back and before it closes, so this
+    process reads nothing from the cache until every committed write is reflected there.
+    """
+    applied = 0
+    while rows := list(PendingInvalidation.objects.order_by("id")[:batch]):
+        by_timeout: dict[int, list[str]] = defaultdict(list)
+        for row in rows:
+            by_timeout[row.timeout].extend(row.keys)
+        for timeout, keys in by_timeout.items():
+            _new_generations(keys, timeout)
+        PendingInvalidation.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        applied += len(rows)
+    if applied:
+        logger.warning("applied %s pending cache invalidations", applied)
+    return applied
+
+
+def _apply_pending_in_probe() -> None:
+    try:
+        apply_pending_invalidations()
+    finally:
+        connections.close_all()  # this thread's connections go back to the pool
+
+
+breaker("cache").on_recovery.append(_apply_pending_in_probe)

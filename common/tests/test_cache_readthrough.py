@@ -23,6 +23,7 @@ from common.cache.readthrough import (
     read_one,
     read_slots,
 )
+from common.models import PendingInvalidation
 from common.testing import DOWN_CACHE
 
 FAMILY = Family("test.things")
@@ -159,6 +160,7 @@ def test_an_expired_hot_key_is_refreshed_by_one_reader_while_others_serve_it_sta
 
 
 @override_settings(CACHES=DOWN_CACHE)
+@pytest.mark.django_db  # the invalidation Redis missed is kept in the database
 def test_redis_down_reads_from_the_origin_and_says_so() -> None:
     origin = Origin(a=1, b=2)
 
@@ -169,6 +171,8 @@ def test_redis_down_reads_from_the_origin_and_says_so() -> None:
     assert read.error.startswith("ConnectionError")
     assert read.source(FAMILY) == "origin"
     assert family_counts()["error"] == 2
+    kept = PendingInvalidation.objects.get(family=FAMILY.name)
+    assert kept.keys == [FAMILY.generation_key("a")]
 
 
 @override_settings(CACHE_TTLS={"default": 300, FAMILY.name: 7})

@@ -12,6 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from common.breaker import CircuitOpenError
 from common.cache.backends import strict
 from common.health import check_cache
 from common.testing import DOWN_CACHE
@@ -58,6 +59,13 @@ def test_cache_down_answers_as_misses_except_inside_strict() -> None:
     assert cache.get_many(["a", "b"]) == {}
     assert cache.get_or_set("anything", lambda: 3) == 3
     assert cache.add("anything", 1) is None
+    # Two failures opened the cache breaker: strict calls now raise without trying Redis.
+    with strict(), pytest.raises(CircuitOpenError):
+        cache.get("anything")
+
+
+@override_settings(CACHES=DOWN_CACHE)
+def test_cache_down_raises_the_redis_error_inside_strict_before_the_breaker_opens() -> None:
     with strict(), pytest.raises(RedisConnectionError):
         cache.get("anything")
 

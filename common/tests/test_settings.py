@@ -62,7 +62,7 @@ def test_no_environment_gives_the_embedded_defaults() -> None:
             "DATABASE_URL",
             "postgres://u:p@db:5432/campus",
             "engine",
-            "django.db.backends.postgresql",
+            "common.db.postgresql",
         ),
         ("DATABASE_URL", "postgres://u:p@db:5432/campus", "pool", True),
         (

@@ -81,9 +81,11 @@ TEMPLATES = [
 
 # --- Relational store -------------------------------------------------------------------------
 def database_config(url: str) -> dict[str, Any]:
-    """Django DATABASES entry for `url`; PostgreSQL gets psycopg 3's pool with a health check."""
+    """Django DATABASES entry for `url`; PostgreSQL gets psycopg 3's pool with a health check,
+    behind the database circuit breaker (`common.db.postgresql`)."""
     config = env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.postgresql":
+        config["ENGINE"] = "common.db.postgresql"
         config["CONN_MAX_AGE"] = 0  # the pool owns connection lifetime; Django requires 0 with it
         config["CONN_HEALTH_CHECKS"] = True  # the pool checks a connection before lending it
         config["OPTIONS"] = {
@@ -94,7 +96,13 @@ def database_config(url: str) -> dict[str, Any]:
             "pool": {
                 "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
                 "max_size": env.int("DB_POOL_MAX_SIZE", default=24),
-                "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),
+                # The longest a request waits for a connection. A sync gunicorn worker uses one
+                # connection, so a wait this long means PostgreSQL is unreachable: the breaker
+                # opens at once and later requests do not wait (a new connection takes ~10 ms).
+                "timeout": env.float("DB_POOL_TIMEOUT", default=1.0),
+                # Give up a reconnection after this long rather than retry with a back-off that
+                # doubles to a minute; the next request (or the breaker's probe) starts afresh.
+                "reconnect_timeout": env.float("DB_POOL_RECONNECT_TIMEOUT", default=2.0),
             },
         }
     return config
@@ -103,6 +111,12 @@ def database_config(url: str) -> dict[str, Any]:
 DATABASE_URL = env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {"default": database_config(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+# --- Circuit breakers (common.breaker): database, cache, graph ------------------------------
+# Consecutive failures that open a store's breaker, and seconds before one probe may close it.
+CIRCUIT_BREAKER_FAILURES = env.int("CIRCUIT_BREAKER_FAILURES", default=2)
+CIRCUIT_BREAKER_COOLDOWN = env.float("CIRCUIT_BREAKER_COOLDOWN", default=0.5)
 
 
 # --- Cache ------------------------------------------------------------------------------------

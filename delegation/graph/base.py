@@ -2,6 +2,19 @@
 
 Every answer carries `query`: the SQL or Cypher text that produced it, so the explorer page can
 show students how the question was asked.
+
+Both backends give the same answers, equal after JSON serialization, so every order is defined
+here, on integers and on names compared by code point (never a database collation):
+- people in org answers: depth, then family name, given name, id (`person_order`);
+- units: depth-first from each root, siblings by name (a missing name as ''), then id
+  (`depth_first`);
+- delegation chains: a chain's links are compared as the list of their ids from the first link
+  (nearest the assignment) to the last, as integers (`chain_ids`); proofs: hops, weight, that
+  list, assignment id; paths: shortest by (hops, weight, list), cheapest by (weight, hops,
+  list) (`rank_chains`);
+- holdings: roles and permissions each by name (role code, permission codename);
+- cycles: a cycle is a chain into the person whose farthest delegator appears again on it, every
+  other person once; reported as link ids in chain order, by (length, ids), at most 20.
 """
 
 from __future__ import annotations
@@ -83,6 +96,55 @@ class Answer:
 
     items: list[dict[str, Any]]
     query: str = ""
+
+
+MAX_CYCLES = 20
+
+
+def person_order(row: dict[str, Any]) -> tuple[int, str, str, int]:
+    """The order of people at one origin: depth, family name, given name, id."""
+    return (row["depth"], row.pop("family_name") or "", row.pop("given_name") or "", row["id"])
+
+
+def sorted_people(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` (with `family_name` and `given_name`, dropped here) in `person_order`."""
+    keyed = [(person_order(row), row) for row in rows]
+    return [row for _, row in sorted(keyed, key=lambda pair: pair[0])]
+
+
+def depth_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Unit rows (`id`, `parent_id`, `name`, ...) depth-first, siblings by (name, id)."""
+    ids = {row["id"] for row in rows}
+    children: dict[int | None, list[dict[str, Any]]] = {}
+    for row in rows:
+        parent = row["parent_id"] if row["parent_id"] in ids else None
+        children.setdefault(parent, []).append(row)
+    ordered: list[dict[str, Any]] = []
+    stack = sorted(children.get(None, []), key=_sibling_order, reverse=True)
+    while stack:
+        row = stack.pop()
+        ordered.append(row)
+        stack += sorted(children.get(row["id"], []), key=_sibling_order, reverse=True)
+    return ordered
+
+
+def _sibling_order(row: dict[str, Any]) -> tuple[str, int]:
+    return (row["name"] or "", row["id"])
+
+
+def chain_ids(chain: Chain) -> list[int]:
+    return [edge.id or 0 for edge in chain.links]
+
+
+def rank_chains(chains: list[Chain], k: int) -> tuple[list[Chain], list[Chain]]:
+    """The k shortest (hops, weight, ids) and the k cheapest (weight, hops, ids) chains."""
+    shortest = sorted(chains, key=lambda c: (c.hops, c.weight, chain_ids(c)))[:k]
+    cheapest = sorted(chains, key=lambda c: (c.weight, c.hops, chain_ids(c)))[:k]
+    return shortest, cheapest
+
+
+def ranked_cycles(cycles: list[list[int]]) -> list[list[int]]:
+    return sorted(cycles, key=lambda cycle: (len(cycle), cycle))[:MAX_CYCLES]
 
 
 class GraphBackend(ABC):

@@ -47,13 +47,17 @@ def delegation_edge(row: dict[str, Any], lent: str) -> Edge:
 
 class RoleGraph:
     """The INHERITS and GRANTS edges (rows of `kind, role id, role code, target id, target
-    name`), to say how one grant covers another and to name grants."""
+    name`), to say how one grant covers another and to name grants. A `role` row (no target)
+    names a role that may have no edges."""
 
     def __init__(self, rows: Iterable[tuple]) -> None:
         self.names: dict[Grant, str] = {}
         self.out: dict[Grant, list[tuple[str, Grant]]] = defaultdict(list)
         for kind, role_id, role_code, target_id, target_name in rows:
             source: Grant = ("r", role_id)
+            if kind == "role":
+                self.names[source] = f"role:{role_code}"
+                continue
             target: Grant = ("r", target_id) if kind == "inherits" else ("p", target_id)
             self.names[source] = f"role:{role_code}"
             self.names[target] = f"{'role' if kind == 'inherits' else 'permission'}:{target_name}"

@@ -1,12 +1,7 @@
-"""Delegation's part of the outbox (`common.outbox`): which of its models the graph projects,
-and the drain after commit when the graph is Neo4j."""
+"""Delegation's part of the outbox (`common.outbox`): which of its models the graph projects.
+The projection worker (`graph_sync --follow`) applies the events, never the writer's request."""
 
 from __future__ import annotations
-
-import logging
-from typing import TYPE_CHECKING, cast
-
-from django.conf import settings
 
 from common import outbox
 from delegation.models import (
@@ -17,11 +12,6 @@ from delegation.models import (
     RoleInheritance,
     RolePermission,
 )
-
-if TYPE_CHECKING:
-    from delegation.graph.neo4j import Neo4jGraphBackend
-
-logger = logging.getLogger(__name__)
 
 
 def register_elements() -> None:
@@ -50,17 +40,3 @@ def register_elements() -> None:
             "max_redelegations",
         ),
     )
-    outbox.on_commit(drain_best_effort)
-
-
-def drain_best_effort() -> None:
-    """Project right after commit so Neo4j lags by milliseconds; if it is down, the events
-    stay pending and `graph_sync` catches up. The SQL backend reads the tables themselves."""
-    if settings.GRAPH_BACKEND != "neo4j":
-        return
-    from delegation.graph import get_graph
-
-    try:
-        cast("Neo4jGraphBackend", get_graph()).sync()
-    except Exception:  # any driver failure: the write is committed and must stay so
-        logger.warning("graph drain after commit failed; graph_sync will catch up", exc_info=True)

@@ -26,6 +26,10 @@ from delegation.graph.base import (
     GraphBackend,
     Page,
     PathsResult,
+    depth_first,
+    rank_chains,
+    ranked_cycles,
+    sorted_people,
 )
 from delegation.graph.explain import RoleGraph, delegation_edge, grant_of
 from delegation.models import Delegation, Permission, RoleAssignment
@@ -70,20 +74,28 @@ class SqlGraphBackend(GraphBackend):
         sql = render(q.MANAGER_CHAINS, origins)
         params |= {"at": db_time(at), "max_depth": MAX_ORG_DEPTH}
         chains: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for origin, person_id, name, depth in self._fetch("manager_chain", sql, params):
-            chains[origin].append({"id": person_id, "name": name, "depth": depth})
-        return chains, sql
+        for origin, person_id, name, depth, family, given in self._fetch(
+            "manager_chain", sql, params
+        ):
+            chains[origin].append(
+                {"id": person_id, "name": name, "depth": depth}
+                | {"family_name": family, "given_name": given}
+            )
+        return {origin: sorted_people(rows) for origin, rows in chains.items()}, sql
 
     def reports_of(self, ids: Sequence[int], at: datetime, max_depth: int) -> tuple[dict, str]:
         origins, params = in_list(ids)
         sql = render(q.REPORTS, origins)
         params |= {"at": db_time(at), "max_depth": min(max_depth, MAX_ORG_DEPTH)}
         reports: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for origin, person_id, name, depth, manager_id in self._fetch("reports", sql, params):
+        for origin, person_id, name, depth, manager_id, family, given in self._fetch(
+            "reports", sql, params
+        ):
             reports[origin].append(
                 {"id": person_id, "name": name, "depth": depth, "manager_id": manager_id}
+                | {"family_name": family, "given_name": given}
             )
-        return reports, sql
+        return {origin: sorted_people(rows) for origin, rows in reports.items()}, sql
 
     def lowest_common_manager(self, a: int, b: int, at: datetime) -> Answer:
         sql = render(q.LOWEST_COMMON_MANAGER)
@@ -96,7 +108,7 @@ class SqlGraphBackend(GraphBackend):
         sql = render(q.UNIT_TREE)
         rows = self._fetch("unit_tree", sql, {"root": root_id, "max_depth": MAX_ORG_DEPTH})
         keys = ("id", "code", "name", "parent_id", "depth", "people")
-        return Answer([dict(zip(keys, row, strict=True)) for row in rows], sql)
+        return Answer(depth_first([dict(zip(keys, row, strict=True)) for row in rows]), sql)
 
     def manages_during(
         self, manager_id: int, person_id: int, start: datetime, end: datetime | None
@@ -150,9 +162,11 @@ class SqlGraphBackend(GraphBackend):
     ) -> CheckResult:
         result = CheckResult(person_id=person_id, permission=permission, at=at, allowed=False)
         rows, result.query = self.holds(person_id, ("p", None), at, codename=permission)
-        result.cycles = [list(reversed(split_ids(row[3]))) for row in rows if row[0] == "cycle"]
-        proof = next((row for row in rows if row[0] == "proof"), None)
-        if proof is not None:
+        cycles = [list(reversed(split_ids(row[3]))) for row in rows if row[0] == "cycle"]
+        result.cycles = ranked_cycles(cycles)
+        proofs = [row for row in rows if row[0] == "proof"]
+        if proofs:
+            proof = min(proofs, key=lambda row: (list(reversed(split_ids(row[3]))), row[4]))
             _, hops, weight, links, assignment_id, _gk, _gid = proof
             result.allowed, result.hops, result.weight = True, hops, weight
             if explain:
@@ -214,6 +228,9 @@ class SqlGraphBackend(GraphBackend):
         held: dict[int, dict[str, list]] = defaultdict(lambda: {"role": [], "permission": []})
         for origin, kind, name, hops, scope in self._fetch("holdings", sql, params):
             held[origin][kind].append({"name": name, "hops": hops, "scope_unit": scope})
+        for facts in held.values():  # by code point, whatever the database's collation
+            for rows in facts.values():
+                rows.sort(key=lambda row: row["name"])
         return held, sql
 
     def paths(
@@ -234,21 +251,24 @@ class SqlGraphBackend(GraphBackend):
             "source": source_id,
             "target": target_id,
             "nid": permission_id,
-            "k": k,
             "max_chain": MAX_CHAIN,
         }
         rows = self._fetch("paths", sql, params)
         delegations = {
-            row["id"]: row for row in delegation_rows({i for r in rows for i in split_ids(r[3])})
+            row["id"]: row for row in delegation_rows({i for r in rows for i in split_ids(r[2])})
         }
-        ranked: dict[str, list[Chain]] = {"shortest": [], "cheapest": []}
-        for ranking, hops, weight, links in rows:
-            edges = [
-                delegation_edge(delegations[link], lent_label(delegations[link]))
-                for link in split_ids(links)
-            ]
-            ranked[ranking].append(Chain(edges, hops, weight))
-        return PathsResult(ranked["shortest"], ranked["cheapest"], sql)
+        chains = [
+            Chain(
+                [
+                    delegation_edge(delegations[link], lent_label(delegations[link]))
+                    for link in split_ids(links)
+                ],
+                hops,
+                weight,
+            )
+            for hops, weight, links in rows
+        ]
+        return PathsResult(*rank_chains(chains, k), sql)
 
     def reporting_cycles(self, at: datetime) -> list[list[int]]:
         params = {"at": db_time(at), "max_depth": MAX_ORG_DEPTH}

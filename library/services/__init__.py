@@ -1,11 +1,18 @@
-"""Writes of the library: circulation (checkout, return, renewal, holds) and the catalogue."""
+"""Writes of the library: circulation (checkout, return, renewal, holds, fines), the catalogue,
+memberships, and the repairs of `library_verify`."""
 
 from library.services.catalogue import (
     author_create,
+    author_delete,
+    author_update,
     book_create,
+    book_delete,
     book_update,
     category_create,
+    category_delete,
+    category_update,
     copy_create,
+    copy_delete,
     copy_update,
 )
 from library.services.circulation import (
@@ -14,12 +21,23 @@ from library.services.circulation import (
     Refusal,
     ReturnResult,
     fine_amount,
+    fine_pay,
+    fine_waive,
     hold_cancel,
     hold_place,
     loan_checkout,
     loan_renew,
     loan_return,
     member_block,
+)
+from library.services.integrity import copy_status_repair, hold_queue_repair
+from library.services.members import (
+    member_category_create,
+    member_category_delete,
+    member_category_update,
+    member_create,
+    member_delete,
+    member_update,
 )
 
 __all__ = [
@@ -28,16 +46,32 @@ __all__ = [
     "Refusal",
     "ReturnResult",
     "author_create",
+    "author_delete",
+    "author_update",
     "book_create",
+    "book_delete",
     "book_update",
     "category_create",
+    "category_delete",
+    "category_update",
     "copy_create",
+    "copy_delete",
+    "copy_status_repair",
     "copy_update",
     "fine_amount",
+    "fine_pay",
+    "fine_waive",
     "hold_cancel",
     "hold_place",
+    "hold_queue_repair",
     "loan_checkout",
     "loan_renew",
     "loan_return",
     "member_block",
+    "member_category_create",
+    "member_category_delete",
+    "member_category_update",
+    "member_create",
+    "member_delete",
+    "member_update",
 ]

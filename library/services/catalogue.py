@@ -13,34 +13,19 @@ move between available, lost and withdrawn.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 
 from common.actors import Actor
-from common.audit import audit_record, snapshot
+from common.audit import snapshot
 from common.exceptions import ConflictError, ServiceError
-from common.models import AuditEntry
 from library import selectors
 from library.models import Author, Book, BookAuthor, Category, Copy
+from library.services.records import audited, created, deleted, saved, updated
 
 CIRCULATING = (Copy.Status.ON_LOAN, Copy.Status.ON_HOLD_SHELF)
 HAND_SET = (Copy.Status.AVAILABLE, Copy.Status.LOST, Copy.Status.WITHDRAWN)
-
-M = TypeVar("M", bound=models.Model)
-
-
-def _saved(instance: M) -> M:
-    instance.full_clean()
-    instance.save()
-    return instance
-
-
-def _audited(actor: Actor, instance: M, before: dict[str, Any] | None) -> M:
-    """Append the audit entry of the write to `instance` (`before` None: a new row)."""
-    action = AuditEntry.Action.CREATE if before is None else AuditEntry.Action.UPDATE
-    audit_record(actor=actor, action=action, instance=instance, before=before)
-    return instance
 
 
 def book_credits(book: Book) -> dict[str, Any]:
@@ -51,14 +36,34 @@ def book_credits(book: Book) -> dict[str, Any]:
 
 @transaction.atomic
 def author_create(*, actor: Actor, name: str, born: int | None = None) -> Author:
-    return _audited(actor, _saved(Author(name=name, born=born)), None)
+    return created(actor, Author(name=name, born=born))
+
+
+@transaction.atomic
+def author_update(*, actor: Actor, author: Author, **fields: Any) -> Author:
+    return updated(actor, author, fields)
+
+
+@transaction.atomic
+def author_delete(*, actor: Actor, author: Author) -> None:
+    deleted(actor, author)
 
 
 @transaction.atomic
 def category_create(
     *, actor: Actor, name: str, slug: str, parent: Category | None = None
 ) -> Category:
-    return _audited(actor, _saved(Category(name=name, slug=slug, parent=parent)), None)
+    return created(actor, Category(name=name, slug=slug, parent=parent))
+
+
+@transaction.atomic
+def category_update(*, actor: Actor, category: Category, **fields: Any) -> Category:
+    return updated(actor, category, fields)
+
+
+@transaction.atomic
+def category_delete(*, actor: Actor, category: Category) -> None:
+    deleted(actor, category)
 
 
 def _set_authors(book: Book, authors: Sequence[Author]) -> None:
@@ -74,9 +79,9 @@ def _set_authors(book: Book, authors: Sequence[Author]) -> None:
 
 @transaction.atomic
 def book_create(*, actor: Actor, authors: Sequence[Author] = (), **fields: Any) -> Book:
-    book = _saved(Book(**fields))
+    book = saved(Book(**fields))
     _set_authors(book, authors)
-    return _audited(actor, book, None)
+    return audited(actor, book, None)
 
 
 @transaction.atomic
@@ -86,16 +91,21 @@ def book_update(
     before = snapshot(book)
     for name, value in fields.items():
         setattr(book, name, value)
-    _saved(book)
+    saved(book)
     if authors is not None:
         _set_authors(book, authors)
-    return _audited(actor, book, before)
+    return audited(actor, book, before)
+
+
+@transaction.atomic
+def book_delete(*, actor: Actor, book: Book) -> None:
+    """Delete a book with no copies and no holds; its credits go with it (in the audit entry)."""
+    deleted(actor, book)
 
 
 @transaction.atomic
 def copy_create(*, actor: Actor, book: Book, barcode: str, shelf_location: str = "") -> Copy:
-    copy = _saved(Copy(book=book, barcode=barcode, shelf_location=shelf_location))
-    return _audited(actor, copy, None)
+    return created(actor, Copy(book=book, barcode=barcode, shelf_location=shelf_location))
 
 
 @transaction.atomic
@@ -103,20 +113,32 @@ def copy_update(*, actor: Actor, copy: Copy, **fields: Any) -> Copy:
     copy = selectors.copy_for_update(copy.pk)
     status = fields.get("status")
     if status is not None and status != copy.status:
-        if copy.status in CIRCULATING:
-            raise ConflictError(
-                f"Copy {copy.barcode} is {copy.get_status_display().lower()}; "
-                "circulation changes its status.",
-                field="status",
-                code="copy_in_circulation",
-            )
+        _check_not_circulating(copy, "status", "circulation changes its status")
         if status not in HAND_SET:
             raise ServiceError(
                 "Only available, lost and withdrawn are set by hand.",
                 field="status",
                 code="invalid",
             )
-    before = snapshot(copy)
-    for name, value in fields.items():
-        setattr(copy, name, value)
-    return _audited(actor, _saved(copy), before)
+    book = fields.get("book")
+    if book is not None and book.pk != copy.book_id:
+        # A lent or set-aside copy belongs to its book's loans and hold queue.
+        _check_not_circulating(copy, "book", "it stays with its book until it is back")
+    return updated(actor, copy, fields)
+
+
+def _check_not_circulating(copy: Copy, field: str, why: str) -> None:
+    if copy.status in CIRCULATING:
+        raise ConflictError(
+            f"Copy {copy.barcode} is {copy.get_status_display().lower()}; {why}.",
+            field=field,
+            code="copy_in_circulation",
+        )
+
+
+@transaction.atomic
+def copy_delete(*, actor: Actor, copy: Copy) -> None:
+    """Delete a copy that was never lent or held (otherwise withdraw it: history keeps it)."""
+    copy = selectors.copy_for_update(copy.pk)
+    _check_not_circulating(copy, "status", "return it or cancel its hold first")
+    deleted(actor, copy)

@@ -1,4 +1,5 @@
-"""Circulation writes: `loan_checkout`, `loan_return`, `loan_renew`, `hold_place`, `hold_cancel`.
+"""Circulation writes: `loan_checkout`, `loan_return`, `loan_renew`, `hold_place`, `hold_cancel`,
+`fine_pay`, `fine_waive`.
 
 Each takes the acting user (`actor`, None for system writes) and the rows it acts on as
 instances; callers resolve ids (`selectors.member_get`, `loan_get`, ...). Who may act for whom
@@ -32,6 +33,8 @@ Refusal codes (the `code` of the API error, and `reason` in the log):
 | hold_already_on_loan    | 400    | the member has a copy of the book on loan                |
 | hold_limit              | 400    | the category's hold limit is reached                     |
 | hold_closed             | 409    | the hold was already fulfilled or cancelled              |
+| fine_settled            | 409    | the fine was already paid or waived                      |
+| required                | 400    | no copy named; a waiver without its reason               |
 | book_not_found          | 400    | a hold names no existing book (`selectors.book_get`)     |
 | loan_not_found, hold_not_found | 404 | the loan or hold in the URL is missing or not yours |
 
@@ -147,7 +150,7 @@ def member_block(member: Member, now: datetime) -> ServiceError | None:
             field="member",
             code="member_overdue",
         )
-    unpaid = member.fines.filter(paid_at__isnull=True).aggregate(total=Sum("amount"))["total"]
+    unpaid = member.fines.filter(Fine.OWED).aggregate(total=Sum("amount"))["total"]
     if unpaid and unpaid > member.category.max_unpaid_fines:
         return ServiceError(
             f"Unpaid fines of {unpaid} exceed {member.category.max_unpaid_fines}.",
@@ -487,3 +490,40 @@ def hold_cancel(*, actor: Actor, hold: Hold, now: datetime | None = None) -> Hol
             _shelve_or_hand_to_hold(copy, actor, now)
         _log(Action.HOLD_CANCEL, actor, **subject)
     return hold
+
+
+# --- Fines ------------------------------------------------------------------------------------
+def fine_pay(*, actor: Actor, fine: Fine, now: datetime | None = None) -> Fine:
+    """Record the fine as paid at the desk."""
+    return _settle(actor, fine, "paid_at", Action.FINE_PAY, "paid", now or timezone.now())
+
+
+def fine_waive(*, actor: Actor, fine: Fine, reason: str, now: datetime | None = None) -> Fine:
+    """Forgive the fine; the reason goes to the circulation log."""
+    reason = reason.strip()
+    if not reason:
+        error = ServiceError("Say why the fine is waived.", field="reason", code="required")
+        _log_refusal(Action.FINE_WAIVE, actor, error, **_fine_subject(fine))
+        raise error
+    settled = f"waived: {reason}"
+    return _settle(actor, fine, "waived_at", Action.FINE_WAIVE, settled, now or timezone.now())
+
+
+def _fine_subject(fine: Fine) -> dict[str, Any]:
+    return {"member_id": fine.member_id, "copy_id": fine.loan.copy_id}
+
+
+def _settle(actor: Actor, fine: Fine, column: str, action: str, how: str, now: datetime) -> Fine:
+    with _refusal_logged(action, actor, **_fine_subject(fine)), transaction.atomic():
+        policies.check_may_circulate(actor=actor)
+        fine = selectors.fine_for_update(fine.pk)
+        if fine.paid_at is not None or fine.waived_at is not None:
+            settled = "paid" if fine.paid_at is not None else "waived"
+            raise ConflictError(
+                f"Fine {fine.pk} of {fine.amount} was already {settled}.", code="fine_settled"
+            )
+        setattr(fine, column, now)
+        fine.save(update_fields=[column])
+        message = f"Fine {fine.pk} of {fine.amount} {how}"[:300]
+        _log(action, actor, member_id=fine.member_id, copy_id=fine.loan.copy_id, message=message)
+    return fine

@@ -104,10 +104,19 @@ class LoanFactory(ModelFactory[Loan]):
     class Meta:
         model = Loan
 
-    copy = factory.SubFactory(CopyFactory, status=Copy.Status.ON_LOAN)
+    # The copy's status agrees with the loan, as `library_verify` checks after every test.
+    copy = factory.SubFactory(
+        CopyFactory,
+        status=factory.LazyAttribute(
+            lambda copy: (
+                Copy.Status.AVAILABLE if copy.factory_parent.returned_at else Copy.Status.ON_LOAN
+            )
+        ),
+    )
     member = factory.SubFactory(MemberFactory)
     loaned_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
     due_at = factory.LazyAttribute(lambda loan: loan.loaned_at + timedelta(days=21))
+    returned_at = None
 
 
 class HoldFactory(ModelFactory[Hold]):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
-from django.test import Client
 from django.urls import reverse
 
 from common.testing import assert_constant_admin_changelist
@@ -45,15 +44,6 @@ LIBRARY_MODELS = [
     Fine,
     CirculationEvent,
 ]
-
-
-@pytest.fixture
-def admin_client(staff_user) -> Client:
-    staff_user.is_superuser = True
-    staff_user.save()
-    client = Client()
-    client.force_login(staff_user)
-    return client
 
 
 @pytest.fixture

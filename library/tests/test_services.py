@@ -13,6 +13,7 @@ from common.exceptions import ConflictError, NotFoundError, ServiceError
 from library import selectors, services
 from library.models import CirculationEvent, Copy, Fine, Hold, Loan
 from library.services import CheckoutMode
+from library.services.integrity import circulation_drift
 from library.tests.factories import (
     BookFactory,
     CopyFactory,
@@ -96,6 +97,10 @@ def test_the_unique_active_loan_constraint_becomes_a_conflict():
     with pytest.raises(ConflictError) as caught:
         checkout(MemberFactory(), stale)
     assert (caught.value.code, caught.value.extra) == ("copy_on_loan", {"copy": stale.barcode})
+    assert [drift.kind for drift in circulation_drift()] == ["copy_status"]
+    services.copy_status_repair(actor=None, copy=stale)
+    stale.refresh_from_db()
+    assert stale.status == Status.ON_LOAN
 
 
 def test_loan_limit_counts_current_loans_and_this_request():
@@ -379,3 +384,37 @@ def test_the_log_is_append_only():
         event.save()
     with pytest.raises(ValueError):
         event.delete()
+
+
+# --- Fines ------------------------------------------------------------------------------------
+def _fine(amount: str = "3.00") -> Fine:
+    loan = LoanFactory(returned_at=timezone.now())
+    return Fine.objects.create(
+        loan=loan, member=loan.member, amount=Decimal(amount), overdue_days=6
+    )
+
+
+def test_a_fine_is_paid_once_and_a_second_payment_is_refused_and_logged(staff_user):
+    fine = _fine()
+    services.fine_pay(actor=staff_user, fine=fine)
+    with pytest.raises(ConflictError) as caught:
+        services.fine_pay(actor=staff_user, fine=fine)
+    assert caught.value.code == "fine_settled"
+    assert refusals(action="fine_pay") == [("", "fine_settled")]
+
+
+def test_a_waived_fine_no_longer_blocks_checkouts():
+    fine = _fine("4.00")
+    with pytest.raises(ServiceError):
+        checkout(fine.member, CopyFactory())
+    services.fine_waive(actor=None, fine=fine, reason="Returned during the strike")
+    assert checkout(fine.member, CopyFactory()).loans
+
+
+def test_members_may_not_settle_their_own_fines():
+    fine = _fine()
+    with pytest.raises(ServiceError) as caught:
+        services.fine_pay(actor=fine.member.user, fine=fine)
+    assert caught.value.code == "permission_denied"
+    fine.refresh_from_db()
+    assert fine.paid_at is None

@@ -28,6 +28,10 @@ from delegation.graph.base import (
     GraphBackend,
     Page,
     PathsResult,
+    depth_first,
+    rank_chains,
+    ranked_cycles,
+    sorted_people,
 )
 from delegation.graph.explain import RoleGraph, delegation_edge, parse_grant
 from delegation.graph.neo4j import cypher_authz as authz
@@ -72,17 +76,10 @@ class Neo4jGraphBackend(GraphBackend):
         """Drain the outbox into the graph; returns the number of events applied."""
         return projector.drain(self.apply)
 
-    def rebuild(self) -> None:
-        """Wipe the graph and project every SQL row again; the outbox is then up to date."""
-        from common.models import OutboxEvent
-
-        while self.run("wipe", sync.WIPE_BATCH, {"batch": 10_000})[0]["deleted"]:
-            pass
-        for statement, params in projector.rebuild_statements():
-            self.apply(statement, params)
-        OutboxEvent.objects.filter(processed_at__isnull=True).update(
-            processed_at=datetime.now(tz=UTC)
-        )
+    def rebuild(self) -> int:
+        """Project every SQL row again over the graph in place (no empty window), then the
+        pending events; returns how many of those were applied (`projector.rebuild`)."""
+        return projector.rebuild(self.apply, self.keys)
 
     def keys(self, element: str) -> set[int]:
         return {row["id"] for row in self.run("keys", sync.KEYS[element])}
@@ -99,10 +96,17 @@ class Neo4jGraphBackend(GraphBackend):
         }
 
     def delete(self, element: str, ids: Iterable[int]) -> None:
-        self.apply(sync.DELETE[element], {"ids": list(ids)})
+        """Repair: remove elements SQL no longer has, as of the newest outbox position."""
+        top = projector.top_position()
+        self.apply(sync.DELETE[element], {"rows": [{"id": key, "pos": top} for key in ids]})
 
     def upsert(self, element: str, instances: Iterable[Any]) -> None:
-        rows = [projector.graph_row(element, outbox.state(instance)) for instance in instances]
+        """Repair: project SQL's rows, at the position of the newest event about each."""
+        stamps = projector.last_positions()
+        rows = [
+            projector.graph_row(element, outbox.state(item), stamps.get((element, item.pk), 0))
+            for item in instances
+        ]
         if rows:
             self.apply(sync.UPSERT[element], {"rows": rows})
 
@@ -116,14 +120,14 @@ class Neo4jGraphBackend(GraphBackend):
         chains: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in self.run("manager_chain", cypher, {"ids": list(ids), "at": epoch(at)}):
             chains[row.pop("origin")].append(row)
-        return chains, cypher
+        return {origin: sorted_people(rows) for origin, rows in chains.items()}, cypher
 
     def reports_of(self, ids: Sequence[int], at: datetime, max_depth: int) -> tuple[dict, str]:
         cypher = org.bounded(org.REPORTS, min(max_depth, MAX_ORG_DEPTH))
         reports: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in self.run("reports", cypher, {"ids": list(ids), "at": epoch(at)}):
             reports[row.pop("origin")].append(row)
-        return reports, cypher
+        return {origin: sorted_people(rows) for origin, rows in reports.items()}, cypher
 
     def lowest_common_manager(self, a: int, b: int, at: datetime) -> Answer:
         cypher = org.bounded(org.LOWEST_COMMON_MANAGER, MAX_ORG_DEPTH)
@@ -133,8 +137,7 @@ class Neo4jGraphBackend(GraphBackend):
 
     def unit_tree(self, root_id: int | None = None) -> Answer:
         cypher = org.bounded(org.UNIT_TREE, MAX_ORG_DEPTH)
-        rows = self.run("unit_tree", cypher, {"root": root_id})
-        return Answer([{k: v for k, v in row.items() if k != "sort_path"} for row in rows], cypher)
+        return Answer(depth_first(self.run("unit_tree", cypher, {"root": root_id})), cypher)
 
     # --- authorization -----------------------------------------------------------------------
     def _roles(self) -> RoleGraph:
@@ -162,7 +165,7 @@ class Neo4jGraphBackend(GraphBackend):
         common = {"person": person_id, "need": need}
         rows, result.query = self._authz("check", authz.CHECK, roles, at, min_budget=0, **common)
         cycles, _ = self._authz("cycles", authz.CYCLES, roles, at, **common)
-        result.cycles = [row["cycle"] for row in cycles]
+        result.cycles = ranked_cycles([row["cycle"] for row in cycles])
         if rows:
             best = rows[0]
             result.allowed, result.hops, result.weight = True, best["hops"], best["weight"]
@@ -234,6 +237,8 @@ class Neo4jGraphBackend(GraphBackend):
                 {"name": name, "hops": hops, "scope_unit": None}
                 for name, hops in sorted(names.items())
             ]
+        for facts in held.values():
+            facts["role"].sort(key=lambda row: row["name"])
         return held, cypher
 
     def paths(
@@ -260,10 +265,4 @@ class Neo4jGraphBackend(GraphBackend):
             )
             for row in rows
         ]
-
-        def ids(chain: Chain) -> list[int | None]:
-            return [edge.id for edge in chain.links]
-
-        shortest = sorted(chains, key=lambda c: (c.hops, c.weight, ids(c)))[:k]
-        cheapest = sorted(chains, key=lambda c: (c.weight, c.hops, ids(c)))[:k]
-        return PathsResult(shortest, cheapest, cypher)
+        return PathsResult(*rank_chains(chains, k), cypher)

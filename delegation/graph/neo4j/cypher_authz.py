@@ -17,7 +17,11 @@ RETURN 'inherits' AS kind, r.sql_id AS role_id, r.code AS role_code,
 UNION ALL
 MATCH (r:Role)-[:GRANTS]->(p:Permission)
 RETURN 'grants' AS kind, r.sql_id AS role_id, r.code AS role_code,
-       p.sql_id AS target_id, p.codename AS target_name"""
+       p.sql_id AS target_id, p.codename AS target_name
+UNION ALL
+MATCH (r:Role)
+RETURN 'role' AS kind, r.sql_id AS role_id, r.code AS role_code,
+       null AS target_id, null AS target_name"""
 
 PERMISSION_KEY = "MATCH (p:Permission {codename: $codename}) RETURN 'p:' + toString(p.sql_id)"
 
@@ -75,16 +79,20 @@ ORDER BY hops, weight, [l IN links | l.delegation_id], assignment_id
 LIMIT 1"""
 )
 
-# Chains into $person that revisit someone: the cycles the check met and did not follow.
+# Chains into $person whose farthest delegator appears again on them (every other person
+# once): the cycles the check met and did not follow.
 CYCLES = (
     """
 MATCH path = (again:Person)-[:DELEGATES*1..{max_chain}]->(:Person {sql_id: $person})
 WITH path, again, relationships(path) AS links
 WHERE again IN nodes(path)[1..]
+  AND all(j IN range(1, size(nodes(path)) - 2) WHERE NOT nodes(path)[j] IN nodes(path)[j + 1..])
   AND """
     + CHAIN_LINKS.replace("{min_budget}", "0")
     + """
-RETURN [l IN links | l.delegation_id] AS cycle
+WITH [l IN links | l.delegation_id] AS cycle
+RETURN cycle
+ORDER BY size(cycle), cycle
 LIMIT 20"""
 )
 

@@ -2,16 +2,43 @@
 
 Upserts MERGE on the element's SQL key and SET every property, so applying an event twice
 leaves the same graph; deletes are no-ops when the element is already gone. Edges MERGE their
-end nodes by key too, so events may arrive in any order and still meet.
+end nodes by key too, so events may arrive in any order and still meet. Positions (below) make
+the order of arrival irrelevant: only the newest event of an element shows.
 """
 
 from __future__ import annotations
 
+# Every upsert row and delete row carries `pos`, the outbox position (event id) it comes from.
+# An element keeps the position of the last event applied to it, a deleted one leaves a
+# Tombstone with the position of its delete, and a row applies only when it is not older than
+# what the graph holds: drains, retries and rebuilds may interleave in any order and converge.
+NOT_DELETED_LATER = """
+OPTIONAL MATCH (gone:Tombstone {{element: '{element}', sql_id: row.id}})
+WITH row WHERE gone IS NULL OR gone.pos < row.pos"""
+NOT_NEWER = "WITH {var}, row WHERE coalesce({var}.pos, -1) <= row.pos"
+
+
+def _upsert(element: str, var: str, merges: str, sets: str, after: str = "") -> str:
+    return (
+        "\nUNWIND $rows AS row"
+        + NOT_DELETED_LATER.format(element=element)
+        + "\n"
+        + merges.strip()
+        + "\n"
+        + NOT_NEWER.format(var=var)
+        + f"\nSET {sets}, {var}.pos = row.pos"
+        + after
+    )
+
+
 UPSERT = {
-    "person": """
-UNWIND $rows AS row
-MERGE (p:Person {sql_id: row.id})
-SET p.name = row.name, p.email = row.email, p.active = row.active
+    "person": _upsert(
+        "person",
+        "p",
+        "MERGE (p:Person {sql_id: row.id})",
+        "p.name = row.name, p.given_name = row.given_name, p.family_name = row.family_name,"
+        " p.email = row.email, p.active = row.active",
+        """
 WITH p, row
 OPTIONAL MATCH (p)-[old:MEMBER_OF]->(:OrgUnit)
 DELETE old
@@ -19,10 +46,13 @@ WITH DISTINCT p, row
 WHERE row.org_unit_id IS NOT NULL
 MERGE (u:OrgUnit {sql_id: row.org_unit_id})
 MERGE (p)-[:MEMBER_OF]->(u)""",
-    "unit": """
-UNWIND $rows AS row
-MERGE (u:OrgUnit {sql_id: row.id})
-SET u.code = row.code, u.name = row.name
+    ),
+    "unit": _upsert(
+        "unit",
+        "u",
+        "MERGE (u:OrgUnit {sql_id: row.id})",
+        "u.code = row.code, u.name = row.name",
+        """
 WITH u, row
 OPTIONAL MATCH (u)-[old:PART_OF]->(:OrgUnit)
 DELETE old
@@ -30,47 +60,68 @@ WITH DISTINCT u, row
 WHERE row.parent_id IS NOT NULL
 MERGE (parent:OrgUnit {sql_id: row.parent_id})
 MERGE (u)-[:PART_OF]->(parent)""",
-    "reporting_line": """
-UNWIND $rows AS row
+    ),
+    "reporting_line": _upsert(
+        "reporting_line",
+        "r",
+        """
 MERGE (p:Person {sql_id: row.person_id})
 MERGE (m:Person {sql_id: row.manager_id})
-MERGE (p)-[r:REPORTS_TO {line_id: row.id}]->(m)
-SET r.valid_from = row.valid_from, r.valid_to = row.valid_to""",
-    "permission": """
-UNWIND $rows AS row
-MERGE (p:Permission {sql_id: row.id})
-SET p.codename = row.codename""",
-    "role": """
-UNWIND $rows AS row
-MERGE (r:Role {sql_id: row.id})
-SET r.code = row.code, r.name = row.name""",
-    "role_permission": """
-UNWIND $rows AS row
+MERGE (p)-[r:REPORTS_TO {line_id: row.id}]->(m)""",
+        "r.valid_from = row.valid_from, r.valid_to = row.valid_to",
+    ),
+    "permission": _upsert(
+        "permission",
+        "p",
+        "MERGE (p:Permission {sql_id: row.id})",
+        "p.codename = row.codename",
+    ),
+    "role": _upsert(
+        "role", "r", "MERGE (r:Role {sql_id: row.id})", "r.code = row.code, r.name = row.name"
+    ),
+    "role_permission": _upsert(
+        "role_permission",
+        "g",
+        """
 MERGE (r:Role {sql_id: row.role_id})
 MERGE (p:Permission {sql_id: row.permission_id})
-MERGE (r)-[:GRANTS {edge_id: row.id}]->(p)""",
-    "role_inheritance": """
-UNWIND $rows AS row
+MERGE (r)-[g:GRANTS {edge_id: row.id}]->(p)""",
+        "g.role_id = row.role_id",
+    ),
+    "role_inheritance": _upsert(
+        "role_inheritance",
+        "i",
+        """
 MERGE (r:Role {sql_id: row.role_id})
 MERGE (parent:Role {sql_id: row.parent_id})
-MERGE (r)-[:INHERITS {edge_id: row.id}]->(parent)""",
-    "assignment": """
-UNWIND $rows AS row
+MERGE (r)-[i:INHERITS {edge_id: row.id}]->(parent)""",
+        "i.role_id = row.role_id",
+    ),
+    "assignment": _upsert(
+        "assignment",
+        "a",
+        """
 MERGE (p:Person {sql_id: row.person_id})
 MERGE (r:Role {sql_id: row.role_id})
-MERGE (p)-[a:HAS_ROLE {assignment_id: row.id}]->(r)
-SET a.valid_from = row.valid_from, a.valid_to = row.valid_to, a.scope_unit = row.scope_unit_id""",
-    "delegation": """
-UNWIND $rows AS row
+MERGE (p)-[a:HAS_ROLE {assignment_id: row.id}]->(r)""",
+        "a.valid_from = row.valid_from, a.valid_to = row.valid_to,"
+        " a.scope_unit = row.scope_unit_id",
+    ),
+    "delegation": _upsert(
+        "delegation",
+        "d",
+        """
 MERGE (a:Person {sql_id: row.delegator_id})
 MERGE (b:Person {sql_id: row.delegatee_id})
-MERGE (a)-[d:DELEGATES {delegation_id: row.id}]->(b)
-SET d.grant = row.grant, d.valid_from = row.valid_from, d.expires_at = row.expires_at,
+MERGE (a)-[d:DELEGATES {delegation_id: row.id}]->(b)""",
+        """d.grant = row.grant, d.valid_from = row.valid_from, d.expires_at = row.expires_at,
     d.revoked_at = row.revoked_at, d.weight = row.weight,
     d.max_redelegations = row.max_redelegations""",
+    ),
 }
 
-# Deletes: nodes by sql_id (with their edges), edges by their key property.
+# Deletes: nodes by sql_id (with their edges), edges by their key property; each leaves a
+# Tombstone carrying the delete's position, so an older upsert arriving later stays refused.
 NODE_LABELS = {"person": "Person", "unit": "OrgUnit", "permission": "Permission", "role": "Role"}
 EDGE_KEYS = {
     "reporting_line": ("REPORTS_TO", "line_id"),
@@ -79,13 +130,28 @@ EDGE_KEYS = {
     "assignment": ("HAS_ROLE", "assignment_id"),
     "delegation": ("DELEGATES", "delegation_id"),
 }
+TOMBSTONE = """
+MERGE (t:Tombstone {{element: '{element}', sql_id: row.id}})
+SET t.pos = CASE WHEN t.pos IS NULL OR t.pos < row.pos THEN row.pos ELSE t.pos END"""
+
+
+def _delete(element: str, match: str, remove: str) -> str:
+    return f"""
+UNWIND $rows AS row
+OPTIONAL MATCH {match}
+WITH row, n WHERE n IS NULL OR coalesce(n.pos, -1) <= row.pos
+FOREACH (gone IN CASE WHEN n IS NULL THEN [] ELSE [n] END | {remove} gone)""" + TOMBSTONE.format(
+        element=element
+    )
+
+
 DELETE = {
     **{
-        element: f"UNWIND $ids AS id MATCH (n:{label} {{sql_id: id}}) DETACH DELETE n"
+        element: _delete(element, f"(n:{label} {{sql_id: row.id}})", "DETACH DELETE")
         for element, label in NODE_LABELS.items()
     },
     **{
-        element: f"UNWIND $ids AS id MATCH ()-[e:{rel} {{{key}: id}}]->() DELETE e"
+        element: _delete(element, f"()-[n:{rel} {{{key}: row.id}}]->()", "DELETE")
         for element, (rel, key) in EDGE_KEYS.items()
     },
 }
@@ -102,8 +168,6 @@ KEYS = {
     },
 }
 
-WIPE_BATCH = "MATCH (n) WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS deleted"
-
 # Placeholder nodes MERGEd by an edge whose own row never arrived: orphans.
 ORPHANS = """
 MATCH (n) WHERE (n:Person AND n.name IS NULL) OR (n:Role AND n.code IS NULL)
@@ -114,7 +178,8 @@ REPORTING_CYCLES = """
 MATCH path = (p:Person)-[:REPORTS_TO*1..64]->(p)
 WHERE all(r IN relationships(path) WHERE r.valid_from <= $at
           AND (r.valid_to IS NULL OR r.valid_to > $at))
-RETURN [n IN nodes(path) | n.sql_id] AS cycle LIMIT 20"""
+RETURN [n IN nodes(path) | n.sql_id] AS cycle
+ORDER BY size(cycle), cycle LIMIT 20"""
 
 INHERITANCE_CYCLES = """
 MATCH path = (r:Role)-[:INHERITS*1..32]->(r)

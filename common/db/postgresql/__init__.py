@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend behind the database circuit breaker (`common.breaker`)."""

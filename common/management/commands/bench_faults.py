@@ -1,0 +1,380 @@
+"""`manage.py bench_faults [--json] [--workers 4] [--clients 8] [--seconds 6]`: outages measured.
+
+Starts gunicorn (production settings, `--workers` workers) on 127.0.0.1 with PostgreSQL and
+Redis each behind a fault proxy (`common.testing_faults`), and the graph on Neo4j at a proxy
+with nothing behind it (a graph store that accepts and never answers). Then, for each fault, it
+runs a bounded load (`--clients` threads over http.client, each request with a 10 s timeout)
+before, during (`--seconds`) and after the fault, and prints one table per fault: requests,
+status mix, p50/p99 during and after, time to recover (from the end of the fault to the last
+answer that was not a 2xx), and, for the Redis faults, stale reads: an enrolment is made while
+Redis is out; afterwards the cached course list is compared with a fresh one (a query string the
+cache has never seen) until the end of the run.
+
+Needs DATABASE_URL (PostgreSQL) and REDIS_URL: it migrates and seeds the small demo data there,
+so give it databases of its own.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rest_framework.authtoken.models import Token
+
+from common.testing_faults import FaultProxy
+
+LOAD = ["/api/library/books/?page_size=5", "/api/school/courses/", "/blog/", "/api/health/"]
+GRAPH_LOAD = ["/api/school/people/?expand=manager_chain&page_size=5", "/api/health/"]
+COURSES = "/api/school/courses/?page_size=100"
+FAULTS = [
+    ("PostgreSQL refused", "db", "refuse"),
+    ("PostgreSQL hung", "db", "hang"),
+    ("Redis refused", "redis", "refuse"),
+    ("Redis frozen", "redis", "hang"),
+    ("graph hung", "graph", "hang"),
+]
+BEFORE_SECONDS = 2.0
+WARMUP_SECONDS = 2.0
+
+
+def percentile(samples: list[float], share: float) -> float | None:
+    if not samples:
+        return None
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+@dataclass
+class Sample:
+    started: float
+    ended: float
+    status: int  # 0: no answer within the client's timeout
+
+    @property
+    def ms(self) -> float:
+        return (self.ended - self.started) * 1000
+
+
+@dataclass
+class Run:
+    samples: list[Sample] = field(default_factory=list)
+    stale: int = 0
+    compared: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, sample: Sample) -> None:
+        with self.lock:
+            self.samples.append(sample)
+
+
+def request(
+    port: int, path: str, *, method: str = "GET", body: Any = None, token: str = ""
+) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Host": "127.0.0.1", "Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    try:
+        connection.request(method, path, body=json.dumps(body) if body else None, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    except OSError:
+        return 0, b""
+    finally:
+        connection.close()
+
+
+def load(port: int, paths: list[str], run: Run, until: float, offset: int) -> None:
+    index = offset
+    while time.monotonic() < until:
+        started = time.monotonic()
+        status, _ = request(port, paths[index % len(paths)])
+        run.add(Sample(started, time.monotonic(), status))
+        index += 1
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def through(url: str, proxy: FaultProxy) -> str:
+    """`url` with its host and port replaced by the proxy's (credentials and path kept)."""
+    parts = urlsplit(url)
+    credentials = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
+    return parts._replace(netloc=f"{credentials}127.0.0.1:{proxy.port}").geturl()
+
+
+def upstream(url: str, default_port: int) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or default_port
+
+
+class Server:
+    """gunicorn on production settings, on a free loopback port."""
+
+    def __init__(self, *, workers: int, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.log = Path(tempfile.mkdtemp(prefix="bench-faults-")) / "gunicorn.log"
+        with self.log.open("w") as log:
+            self.process = self._spawn(workers, env, log)
+
+    def _spawn(self, workers: int, env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
+        command = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py"]
+        command += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)]
+        command += ["--access-logfile", "/dev/null", "--timeout", "60"]
+        return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=log)
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        # Not /api/health/: it waits for the graph's probe, which a hung graph never answers.
+        while request(self.port, "/api/library/books/?page_size=1")[0] != 200:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise CommandError(f"gunicorn did not start; see {self.log}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # workers stuck on a store that never answers
+            self.process.kill()
+            self.process.wait()
+
+
+def server_env(database_url: str, redis_url: str, graph_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": uuid.uuid4().hex * 2,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "API_THROTTLE_ANON": "1000000/minute",
+        "API_THROTTLE_USER": "1000000/minute",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "NEO4J_BOLT_URL": graph_url,
+        "LOG_LEVEL": "ERROR",
+    }
+
+
+def phase_rows(run: Run, marks: dict[str, float]) -> list[dict[str, Any]]:
+    bounds = [
+        ("before", marks["start"], marks["fault"]),
+        ("during", marks["fault"], marks["restore"]),
+        ("after", marks["restore"], marks["end"]),
+    ]
+    rows = []
+    for phase, begin, end in bounds:
+        samples = [s for s in run.samples if begin <= s.started < end]
+        latencies = [s.ms for s in samples]
+        rows.append(
+            {
+                "phase": phase,
+                "requests": len(samples),
+                "status": dict(sorted(Counter(str(s.status) for s in samples).items())),
+                "p50_ms": percentile(latencies, 0.5),
+                "p99_ms": percentile(latencies, 0.99),
+            }
+        )
+    return rows
+
+
+def recovery_seconds(run: Run, restored: float) -> float:
+    """From the end of the fault to the end of the last request after it that was not a 2xx."""
+    failed = [s.ended for s in run.samples if s.started >= restored and not 200 <= s.status < 300]
+    return round(max(failed) - restored, 3) if failed else 0.0
+
+
+class StaleCheck:
+    """One enrolment made during a Redis fault, then cached vs fresh course lists compared."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port, self.token = port, token
+        self.written = False
+
+    def enrol(self) -> None:
+        status, body = request(self.port, COURSES + f"&fresh={uuid.uuid4().hex}")
+        sections = [
+            section["id"]
+            for course in json.loads(body)["results"]
+            for section in course.get("sections", [])
+            if section.get("seats_left", 0) > 0
+        ]
+        _, people = request(
+            self.port, "/api/school/people/?page_size=100&fields=id,kind", token=self.token
+        )
+        found = json.loads(people or b"{}").get("results", [])
+        students = [person["id"] for person in found if person.get("kind") == "student"]
+        for section in sections:
+            for student in students:
+                payload = {"student": student, "section": section}
+                status, _ = request(
+                    self.port,
+                    "/api/school/enrollments/",
+                    method="POST",
+                    body=payload,
+                    token=self.token,
+                )
+                if status == 201:
+                    self.written = True
+                    return
+
+    def compare(self, run: Run, until: float) -> None:
+        while time.monotonic() < until:
+            _, cached = request(self.port, COURSES)
+            _, fresh = request(self.port, COURSES + f"&fresh={uuid.uuid4().hex}")
+            if cached and fresh:
+                run.compared += 1
+                if json.loads(cached)["results"] != json.loads(fresh)["results"]:
+                    run.stale += 1
+            time.sleep(0.05)
+
+
+def measure(
+    port: int,
+    proxy: FaultProxy,
+    mode: str,
+    paths: list[str],
+    options: dict[str, Any],
+    stale: StaleCheck | None,
+) -> dict[str, Any]:
+    run = Run()
+    clients, seconds = options["clients"], options["seconds"]
+    # Load starts WARMUP_SECONDS before `start`: workers load their code and open their pools
+    # on requests that are not counted.
+    marks = {"start": time.monotonic() + WARMUP_SECONDS}
+    marks["fault"] = marks["start"] + BEFORE_SECONDS
+    marks["restore"] = marks["fault"] + seconds
+    marks["end"] = marks["restore"] + seconds
+    threads = [
+        threading.Thread(target=load, args=(port, paths, run, marks["end"], i), daemon=True)
+        for i in range(clients)
+    ]
+    if stale:
+        request(port, COURSES)  # cached before the fault
+    for thread in threads:
+        thread.start()
+    time.sleep(max(0.0, marks["fault"] - time.monotonic()))
+    getattr(proxy, mode)()
+    if stale:
+        stale.enrol()
+    time.sleep(max(0.0, marks["restore"] - time.monotonic()))
+    proxy.restore()
+    if stale:
+        stale.compare(run, marks["end"])
+    for thread in threads:
+        thread.join(timeout=15)
+    return {
+        "phases": phase_rows(run, marks),
+        "recover_s": recovery_seconds(run, marks["restore"]),
+        "stale_reads": run.stale if stale else None,
+        "stale_compared": run.compared if stale else None,
+        "enrolled_during_fault": stale.written if stale else None,
+    }
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+class Command(BaseCommand):
+    help = "Outages of PostgreSQL, Redis and the graph, measured against gunicorn (one table each)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true")
+        parser.add_argument("--workers", type=int, default=4)
+        parser.add_argument("--clients", type=int, default=8)
+        parser.add_argument("--seconds", type=float, default=6.0, help="of each fault, and after")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        database_url, redis_url = os.environ.get("DATABASE_URL", ""), settings.REDIS_URL
+        if not database_url.startswith("postgres") or not redis_url:
+            raise CommandError("Set DATABASE_URL (PostgreSQL) and REDIS_URL to stores of its own.")
+        self._prepare()
+        proxies = {
+            "db": FaultProxy(upstream(database_url, 5432)).start(),
+            "redis": FaultProxy(upstream(redis_url, 6379)).start(),
+            "graph": FaultProxy(None).start(),  # accepts and never answers: a hung Neo4j
+        }
+        if not options["json"]:
+            self.stdout.write(
+                f"bench_faults: gunicorn {options['workers']} workers, {options['clients']} "
+                f"clients, {BEFORE_SECONDS:.0f} s before, {options['seconds']:.0f} s of fault, "
+                f"{options['seconds']:.0f} s after; status 0 = no answer within 10 s"
+            )
+        token = Token.objects.get_or_create(user=User.objects.get(username="admin"))[0].key
+        results = {}
+        for name, store, mode in FAULTS:
+            graph_url = (
+                f"bolt://neo4j:bench@127.0.0.1:{proxies['graph'].port}" if store == "graph" else ""
+            )
+            env = server_env(
+                through(database_url, proxies["db"]),
+                through(redis_url, proxies["redis"]),
+                graph_url,
+            )
+            server = Server(workers=options["workers"], env=env)
+            try:
+                server.wait_ready()
+                stale = StaleCheck(server.port, token) if store == "redis" else None
+                paths = GRAPH_LOAD if store == "graph" else LOAD
+                results[name] = measure(server.port, proxies[store], mode, paths, options, stale)
+            finally:
+                server.stop()
+            if not options["json"]:  # each table as soon as it is measured
+                self._print(name, results[name])
+        for proxy in proxies.values():
+            proxy.stop()
+        if options["json"]:
+            self.stdout.write(json.dumps(results, indent=2))
+
+    def _prepare(self) -> None:
+        call_command("migrate", verbosity=0)
+        call_command("seed_demo", size="small", stdout=io.StringIO())  # keeps --json clean
+        env = server_env("", "", "")
+        env.pop("DATABASE_URL")
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            check=True,
+        )
+
+    def _print(self, name: str, result: dict[str, Any]) -> None:
+        self.stdout.write(f"\n{name}")
+        self.stdout.write(f"  {'phase':<7} {'requests':>8} {'p50 ms':>9} {'p99 ms':>9}  status")
+        for row in result["phases"]:
+            mix = " ".join(f"{code}:{count}" for code, count in row["status"].items())
+            self.stdout.write(
+                f"  {row['phase']:<7} {row['requests']:>8} {_ms(row['p50_ms']):>9} "
+                f"{_ms(row['p99_ms']):>9}  {mix}"
+            )
+        line = f"  time to recover: {result['recover_s']:.2f} s"
+        if result["stale_reads"] is not None:
+            written = "yes" if result["enrolled_during_fault"] else "no"
+            line += (
+                f"; stale reads: {result['stale_reads']} of {result['stale_compared']} "
+                f"(enrolment during the fault: {written})"
+            )
+        self.stdout.write(line)
