@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from blog.models import AuthorProfile, Comment, Post, Tag
+from common.seed import analyze
 
 SIZES = {"small": (5, 40), "large": (25, 5000)}  # writers, posts
 BATCH = 1000
@@ -104,6 +105,7 @@ def seed(*, size: str, log: Callable[[str], None]) -> None:
         Post.objects.filter(author__in=authors, comments__isnull=True).order_by("pk")
     )
     Comment.objects.bulk_create(_comments(uncommented, rng), batch_size=BATCH)
+    analyze(get_user_model(), AuthorProfile, Post, Post.tags.through, Comment)
     log(
         f"blog: {AuthorProfile.objects.count()} authors, {Post.objects.count()} posts, "
         f"{Tag.objects.count()} tags, {Comment.objects.count()} comments"

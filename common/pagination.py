@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.db.models import Field, Model, QuerySet
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 Default = TypeVar("Default", bound=int | None)
 
@@ -73,3 +77,68 @@ class CursorPagination(pagination.CursorPagination):
             except DjangoValidationError:
                 raise ValidationError({"cursor": ["Invalid cursor."]}) from None
         return cursor
+
+
+class BoundedCountPaginator(Paginator):
+    """A Django paginator that counts at most `cap` rows.
+
+    An exact COUNT visits every match (tens of thousands for a common search word); counting
+    through `LIMIT cap + 1` stops early. `exact` says whether `count` is the whole truth; when it
+    is not, the pages reach the first `cap` rows only.
+    """
+
+    exact = True
+
+    @cached_property
+    def count(self) -> int:
+        cap = settings.API_COUNT_CAP
+        rows = self.object_list
+        if isinstance(rows, QuerySet):
+            counted = rows.order_by().values("pk")[: cap + 1].count()
+        else:
+            counted = len(rows)
+        self.exact = counted <= cap
+        return min(counted, cap)
+
+
+class BoundedCountPagination(PageNumberPagination):
+    """Page numbers whose `count` is exact up to `API_COUNT_CAP`, then `count_exact: false`.
+
+    Subclasses say in `bounds_count(request)` which requests need the bound (e.g. searches);
+    the others count exactly. The answer has the same shape either way.
+    """
+
+    def bounds_count(self, request: Request) -> bool:
+        return True
+
+    def paginate_queryset(
+        self,
+        queryset: QuerySet[Any, Any] | Sequence[Any],
+        request: Request,
+        view: APIView | None = None,
+    ) -> list[Any] | None:
+        bounded = self.bounds_count(request)
+        self.django_paginator_class = BoundedCountPaginator if bounded else Paginator
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        exact = getattr(self.page and self.page.paginator, "exact", True)
+        response.data = {"count": response.data["count"], "count_exact": exact, **response.data}
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        answer = super().get_paginated_response_schema(schema)
+        answer["properties"] = {
+            "count_exact": {
+                "type": "boolean",
+                "description": (
+                    "False when more rows match than `count` (the cap, "
+                    f"{settings.API_COUNT_CAP:,}; show it as '{settings.API_COUNT_CAP:,}+'): "
+                    "the pages then reach the first `count` rows only."
+                ),
+            },
+            **answer["properties"],
+        }
+        answer["required"] = [*answer["required"], "count_exact"]
+        return answer

@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 
+from common.seed import analyze
 from delegation import services
 from delegation.graph.base import MAX_CHAIN
 from delegation.models import Delegation, Permission, Role, RoleAssignment
@@ -227,19 +228,6 @@ def _seed_demo_user(ids: dict[str, int]) -> None:
         )
 
 
-def analyze() -> None:
-    """Fresh planner statistics after a bulk load, so the CTEs get index plans from the start."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for table in (
-                "people_person",
-                "people_reportingline",
-                "delegation_roleassignment",
-                "delegation_delegation",
-            ):
-                cursor.execute(f"ANALYZE {table}")
-
-
 @transaction.atomic
 def seed(*, size: str, log: Callable[[str], None]) -> None:
     nodes = list(org_tree(size))
@@ -255,7 +243,7 @@ def seed(*, size: str, log: Callable[[str], None]) -> None:
     missing = [delegation for delegation in wanted if delegation.reason not in seeded]
     if bulk:
         Delegation.objects.bulk_create(missing, batch_size=BATCH)
-        analyze()
+        analyze(RoleAssignment, Delegation)  # the CTEs get index plans from the start
     else:
         for row in missing:
             created = services.delegation_create(

@@ -16,7 +16,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from common.exceptions import ForbiddenError
-from common.pagination import CursorPagination
+from common.pagination import BoundedCountPagination, CursorPagination
 from library import lab, policies, selectors, services
 from library.filters import BookFilter, CopyFilter, EventFilter, HoldFilter, LoanFilter
 from library.models import Member
@@ -69,10 +69,20 @@ class IsStaffOrReadOnly(BasePermission):
         return request.method in SAFE_METHODS or bool(request.user and request.user.is_staff)
 
 
+class SearchPagination(BoundedCountPagination):
+    """A search (`q`) counts its matches up to the cap: a common word matches half the books."""
+
+    def bounds_count(self, request: Request) -> bool:
+        return bool(request.query_params.get("q", "").strip())
+
+
 class BookListView(generics.ListAPIView):
-    """Books with authors (credit order), category and available copies; `q` searches."""
+    """Books with authors (credit order), category and available copies; `q` searches (full
+    text; titles close to the words when full text finds nothing). With `q`, `count` stops at
+    the cap and `count_exact` is false beyond it."""
 
     serializer_class = BookSerializer
+    pagination_class = SearchPagination
     filterset_class = BookFilter
     ordering_fields = ["title", "year", "id"]
     permission_classes = [IsStaffOrReadOnly]

@@ -11,19 +11,18 @@ loan history is made once).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
-from itertools import islice
 from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import F
 from django.utils import timezone
 
 from common.exceptions import ServiceError
+from common.seed import BATCH, Log, analyze, bulk_load
 from library import services
 from library.models import (
     Author,
@@ -42,7 +41,6 @@ SIZES = {
     "small": (300, 80, 40, 900),
     "large": (100_000, 5_000, 5_000, 500_000),
 }
-BATCH = 5_000
 ACTIVE_EVERY = 20  # one copy in 20 is on loan now
 RULES = {
     # code: name, loan days, max loans, renewals, holds, daily fine, grace, cap, max unpaid
@@ -82,35 +80,23 @@ TOPICS += ["time", "power", "rivers", "locks", "proofs", "maps", "empires", "sil
 LANGUAGES = ["en", "en", "en", "fr", "de", "es", "it"]
 
 
-def seed(*, size: str, log: Callable[[str], None]) -> None:
+def seed(*, size: str, log: Log) -> None:
     books, authors, members, loans = SIZES[size]
     rng = random.Random(20261122)
     rules = _seed_rules()
     categories = _seed_categories()
-    author_ids = _seed_authors(authors)
-    book_ids = _seed_books(books, categories, author_ids, rng)
-    copy_ids = _seed_copies(book_ids)
-    member_ids = _seed_members(members, rules)
+    author_ids = _seed_authors(authors, log)
+    book_ids = _seed_books(books, categories, author_ids, rng, log)
+    copy_ids = _seed_copies(book_ids, log)
+    member_ids = _seed_members(members, rules, log)
     if not Loan.objects.exists():
-        _seed_loans(loans, copy_ids, member_ids, rules)
+        _seed_loans(loans, copy_ids, member_ids, rules, log)
         if size == "small":
             _seed_holds(member_ids)
     log(
         f"library: {Book.objects.count()} books, {Copy.objects.count()} copies, "
         f"{Member.objects.count()} members, {Loan.objects.count()} loans"
     )
-
-
-def _batches(rows: Iterable[Model]) -> Iterator[list[Model]]:
-    iterator = iter(rows)
-    while batch := list(islice(iterator, BATCH)):
-        yield batch
-
-
-def _insert(model: type[Model], rows: Iterable[Model]) -> None:
-    for batch in _batches(rows):
-        with transaction.atomic():
-            model._default_manager.bulk_create(batch, ignore_conflicts=True)
 
 
 def _seed_rules() -> dict[str, MemberCategory]:
@@ -149,16 +135,19 @@ def _author_name(number: int) -> str:
     return f"{given} {family}" + (f" {generation + 1}" if generation else "")
 
 
-def _seed_authors(count: int) -> list[int]:
+def _seed_authors(count: int, log: Log) -> list[int]:
     wanted = [_author_name(number) for number in range(count)]
     existing = set(Author.objects.filter(name__in=wanted).values_list("name", flat=True))
-    _insert(
+    bulk_load(
         Author,
         (
             Author(name=name, born=1900 + number % 100)
             for number, name in enumerate(wanted)
             if name not in existing
         ),
+        log=log,
+        label="library authors",
+        total=count - len(existing),
     )
     ids = dict(Author.objects.filter(name__in=wanted).values_list("name", "id"))
     return [ids[name] for name in wanted]
@@ -184,9 +173,10 @@ def _book(number: int, categories: list[int], rng: random.Random) -> Book:
 
 
 def _seed_books(
-    count: int, categories: list[int], author_ids: list[int], rng: random.Random
+    count: int, categories: list[int], author_ids: list[int], rng: random.Random, log: Log
 ) -> list[int]:
-    _insert(Book, (_book(number, categories, rng) for number in range(count)))
+    books = (_book(number, categories, rng) for number in range(count))
+    bulk_load(Book, books, log=log, label="library books", total=count)
     isbn_to_id = dict(Book.objects.filter(isbn__startswith="978").values_list("isbn", "id"))
     book_ids = [isbn_to_id[_isbn(number)] for number in range(count)]
     links = (
@@ -198,7 +188,8 @@ def _seed_books(
         for number, book_id in enumerate(book_ids)
         for position in range(1, 2 + number % 3)  # one to three authors
     )
-    _insert(BookAuthor, links)
+    total = sum(1 + number % 3 for number in range(count))
+    bulk_load(BookAuthor, links, log=log, label="library book authors", total=total)
     return book_ids
 
 
@@ -206,7 +197,7 @@ def _barcode(book_number: int, copy_number: int) -> str:
     return f"B{book_number:07d}-{copy_number}"
 
 
-def _seed_copies(book_ids: list[int]) -> list[int]:
+def _seed_copies(book_ids: list[int], log: Log) -> list[int]:
     """One to five copies a book (three on average), in barcode order."""
     barcodes = [
         (book_id, _barcode(number, copy))
@@ -214,31 +205,37 @@ def _seed_copies(book_ids: list[int]) -> list[int]:
         for copy in range(1 + number % 5)
     ]
     shelves = "ABCDEFGH"
-    _insert(
+    bulk_load(
         Copy,
         (
             Copy(barcode=code, book_id=book_id, shelf_location=f"{shelves[book_id % 8]}-{book_id}")
             for book_id, code in barcodes
         ),
+        log=log,
+        label="library copies",
+        total=len(barcodes),
     )
     ids = dict(Copy.objects.filter(barcode__startswith="B").values_list("barcode", "id"))
     return [ids[code] for _, code in barcodes]
 
 
-def _seed_members(count: int, rules: dict[str, MemberCategory]) -> list[int]:
+def _seed_members(count: int, rules: dict[str, MemberCategory], log: Log) -> list[int]:
     User = get_user_model()
     usernames = [f"reader{number:05d}" for number in range(count)]
     password = make_password(None)  # unusable: demo readers do not log in
-    _insert(
+    bulk_load(
         User,
         (
             User(username=name, email=f"{name}@campus.example", password=password)
             for name in usernames
         ),
+        log=log,
+        label="library readers",
+        total=count,
     )
     user_ids = dict(User.objects.filter(username__in=usernames).values_list("username", "id"))
     kinds = [rules["student"]] * 8 + [rules["teacher"], rules["staff"]]
-    _insert(
+    bulk_load(
         Member,
         (
             Member(
@@ -248,6 +245,9 @@ def _seed_members(count: int, rules: dict[str, MemberCategory]) -> list[int]:
             )
             for number, name in enumerate(usernames)
         ),
+        log=log,
+        label="library members",
+        total=count,
     )
     return list(
         Member.objects.filter(card_number__startswith="M")
@@ -257,7 +257,11 @@ def _seed_members(count: int, rules: dict[str, MemberCategory]) -> list[int]:
 
 
 def _seed_loans(
-    count: int, copy_ids: list[int], member_ids: list[int], rules: dict[str, MemberCategory]
+    count: int,
+    copy_ids: list[int],
+    member_ids: list[int],
+    rules: dict[str, MemberCategory],
+    log: Log,
 ) -> None:
     """Returned history for most loans; one copy in ACTIVE_EVERY is on loan now (a few overdue)."""
     today = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0)
@@ -276,10 +280,11 @@ def _seed_loans(
         )
         for number in range(count - len(active))
     )
-    _insert(Loan, active)
-    _insert(Loan, history)
+    bulk_load(Loan, active, log=log, label="library current loans", total=len(active))
+    bulk_load(Loan, history, log=log, label="library past loans", total=count - len(active))
     Copy.objects.filter(pk__in=active_copies).update(status=Copy.Status.ON_LOAN)
-    _seed_fines(today, rules)
+    analyze(Copy)  # a twentieth of the copies changed status
+    _seed_fines(today, rules, log)
 
 
 def _loan(copy_id: int, member_id: int, today: datetime, number: int, returned: bool) -> Loan:
@@ -301,9 +306,10 @@ def _loan(copy_id: int, member_id: int, today: datetime, number: int, returned: 
     )
 
 
-def _seed_fines(today: datetime, rules: dict[str, MemberCategory]) -> None:
+def _seed_fines(today: datetime, rules: dict[str, MemberCategory], log: Log) -> None:
     """Late returns were fined; all but the most recent ones have been paid."""
-    _insert(Fine, _fines(today, {rule.pk: rule for rule in rules.values()}))
+    fines = _fines(today, {rule.pk: rule for rule in rules.values()})
+    bulk_load(Fine, fines, log=log, label="library fines")
 
 
 def _fines(today: datetime, rules: dict[int, MemberCategory]) -> Iterator[Fine]:

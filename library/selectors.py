@@ -16,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 
 from common.actors import user_of
 from common.exceptions import NotFoundError, ServiceError
@@ -259,10 +259,10 @@ def search_books(books: QuerySet[Book], text: str) -> QuerySet[Book]:
     """Books matching `text`, best first.
 
     PostgreSQL: a full-text match on the GIN-indexed `search_document` (stemmed; weighted title >
-    subtitle > summary), OR a title close to the text by pg_trgm (`%`: the whole title is
-    similar; `%>`: some words of the title are), so misspelt queries still find the book. Each
-    condition can use an index (a BitmapOr in the plan). Ranked by the better of the two scores.
-    Elsewhere (SQLite): icontains, unranked.
+    subtitle > summary), ranked by `ts_rank`. Only when full text finds nothing in the whole
+    catalogue (a misspelling, a word it does not know) does it fall back to `similar_titles`:
+    trigram conditions over every title are the expensive part, so a term full text answers
+    never pays for them. Elsewhere (SQLite): icontains, unranked.
     """
     text = text.strip()
     if not text:
@@ -271,15 +271,36 @@ def search_books(books: QuerySet[Book], text: str) -> QuerySet[Book]:
         return books.filter(
             Q(title__icontains=text) | Q(subtitle__icontains=text) | Q(summary__icontains=text)
         )
-    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-    close_title = Q(title__trigram_similar=text) | Q(title__trigram_word_similar=text)
+    query = _text_query(text)
+    if not full_text_finds(text):
+        return similar_titles(books, text)
     return (
-        books.annotate(
-            rank=SearchRank(F("search_document"), query),
-            similarity=TrigramWordSimilarity(text, "title"),
-        )
-        .filter(Q(search_document=query) | close_title)
-        .order_by(Greatest("rank", "similarity").desc(), "title", "id")
+        books.filter(search_document=query)
+        .annotate(rank=SearchRank(F("search_document"), query))
+        .order_by("-rank", "title", "id")
+    )
+
+
+def _text_query(text: str) -> SearchQuery:
+    return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+
+
+def full_text_finds(text: str) -> bool:
+    """Whether full text matches any book (one index probe, stops at the first); PostgreSQL."""
+    return Book.objects.filter(search_document=_text_query(text)).exists()
+
+
+def similar_titles(books: QuerySet[Book], text: str) -> QuerySet[Book]:
+    """Books whose title has words close to `text` (pg_trgm `%>`, served by the trigram index),
+    most similar first; PostgreSQL only.
+
+    Word similarity, not whole-title similarity (`%`): a query is shorter than the titles it
+    means, and `%` lets almost every title through the index as a candidate to recheck.
+    """
+    return (
+        books.filter(title__trigram_word_similar=text)
+        .annotate(similarity=TrigramWordSimilarity(text, "title"))
+        .order_by("-similarity", "title", "id")
     )
 
 
@@ -292,7 +313,7 @@ def full_text_ranked(text: str, *, use_index: bool = True) -> QuerySet[Book]:
     stored = Book._meta.get_field("search_document")
     # ignore: django-stubs' GeneratedField lacks the `expression` it is constructed with.
     document = F("search_document") if use_index else stored.expression  # type: ignore[attr-defined]
-    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    query = _text_query(text)
     return (
         Book.objects.alias(document=document)
         .filter(document=query)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from django.db import transaction
 
+from common.seed import analyze
 from people.models import OrgUnit, Person, ReportingLine
 
 # Children per manager at each level: the product, summed, is the head count.
@@ -163,5 +164,6 @@ def seed(*, size: str, log: Callable[[str], None]) -> None:
     ]
     # The one-open-line-per-person constraint makes a rerun skip every existing line.
     ReportingLine.objects.bulk_create(lines, ignore_conflicts=True, batch_size=BATCH)
+    analyze(OrgUnit, Person, ReportingLine)
     depth = max(node.level for node in nodes)
     log(f"school: {len(units)} units, {len(nodes)} people, reporting depth {depth}")

@@ -16,6 +16,7 @@ from itertools import cycle
 
 from django.db import transaction
 
+from common.seed import analyze
 from people.models import OrgUnit, Person
 from school import selectors
 from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
@@ -184,6 +185,7 @@ def seed(*, size: str, log: Callable[[str], None]) -> None:
     _seed_teaching(sections)
     added = _seed_enrolments(sections, students)
     _seed_preferences(people)
+    analyze(Person, Section, TeachingAssignment, Enrollment, PersonPreferences)
     log(
         f"school courses: {len(terms)} terms, {len(courses)} courses, {len(sections)} sections, "
         f"{Enrollment.objects.count()} enrolments ({added} proposed this run)"

@@ -2,14 +2,18 @@
 
 import hashlib
 import json
+import re
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+
+from common import seed as seeding
 
 
 def _seed() -> None:
@@ -108,3 +112,29 @@ def test_seed_demo_projects_the_graph_when_neo4j_is_the_backend(settings) -> Non
     with pytest.raises(Exception, match=r"(?i)connect|unavailable") as raised:
         _seed()
     assert "neo4j" in type(raised.value).__module__
+
+
+@pytest.mark.django_db
+def test_bulk_load_reports_progress_and_analyzes_the_table(monkeypatch) -> None:
+    monkeypatch.setattr(seeding, "BATCH", 2)
+    monkeypatch.setattr(seeding, "PROGRESS_EVERY", 3)
+    User = get_user_model()
+    lines: list[str] = []
+    rows = (User(username=f"progress{number}") for number in range(7))
+    assert seeding.bulk_load(User, rows, log=lines.append, label="users", total=7) == 7
+    assert lines == ["  users: 4 of 7 rows", "  users: 6 of 7 rows"]
+    if connection.vendor == "postgresql":  # ANALYZE counted the rows for the planner
+        with connection.cursor() as cursor:
+            table = User._meta.db_table
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            assert cursor.fetchone()[0] == User.objects.count()
+
+
+@pytest.mark.django_db
+def test_seed_demo_reports_each_step_as_it_goes(settings) -> None:
+    out = StringIO()
+    call_command("seed_demo", "--size", "small", stdout=out)
+    text = out.getvalue()
+    for step in settings.SEED_DEMO_STEPS:
+        assert f"{step} ..." in text
+        assert re.search(rf"^{re.escape(step)}: \d+\.\d s$", text, re.MULTILINE)

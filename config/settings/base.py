@@ -259,6 +259,8 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
+# Lists with a bounded count (searches) count exactly up to here, then report "at least".
+API_COUNT_CAP = env.int("API_COUNT_CAP", default=10_000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Campus API",

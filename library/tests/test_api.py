@@ -130,9 +130,44 @@ def test_search_ranks_title_matches_first_and_tolerates_typos(api_client):
     books = url("book-list")
     found = titles(api_client.get(books, {"q": "database"}))
     assert found == ["Relational databases", "Cooking for crowds"]  # stemmed; title outranks
-    assert titles(api_client.get(books, {"q": "Relatoinal databses"})) == ["Relational databases"]
+    # No book has the word "databses": the titles with close words answer instead.
+    assert titles(api_client.get(books, {"q": "Relational databses"})) == ["Relational databases"]
     rank = api_client.get(books, {"q": "database"}).json()["results"][0]["rank"]
     assert 0 < rank <= 1
+
+
+def test_search_is_full_text_first_and_title_similarity_only_when_it_finds_nothing(api_client):
+    BookFactory(title="Garden walks")
+    BookFactory(title="Gardenia care")  # close to "garden" by trigrams, not by full text
+    books = url("book-list")
+    assert titles(api_client.get(books, {"q": "garden"})) == ["Garden walks"]
+    fallback = api_client.get(books, {"q": "gardn"}).json()
+    assert [row["title"] for row in fallback["results"]][:1] == ["Garden walks"]
+    assert 0 < fallback["results"][0]["rank"] <= 1
+
+
+def test_search_counts_up_to_the_cap_and_says_when_there_are_more(api_client, settings):
+    settings.API_COUNT_CAP = 2
+    for number in range(3):
+        BookFactory(title=f"River {number}")
+    books = url("book-list")
+    capped = api_client.get(books, {"q": "river", "page_size": 1}).json()
+    assert (capped["count"], capped["count_exact"]) == (2, False)
+    assert capped["next"] is not None
+    last = api_client.get(books, {"q": "river", "page_size": 1, "page": 2}).json()
+    assert last["next"] is None  # pages reach the first `count` matches only
+    exact = api_client.get(books, {"q": "river 1"}).json()
+    assert (exact["count"], exact["count_exact"]) == (1, True)
+    unsearched = api_client.get(books).json()  # no search: the list counts exactly
+    assert (unsearched["count"], unsearched["count_exact"]) == (3, True)
+
+
+def test_the_book_list_schema_documents_the_bounded_count(api_client):
+    accept = "application/vnd.oai.openapi+json"
+    schema = api_client.get(reverse("api-schema"), HTTP_ACCEPT=accept).json()
+    page = schema["components"]["schemas"]["PaginatedBookList"]
+    assert page["properties"]["count_exact"]["type"] == "boolean"
+    assert "count_exact" in page["required"]
 
 
 # --- Checkout ---------------------------------------------------------------------------------

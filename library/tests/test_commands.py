@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from library import seed
+from library.management.commands import bench_library
 from library.models import Book, Copy, Hold, Loan, Member
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,10 @@ def test_bench_library_prints_every_section_as_json(small_library):
     }
     assert {row["books"] for row in results["strategies"]} == {10}
     assert results["search"][0]["indexed_plan"]
+    api = {row["query"]: row for row in results["search_api"]}
+    assert set(api) == {*bench_library.SEARCH_TERMS, bench_library.TYPO_TERM}
+    assert api[bench_library.TYPO_TERM]["answered_by"] == "trigram"
+    assert all(row["api_ms"] > 0 and row["goal"] in ("met", "NOT met") for row in api.values())
     assert [row["pagination"] for row in results["pagination"]] == ["offset"] * 2 + ["cursor"] * 2
 
 
@@ -55,4 +60,5 @@ def test_bench_library_prints_tables(small_library):
     text = out.getvalue()
     assert "Book list by loading strategy" in text
     assert "Search: top 20 by rank" in text
+    assert "Search API GET /api/library/books/?q=" in text
     assert "Loan list, newest first" in text
