@@ -42,6 +42,13 @@ def check_may_edit(*, actor: Actor, post: Post) -> None:
         raise ForbiddenError("Only the post's author or staff may change it.")
 
 
+def check_may_moderate(*, actor: Actor) -> None:
+    """Removing a comment or rewording a byline is staff's (or a system write's)."""
+    user = user_of(actor)
+    if actor is not None and not (user is not None and user.is_staff):
+        raise ForbiddenError("Only staff may moderate comments and bylines.")
+
+
 def check_may_publish(*, actor: Actor, status: str) -> None:
     """Refuse a post left `published` by someone who does not hold `blog.publish`."""
     if status != Post.Status.PUBLISHED or actor is None:

@@ -73,6 +73,21 @@ def author_profile_ensure(*, actor: Actor, user: User) -> AuthorProfile:
     return profile
 
 
+@transaction.atomic
+def author_profile_update(
+    *, actor: Actor, profile: AuthorProfile, display_name: str, bio: str
+) -> AuthorProfile:
+    """Reword a byline (staff). The slug stays: links to the author keep working."""
+    policies.check_may_moderate(actor=actor)
+    profile = AuthorProfile.objects.select_for_update().get(pk=profile.pk)
+    before = snapshot(profile)
+    profile.display_name, profile.bio = display_name, bio
+    profile.full_clean()
+    profile.save(update_fields=["display_name", "bio"])
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=profile, before=before)
+    return profile
+
+
 def normalize_tag_names(names: Iterable[str]) -> dict[str, str]:
     """{slug: name}: whitespace collapsed, one entry per slug (first spelling wins)."""
     tags: dict[str, str] = {}
@@ -171,6 +186,15 @@ def comment_create(*, actor: Actor, post: Post, body: str) -> Comment:
     comment.save()
     _created(actor, comment)
     return comment
+
+
+@transaction.atomic
+def comment_delete(*, actor: Actor, comment: Comment) -> None:
+    """Remove a comment (staff moderation)."""
+    policies.check_may_moderate(actor=actor)
+    before = snapshot(comment)
+    comment.delete()
+    audit_record(actor=actor, action=AuditEntry.Action.DELETE, instance=comment, before=before)
 
 
 @transaction.atomic

@@ -1,14 +1,20 @@
 """Staff UI for terms, courses, sections, teaching, enrolment and preferences (the org chart's
-admin is `people.admin`)."""
+admin is `people.admin`).
 
-from typing import TYPE_CHECKING, TypedDict
+Enrolment and preferences have audited services and the admin writes through them. Terms,
+courses, sections and teaching assignments have no services and no audit trail: their admins
+save and delete as Django does (PROTECT refuses a section with enrolments, or a course or
+term with sections)."""
+
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from school import selectors
+from common.exceptions import ServiceError
+from school import selectors, services
 from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
 
 if TYPE_CHECKING:
@@ -78,17 +84,17 @@ class EnrollmentForm(forms.ModelForm):
 
     def clean_status(self) -> str:
         status = self.cleaned_data["status"]
-        was = self.initial.get("status")
-        if status == Enrollment.Status.ENROLLED and was != Enrollment.Status.ENROLLED:
-            raise forms.ValidationError(
-                "Re-enrol through the API: it checks seats and the student's timetable."
-            )
+        try:
+            services.check_status_change(was=self.initial.get("status"), status=status)
+        except ServiceError as error:
+            raise forms.ValidationError(error.message) from error
         return status
 
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
-    """Enrolments are created by `enrollment_create` (the API); here staff grade and drop."""
+    """Enrolments are created by `enrollment_create` (the API); here staff grade and drop, through
+    `enrollment_update`, so each change is audited."""
 
     form = EnrollmentForm
 
@@ -102,10 +108,34 @@ class EnrollmentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """A dropped enrolment is kept as history (and re-used on re-enrolment): drop, never
+        delete. This also removes "Delete selected"."""
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Enrollment, form: Any, change: bool) -> None:
+        services.enrollment_update(
+            actor=request.user, enrollment=obj, status=obj.status, grade=obj.grade
+        )
+
 
 @admin.register(PersonPreferences)
 class PersonPreferencesAdmin(admin.ModelAdmin):
+    """The document is saved whole through `preferences_replace` (audited). No delete: a person's
+    preferences go with the person; clearing them is a change to `{}`, audited like any other."""
+
     list_display = ["person", "updated_at"]
     list_select_related = ["person"]
     search_fields = ["person__family_name", "person__email"]
     autocomplete_fields = ["person"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["person"] if obj else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: PersonPreferences, form: Any, change: bool
+    ) -> None:
+        services.preferences_replace(actor=request.user, person=obj.person, data=obj.data)

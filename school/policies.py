@@ -45,6 +45,13 @@ def check_may_enroll(*, actor: Actor, student: Person) -> None:
         raise ForbiddenError("Only staff may enrol or drop someone else.", field="student")
 
 
+def check_may_grade(*, actor: Actor) -> None:
+    """Grades and completions are staff's (or a system write's), never the student's own."""
+    user = user_of(actor)
+    if actor is not None and not (user is not None and user.is_staff):
+        raise ForbiddenError("Only staff may grade or change an enrolment.", field="status")
+
+
 # --- the directory ------------------------------------------------------------------------------
 # A person's public profile: what any signed-in member sees of anyone.
 PUBLIC_FIELDS = frozenset(

@@ -7,6 +7,7 @@ saves, so admin edits invalidate too).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -124,21 +125,65 @@ def enrollment_drop(*, actor: Actor, enrollment: Enrollment) -> Enrollment:
     return enrollment
 
 
+def check_status_change(*, was: str | None, status: str) -> None:
+    """Staff grade, complete and drop; taking a seat again needs `enrollment_create`'s checks."""
+    if status == Enrollment.Status.ENROLLED and was != Enrollment.Status.ENROLLED:
+        raise ConflictError(
+            "Re-enrol through the API: it checks seats and the student's timetable.",
+            field="status",
+            code="re_enrol",
+        )
+
+
 @transaction.atomic
-def preferences_update(
-    *, actor: Actor, person: Person, changes: dict[str, Any]
+def enrollment_update(
+    *, actor: Actor, enrollment: Enrollment, status: str, grade: str
+) -> Enrollment:
+    """Set an enrolment's status and grade (staff only); re-enrolling is refused here."""
+    enrollment = selectors.enrollment_for_update(enrollment_id=enrollment.pk)
+    policies.check_may_grade(actor=actor)
+    check_status_change(was=enrollment.status, status=status)
+    before = snapshot(enrollment)
+    enrollment.status, enrollment.grade = status, grade
+    enrollment.full_clean()
+    enrollment.save(update_fields=["status", "grade", "updated_at"])
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=enrollment, before=before)
+    return enrollment
+
+
+def _write_preferences(
+    actor: Actor, person: Person, edit: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> PersonPreferences:
-    """Merge `changes` into a person's preferences; a key set to None is removed."""
     people_selectors.person_for_update(person_id=person.pk)
     preferences, created = PersonPreferences.objects.get_or_create(person_id=person.pk)
     before = None if created else snapshot(preferences)
-    for key, value in changes.items():
-        if value is None:
-            preferences.data.pop(key, None)
-        else:
-            preferences.data[key] = value
+    preferences.data = edit(preferences.data)
     preferences.full_clean()
     preferences.save()
     action = AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE
     audit_record(actor=actor, action=action, instance=preferences, before=before)
     return preferences
+
+
+@transaction.atomic
+def preferences_update(
+    *, actor: Actor, person: Person, changes: dict[str, Any]
+) -> PersonPreferences:
+    """Merge `changes` into a person's preferences; a key set to None is removed."""
+
+    def merge(data: dict[str, Any]) -> dict[str, Any]:
+        merged = dict(data)
+        for key, value in changes.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        return merged
+
+    return _write_preferences(actor, person, merge)
+
+
+@transaction.atomic
+def preferences_replace(*, actor: Actor, person: Person, data: dict[str, Any]) -> PersonPreferences:
+    """Replace a person's whole preferences document (the admin edits it as one JSON value)."""
+    return _write_preferences(actor, person, lambda _: data)
