@@ -14,7 +14,7 @@ from django.urls import URLPattern
 from blog import selectors, services
 from blog.models import AuthorProfile, Comment, Post, Tag
 from blog.views import schema_required
-from common.admin import ServiceDeleteAdmin
+from common.admin import ReadOnlyAdmin, ServiceDeleteAdmin
 
 
 class SchemaGuardedAdmin(admin.ModelAdmin):
@@ -52,22 +52,13 @@ class AuthorProfileAdmin(SchemaGuardedAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(SchemaGuardedAdmin):
+class TagAdmin(SchemaGuardedAdmin, ReadOnlyAdmin):
     """Read-only: tags are created by the posts that name them (`tags_resolve`) and are part of
     each post's audited state, so a rename or delete here would change posts with no audit
     entry. Retag the posts instead."""
 
     list_display = ["name", "slug", "post_count"]
     search_fields = ["name", "slug"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
         return selectors.admin_tags(super().get_queryset(request))
