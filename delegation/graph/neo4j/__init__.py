@@ -8,6 +8,7 @@ Each query is timed as one graph call (`common.telemetry`), with its text for th
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -48,6 +49,13 @@ def moment(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
 
 
+def with_params(cypher: str, params: dict[str, Any]) -> str:
+    """The Cypher preceded by its parameters as Neo4j Browser `:param` lines, so the text shown
+    is one a student can paste and run with the values that ran."""
+    lines = [f":param {name} => {json.dumps(value, default=str)};" for name, value in params.items()]
+    return "\n".join([*lines, cypher]) if lines else cypher
+
+
 class Neo4jGraphBackend(GraphBackend):
     name = "neo4j"
 
@@ -56,7 +64,8 @@ class Neo4jGraphBackend(GraphBackend):
 
     def run(self, label: str, cypher: str, params: dict[str, Any] | None = None) -> list[dict]:
         """One timed Cypher call; rows as dicts keyed by the RETURN names."""
-        with telemetry.timed("graph", label, backend=self.name, query=cypher):
+        shown = with_params(cypher, params or {})
+        with telemetry.timed("graph", label, backend=self.name, query=shown):
             rows, columns = db.cypher_query(cypher, params or {})
         return [dict(zip(columns, row, strict=True)) for row in rows]
 
