@@ -18,7 +18,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader

@@ -25,7 +25,9 @@ def query_count_svg(points: dict[str, list[tuple[int, int]]]) -> str:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def at(x: int, y: int) -> str:
-        return f"{LEFT + _scale(x, x_top, plot_w):.1f},{TOP + plot_h - _scale(y, y_top, plot_h):.1f}"
+        return (
+            f"{LEFT + _scale(x, x_top, plot_w):.1f},{TOP + plot_h - _scale(y, y_top, plot_h):.1f}"
+        )
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
@@ -41,7 +43,9 @@ def query_count_svg(points: dict[str, list[tuple[int, int]]]) -> str:
     ]
     for tick in sorted({0, x_top // 2, x_top}):
         x = LEFT + _scale(tick, x_top, plot_w)
-        parts.append(f'<text x="{x:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle">{tick}</text>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle">{tick}</text>'
+        )
     for tick in sorted({0, y_top // 2, y_top}):
         y = TOP + plot_h - _scale(tick, y_top, plot_h)
         parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>')
@@ -49,9 +53,12 @@ def query_count_svg(points: dict[str, list[tuple[int, int]]]) -> str:
         colour = COLOURS[number % len(COLOURS)]
         line = " ".join(at(x, y) for x, y in series)
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{line}"/>')
-        parts += [f'<circle cx="{at(x, y).split(",")[0]}" cy="{at(x, y).split(",")[1]}" r="3" '
-                  f'fill="{colour}"><title>{escape(name)}: {y} queries for {x} books</title>'
-                  "</circle>" for x, y in series]
+        parts += [
+            f'<circle cx="{at(x, y).split(",")[0]}" cy="{at(x, y).split(",")[1]}" r="3" '
+            f'fill="{colour}"><title>{escape(name)}: {y} queries for {x} books</title>'
+            "</circle>"
+            for x, y in series
+        ]
         legend_y = TOP + 14 + 16 * number
         last = series[-1][1] if series else 0
         parts.append(

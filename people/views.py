@@ -18,7 +18,12 @@ def unit_tree(request: HttpRequest) -> HttpResponse:
     tree drawn by graphviz: the shape of the chart is easier to see than to read."""
     rows = selectors.org_unit_tree_rows()
     nodes = [
-        {"id": unit.pk, "name": unit.name, "parent": unit.parent_id, "people": unit.head_count}
+        {
+            "id": unit.pk,
+            "name": unit.name,
+            "parent": unit.parent_id,
+            "people": unit.head_count,  # type: ignore[attr-defined]  # annotated by the selector
+        }
         for unit, _ in rows
     ]
     picture = graphviz.render(graphviz.org_dot(nodes, None, "org units")) if rows else None

@@ -69,7 +69,9 @@ def test_schema_lab_lists_each_step_with_its_sql(client: Client) -> None:
 
 def _sqlite() -> BaseDatabaseWrapper:
     """A SQLite connection (in memory) beside the test database: the embedded default."""
-    return ConnectionHandler({"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}})["default"]
+    return ConnectionHandler(
+        {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    )["default"]
 
 
 def test_schema_lab_shows_postgresql_sql_even_on_sqlite(client: Client, monkeypatch) -> None:

@@ -78,5 +78,5 @@ def test_the_lab_and_directory_tables_match_their_headers(staff: Client) -> None
 def test_a_row_wider_than_its_header_is_reported() -> None:
     html = "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td><td>3</td></tr></table>"
     assert misshapen(html) == ["table 0: row 1 has 3 cells, header 2"]
-    spanned = '<table><tr><th>a</th><th>b</th></tr><tr><td colspan="2">–</td></tr></table>'
+    spanned = '<table><tr><th>a</th><th>b</th></tr><tr><td colspan="2">-</td></tr></table>'
     assert misshapen(spanned) == []

@@ -6,8 +6,8 @@ import html
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.test import Client
 
 from delegation import pictures
@@ -132,26 +132,30 @@ def test_graph_panel_lists_the_graph_calls_of_the_request(school: School):
 
 
 def test_the_query_is_shown_with_the_values_that_ran(client: Client, chart: School):
-    response = client.get(
-        URL, {"question": "check", "person": chart.bob.pk, "permission": "library.circulate"}
-        | {"at": AT}
-    )
-    query = html.unescape(response.content.decode().split("with the values that ran", 1)[1])
-    assert "%(" not in query  # no placeholder left
-    assert "'library.circulate'" in query and f"IN ({chart.bob.pk})" in query
-    assert "2026-01-02" in query  # the `at` of the question
+    query: dict[str, Any] = {
+        "question": "check",
+        "person": chart.bob.pk,
+        "permission": "library.circulate",
+        "at": AT,
+    }
+    response = client.get(URL, query)
+    shown = html.unescape(response.content.decode().split("with the values that ran", 1)[1])
+    assert "%(" not in shown  # no placeholder left
+    assert "'library.circulate'" in shown and f"IN ({chart.bob.pk})" in shown
+    assert "2026-01-02" in shown  # the `at` of the question
 
 
 def test_the_query_block_wraps(client: Client, chart: School):
-    response = client.get(URL, {"question": "org", "person": chart.bob.pk, "at": AT})
+    org: dict[str, Any] = {"question": "org", "person": chart.bob.pk, "at": AT}
+    response = client.get(URL, org)
     assert '<pre class="sql query">' in response.content.decode()
     css = (settings.BASE_DIR / "static" / "css" / "site.css").read_text()
     assert "pre.sql { white-space: pre-wrap;" in css
 
 
 def test_people_are_found_by_name(client: Client, chart: School):
-    query = {"question": "what_can", "person": f"{chart.bob.given_name} {chart.bob.family_name}"}
-    response = client.get(URL, query | {"at": AT})
+    name = f"{chart.bob.given_name} {chart.bob.family_name}"
+    response = client.get(URL, {"question": "what_can", "person": name, "at": AT})
     assert response.status_code == 200
     assert "1 permissions" in response.content.decode()
 

@@ -51,7 +51,7 @@ def test_lab_times_each_strategy_as_a_median_of_several_runs(client):
     BookAuthorFactory.create_batch(2)
     response = client.get(reverse("library:lab"), {"limit": 2})
     html = response.content.decode()
-    assert "median of the 7 runs" in html and "fastest – slowest (ms)" in html
+    assert "median of the 7 runs" in html and "fastest \N{EN DASH} slowest (ms)" in html
     for report in response.context["reports"]:
         assert report.runs == 7
         assert report.fastest <= report.milliseconds <= report.slowest

@@ -52,7 +52,9 @@ def moment(seconds: float | None) -> datetime | None:
 def with_params(cypher: str, params: dict[str, Any]) -> str:
     """The Cypher preceded by its parameters as Neo4j Browser `:param` lines, so the text shown
     is one a student can paste and run with the values that ran."""
-    lines = [f":param {name} => {json.dumps(value, default=str)};" for name, value in params.items()]
+    lines = [
+        f":param {name} => {json.dumps(value, default=str)};" for name, value in params.items()
+    ]
     return "\n".join([*lines, cypher]) if lines else cypher
 
 
