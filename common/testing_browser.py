@@ -36,7 +36,7 @@ def missing() -> list[str]:
 
 
 def _executable(path: str) -> bool:
-    return Path(path).is_file() and os.access(path, os.X_OK) or shutil.which(path) is not None
+    return (Path(path).is_file() and os.access(path, os.X_OK)) or shutil.which(path) is not None
 
 
 def launch(*, width: int = 1200, height: int = 900) -> WebDriver:
@@ -58,20 +58,23 @@ def launch(*, width: int = 1200, height: int = 900) -> WebDriver:
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
+    # The window's size counts the (invisible) browser frame: grow it until the page itself is
+    # `width` x `height`, the size of a screenshot.
+    inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+    driver.set_window_size(2 * width - inner[0], 2 * height - inner[1])
     return driver
 
 
 def wait_for(driver: WebDriver, css: str, *, timeout: float = WAIT_SECONDS) -> WebElement:
     """The first element matching `css` once it is visible."""
     locator = ("css selector", css)
-    return WebDriverWait(driver, timeout).until(expected_conditions.visibility_of_element_located(locator))
+    visible = expected_conditions.visibility_of_element_located(locator)
+    return WebDriverWait(driver, timeout).until(visible)
 
 
 def wait_for_url(driver: WebDriver, path: str, *, timeout: float = WAIT_SECONDS) -> None:
     """Until the browser's address is `path` (query string aside), e.g. after a redirect."""
-    WebDriverWait(driver, timeout).until(
-        lambda d: d.current_url.split("?")[0].endswith(path)
-    )
+    WebDriverWait(driver, timeout).until(lambda d: d.current_url.split("?")[0].endswith(path))
 
 
 def sign_in_as(driver: WebDriver, base_url: str, user: User) -> None:

@@ -74,7 +74,7 @@ def _save_failure(driver: WebDriver, nodeid: str) -> None:
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid)
     driver.save_screenshot(str(folder / f"{name}.png"))
     (folder / f"{name}.html").write_text(driver.page_source, encoding="utf-8")
-    print(f"\nscreenshot of the failure: {folder / name}.png", file=sys.stderr)
+    sys.stderr.write(f"\nscreenshot of the failure: {folder / name}.png\n")
 
 
 def _free_port() -> int:
@@ -111,7 +111,14 @@ def toolbar_server(transactional_db: None, tmp_path: Path) -> Iterator[str]:
     )
     log = tmp_path / "runserver.log"  # a file, not a pipe: a full pipe would stall the server
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"],
+        [
+            sys.executable,
+            "manage.py",
+            "runserver",
+            "--noreload",
+            "--skip-checks",
+            f"127.0.0.1:{port}",
+        ],
         cwd=ROOT,
         env=env,
         stdout=log.open("wb"),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.shadowroot import ShadowRoot
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from common.testing_browser import WAIT_SECONDS, sign_in_as, wait_for, wait_for_url
@@ -99,17 +100,7 @@ def desk_operation(browser: WebDriver, operation: str, **fields: str) -> None:
         field.clear()
         field.send_keys(value)
     browser.find_element(By.CSS_SELECTOR, f"button[name=operation][value={operation}]").click()
-    WebDriverWait(browser, WAIT_SECONDS).until(lambda _: _is_stale(old_page))
-
-
-def _is_stale(element: object) -> bool:
-    from selenium.common.exceptions import StaleElementReferenceException
-
-    try:
-        element.tag_name  # type: ignore[attr-defined]
-    except StaleElementReferenceException:
-        return True
-    return False
+    WebDriverWait(browser, WAIT_SECONDS).until(staleness_of(old_page))
 
 
 def test_the_library_lab_shows_its_tables_and_the_toolbar_panels(
@@ -125,7 +116,7 @@ def test_the_library_lab_shows_its_tables_and_the_toolbar_panels(
     assert "Lab book 0" in page_text(browser)  # the rows table
     toolbar = toolbar_of(browser)
     for panel in ("SQLPanel", "GraphPanel", "CacheCountersPanel"):
-        assert toolbar.find_elements(By.CSS_SELECTOR, f"#djdt-{panel}"), f"no {panel} in the toolbar"
+        assert toolbar.find_elements(By.CSS_SELECTOR, f"#djdt-{panel}"), f"no {panel} in toolbar"
     assert "SELECT" in open_panel(browser, toolbar, "SQLPanel")  # the page's queries
     assert open_panel(browser, toolbar, "CacheCountersPanel").strip()
 
