@@ -32,10 +32,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.db import connection
 from django.db.models import Max, Min, Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from common.pagination import BoundedCountPaginator
 
@@ -81,13 +84,45 @@ class EstimatedCountPaginator(BoundedCountPaginator):
         estimate = table_estimate(rows.model) if unfiltered else planner_estimate(rows)
         return max(bounded + 1, estimate)
 
+    def validate_number(self, number: Any) -> int:
+        """Past an estimated end too: the estimate may fall short of the last rows, which must
+        stay reachable (a page past the true end is simply empty)."""
+        if self.count and self.estimated:
+            return max(1, int(number)) if str(number).isdigit() else super().validate_number(number)
+        return super().validate_number(number)
+
+    def page(self, number: Any) -> Any:
+        """The page's keys first (`SELECT id ... ORDER BY ... OFFSET n LIMIT k`, which an index on
+        the ordering serves, reading no other column and joining nothing), then its rows with
+        their related rows by key. `OFFSET` on the full query joins every skipped row first:
+        page 1,000 of the loans read 100,000 loans with their copies, members and users."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = self.object_list
+        if not isinstance(rows, QuerySet):
+            return super().page(number)
+        keys = list(rows.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        return self._get_page(rows.filter(pk__in=keys), number, self)
+
 
 class ScaledAdmin(admin.ModelAdmin):
     """A changelist whose cost does not grow with the table: bounded and estimated counts, no
-    second COUNT of the whole table. Subclasses still name `list_select_related`."""
+    second COUNT of the whole table, pages by key. Subclasses still name `list_select_related`."""
 
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+
+    def action_checkbox(self, obj: Model) -> str:
+        """The row's checkbox, the HTML Django's own renders, written directly: Django renders
+        it through the form widget templates, about a millisecond a row (a third of a 100-row
+        page's rendering on the loaded benchmark machine)."""
+        label = format_html(_("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
 
 class IndexedSearchAdmin(ScaledAdmin):

@@ -496,7 +496,7 @@ def loan_search_conditions(term: str, copy_field: str, member_field: str) -> lis
     matches the title or author, or whose member matches: ids first, each through an index."""
     books = selectors.book_ids_matching(term, MATCH_CAP)
     copies = selectors.copy_ids_with_barcode(term, MATCH_CAP)
-    copies += selectors.copy_ids_of_books(books, 5 * MATCH_CAP)
+    copies += selectors.copy_ids_of_books(books, MATCH_CAP)
     members = selectors.member_ids_matching(term, MATCH_CAP)
     return present([any_id(copy_field, copies), any_id(member_field, members)])
 
