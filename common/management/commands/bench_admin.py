@@ -153,7 +153,9 @@ class Command(BaseCommand):
         header = ("model", "page", "query", "rows", "queries", "p50_ms", "max_ms", "goal")
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
         for row in [header, *rows]:
-            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+            self.stdout.write(
+                "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            )
         met = sum(row[-1] == "met" for row in rows)
         self.stdout.write(
             f"Goal (every page p50 <= {GOAL_MS:.0f} ms): {met} of {len(rows)} met "
