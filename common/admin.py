@@ -72,7 +72,7 @@ class EntityFilter(admin.SimpleListFilter):
     parameter_name = "entity"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
-        names = {model._meta.model_name for label in PROJECT_APPS for model in _models(label)}
+        names = {str(model._meta.model_name) for label in PROJECT_APPS for model in _models(label)}
         return [(name, name) for name in sorted(names)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:

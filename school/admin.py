@@ -116,7 +116,7 @@ class EnrollmentAddForm(forms.ModelForm):
         widgets = {"student": _picker("student"), "section": _picker("section")}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         student, section = data.get("student"), data.get("section")
         if student is not None and section is not None:
             existing = selectors.enrollment_of(student=student, section=section)
@@ -169,7 +169,7 @@ class EnrollmentAdmin(ScaledAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return list(self.readonly_fields) if obj else []
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return (
             ["student", "section", "enrolled_at", "status", "grade"]
             if obj

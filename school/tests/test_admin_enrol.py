@@ -119,4 +119,3 @@ def test_enrolment_search_finds_students_by_name_and_email(admin_client: Client)
 
     assert [row.pk for row in by_name] == [ada.pk]
     assert ada.pk in [row.pk for row in by_email]
-

@@ -117,7 +117,8 @@ class Command(BaseCommand):
             if not hasattr(response, "render"):  # a redirect: ?e=1, the admin refused the query
                 return response.status_code, 0
             response.render()
-            return response.status_code, len(response.context_data["cl"].result_list)
+            changelist = response.context_data["cl"]  # type: ignore[attr-defined]
+            return response.status_code, len(changelist.result_list)
 
         with CaptureQueriesContext(connection) as queries:
             status, shown = render()  # also the warm-up: plans and buffers

@@ -1,5 +1,5 @@
-"""The shared changelist machinery at scale (issue 13): counts exact up to the cap then
-PostgreSQL's estimate, pages read by key, every page reachable past an estimate, and the bounded
+"""`common.changelists` on the loan list (issue 13): counts exact up to the cap, then
+PostgreSQL's estimate; pages read by key; every page reachable past an estimate; the bounded
 year filter in place of `date_hierarchy`."""
 
 from __future__ import annotations
