@@ -54,6 +54,8 @@ MIDDLEWARE = [
     # Before anything reads the body or routes the path: hostile input is a 4xx here.
     "common.middleware.RequestHygieneMiddleware",
     "common.middleware.ApiNotFoundMiddleware",
+    # Outside the views: a write's token is known once its transaction has committed.
+    "common.middleware.ConsistencyTokenMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from django.db import connection
 
-from common import telemetry
+from common import outbox, telemetry
 from common.exceptions import NotFoundError
 from delegation.graph import sql_queries as q
 from delegation.graph.base import (
@@ -68,6 +68,11 @@ class SqlGraphBackend(GraphBackend):
 
     def ping(self) -> None:
         self._fetch("ping", "SELECT 1", {})
+
+    def applied_position(self) -> int:
+        """The tables are the truth: every committed write is reflected, so the newest
+        position visible now."""
+        return outbox.top_position()
 
     # --- org chart ---------------------------------------------------------------------------
     def manager_chains(self, ids: Sequence[int], at: datetime) -> tuple[dict, str]:

@@ -17,7 +17,7 @@ from neomodel import db, get_config
 
 from common import outbox, telemetry
 from common.exceptions import NotFoundError
-from delegation.graph import projector
+from delegation.graph import projector, watermark
 from delegation.graph.base import (
     MAX_CHAIN,
     MAX_ORG_DEPTH,
@@ -69,8 +69,8 @@ class Neo4jGraphBackend(GraphBackend):
             db.install_labels(cls)
         return [cls.__name__ for cls in NODE_CLASSES]
 
-    def apply(self, statement: str, params: dict[str, Any]) -> None:
-        self.run("sync", statement, params)
+    def apply(self, statement: str, params: dict[str, Any]) -> list[dict]:
+        return self.run("sync", statement, params)
 
     def sync(self) -> int:
         """Drain the outbox into the graph; returns the number of events applied."""
@@ -78,8 +78,14 @@ class Neo4jGraphBackend(GraphBackend):
 
     def rebuild(self) -> int:
         """Project every SQL row again over the graph in place (no empty window), then the
-        pending events; returns how many of those were applied (`projector.rebuild`)."""
-        return projector.rebuild(self.apply, self.keys)
+        pending events (`projector.rebuild`), then drain once more, which sets the watermark
+        the rebuild reset; returns how many pending events were applied."""
+        applied = projector.rebuild(self.apply, self.keys)
+        return applied + self.sync()
+
+    def applied_position(self) -> int:
+        """The graph's watermark: every outbox event at or below it is applied here."""
+        return watermark.read(self.apply).pos
 
     def keys(self, element: str) -> set[int]:
         return {row["id"] for row in self.run("keys", sync.KEYS[element])}
@@ -97,7 +103,7 @@ class Neo4jGraphBackend(GraphBackend):
 
     def delete(self, element: str, ids: Iterable[int]) -> None:
         """Repair: remove elements SQL no longer has, as of the newest outbox position."""
-        top = projector.top_position()
+        top = outbox.top_position()
         self.apply(sync.DELETE[element], {"rows": [{"id": key, "pos": top} for key in ids]})
 
     def upsert(self, element: str, instances: Iterable[Any]) -> None:

@@ -184,3 +184,17 @@ ORDER BY size(cycle), cycle LIMIT 20"""
 INHERITANCE_CYCLES = """
 MATCH path = (r:Role)-[:INHERITS*1..32]->(r)
 RETURN [n IN nodes(path) | n.sql_id] AS cycle LIMIT 20"""
+
+# The applied watermark (`delegation.graph.watermark`): one node, never lowered by a write but
+# reset to 0 by a rebuild. `holders` is a comma-separated text (a list property would need
+# FalkorDB and Neo4j to agree on empty lists): the transactions a candidate waits for.
+WATERMARK_READ = """
+MATCH (w:Watermark {name: 'outbox'})
+RETURN w.pos AS pos, w.candidate AS candidate, w.holders AS holders"""
+WATERMARK_WRITE = """
+MERGE (w:Watermark {name: 'outbox'})
+SET w.pos = CASE WHEN w.pos IS NULL OR w.pos < $pos THEN $pos ELSE w.pos END,
+    w.candidate = $candidate, w.holders = $holders"""
+WATERMARK_RESET = """
+MERGE (w:Watermark {name: 'outbox'})
+SET w.pos = 0, w.candidate = null, w.holders = ''"""
