@@ -47,17 +47,15 @@ class Horizon:
     top: int
     holders: frozenset[str]
 
-    def settle(self, mark: Mark) -> tuple[int, Mark]:
-        """The position settled now, and the candidate to keep for a later drain."""
+    def settle(self, mark: Mark) -> Mark:
+        """The position settled now (`pos`), and the candidate to keep for a later drain."""
         if not self.holders:
-            return self.top, Mark()
-        released = mark.candidate is not None and not (mark.holders & self.holders)
-        if released:
-            assert mark.candidate is not None
-            return mark.candidate, Mark(candidate=self.top, holders=self.holders)
-        if mark.candidate is not None:  # still waiting for the older candidate's holders
-            return mark.pos, Mark(candidate=mark.candidate, holders=mark.holders)
-        return mark.pos, Mark(candidate=self.top, holders=self.holders)
+            return Mark(self.top)
+        if mark.candidate is None:
+            return Mark(mark.pos, self.top, self.holders)
+        if mark.holders & self.holders:  # still waiting for the candidate's writers
+            return mark
+        return Mark(mark.candidate, self.top, self.holders)
 
 
 def writer_holders() -> frozenset[str]:
@@ -101,9 +99,9 @@ def read(run: Runner) -> Mark:
 def advance(run: Runner, horizon: Horizon, applied: Collection[int]) -> int:
     """Raise the graph's watermark after a batch (`applied`: its event ids); returns it."""
     mark = read(run)
-    settled, keep = horizon.settle(mark)
+    keep = horizon.settle(mark)
     low = lowest_pending(applied)
-    position = max(mark.pos, settled if low is None else min(settled, low - 1))
+    position = max(mark.pos, keep.pos if low is None else min(keep.pos, low - 1))
     run(
         WATERMARK_WRITE,
         {
