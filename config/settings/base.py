@@ -187,6 +187,9 @@ INTERNALS_PUBLIC = True
 # --- Graph ------------------------------------------------------------------------------------
 NEO4J_BOLT_URL = env("NEO4J_BOLT_URL", default="")
 GRAPH_BACKEND = "neo4j" if NEO4J_BOLT_URL else "sql"
+# Neo4j Enterprise has property existence constraints (Community refuses them):
+# graph_install_constraints installs one per required property only when this is true.
+NEO4J_ENTERPRISE = env.bool("NEO4J_ENTERPRISE", default=False)
 
 
 # --- Auth, i18n, static -----------------------------------------------------------------------

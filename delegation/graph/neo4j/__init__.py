@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from neomodel import db, get_config
 
 from common import outbox, telemetry
@@ -37,7 +38,7 @@ from delegation.graph.explain import RoleGraph, delegation_edge, parse_grant
 from delegation.graph.neo4j import cypher_authz as authz
 from delegation.graph.neo4j import cypher_org as org
 from delegation.graph.neo4j import cypher_sync as sync
-from delegation.graph.neo4j.nodes import NODE_CLASSES
+from delegation.graph.neo4j.nodes import NODE_CLASSES, required_properties
 
 
 def epoch(at: datetime) -> float:
@@ -65,9 +66,21 @@ class Neo4jGraphBackend(GraphBackend):
 
     # --- maintenance: constraints, projection, verification -----------------------------------
     def install_constraints(self) -> list[str]:
+        """Uniqueness constraints of every key (neomodel's `install_labels`), the validity
+        indexes on relationships, and, on Enterprise only (`NEO4J_ENTERPRISE`), an existence
+        constraint per required property. Returns what was installed."""
         for cls in NODE_CLASSES:
             db.install_labels(cls)
-        return [cls.__name__ for cls in NODE_CLASSES]
+        installed = [cls.__name__ for cls in NODE_CLASSES]
+        for statement in sync.RELATIONSHIP_INDEXES:
+            self.run("schema", statement)
+        installed.append(f"{len(sync.RELATIONSHIP_INDEXES)} relationship indexes")
+        if settings.NEO4J_ENTERPRISE:
+            constraints = sync.existence_constraints(required_properties())
+            for statement in constraints:
+                self.run("schema", statement)
+            installed.append(f"{len(constraints)} existence constraints")
+        return installed
 
     def apply(self, statement: str, params: dict[str, Any]) -> list[dict]:
         return self.run("sync", statement, params)
@@ -106,15 +119,48 @@ class Neo4jGraphBackend(GraphBackend):
         top = outbox.top_position()
         self.apply(sync.DELETE[element], {"rows": [{"id": key, "pos": top} for key in ids]})
 
-    def upsert(self, element: str, instances: Iterable[Any]) -> None:
-        """Repair: project SQL's rows, at the position of the newest event about each."""
-        stamps = projector.last_positions()
+    def upsert(
+        self, element: str, instances: Iterable[Any], floor: dict[int, int] | None = None
+    ) -> None:
+        """Repair: project SQL's rows, each at the position of the newest event about it, or at
+        `floor[id]` (the position the graph holds for it) when higher: SQL's current state is
+        at least as new as every event already applied, and an outbox pruned since would
+        otherwise leave a position the graph refuses as older."""
+        stamps, floor = projector.last_positions(), floor or {}
         rows = [
-            projector.graph_row(element, outbox.state(item), stamps.get((element, item.pk), 0))
+            projector.graph_row(
+                element,
+                outbox.state(item),
+                max(stamps.get((element, item.pk), 0), floor.get(item.pk, 0)),
+            )
             for item in instances
         ]
         if rows:
             self.apply(sync.UPSERT[element], {"rows": rows})
+
+    def verified_rows(self, element: str) -> list[dict]:
+        """Every element of a kind with its verified properties and position (`verify`)."""
+        return self.run("verify", sync.VERIFY[element])
+
+    def missing_required(self) -> list[tuple[str, str, str, int]]:
+        """`(kind, label or type, property, key)` of every node or edge lacking a property
+        its class declares required."""
+        return [
+            (kind, name, prop, row["id"])
+            for kind, name, prop in required_properties()
+            for row in self.run("required", sync.missing_required(kind, name, prop))
+        ]
+
+    @classmethod
+    def elements_of(cls, found: Iterable[tuple[str, str, str, int]]) -> dict[str, list[int]]:
+        """`missing_required` rows grouped as `{element: [keys]}`."""
+        by_type = {rel: element for element, (rel, _) in sync.EDGE_KEYS.items()}
+        grouped: dict[str, list[int]] = defaultdict(list)
+        for kind, name, _, key in found:
+            element = cls.element_of_label(name) if kind == "node" else by_type[name]
+            if key is not None and key not in grouped[element]:
+                grouped[element].append(key)
+        return dict(grouped)
 
     @staticmethod
     def element_of_label(label: str) -> str:
