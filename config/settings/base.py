@@ -8,6 +8,7 @@ so that `manage.py runserver` works with no environment at all:
 | DATABASE_URL    | PostgreSQL, psycopg 3, native pool | SQLite file `db.sqlite3`          |
 | REDIS_URL       | Redis via django-redis, fail-open  | LocMemCache                       |
 | NEO4J_BOLT_URL  | Neo4j via neomodel                 | graph on its SQL backend          |
+| NEO4J_ENTERPRISE| existence constraints installed    | Community: none (verify reports)  |
 """
 
 from ipaddress import ip_network

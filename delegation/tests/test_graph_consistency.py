@@ -47,7 +47,11 @@ def graph(falkordb: FalkorCypher, settings: Any) -> Neo4jGraphBackend:
 
 
 def ask(client: APIClient, school: School, consistency: str | None = None) -> dict[str, Any]:
-    query = {"person": school.bob.pk, "permission": "library.circulate", "at": LATER}
+    query: dict[str, Any] = {
+        "person": school.bob.pk,
+        "permission": "library.circulate",
+        "at": LATER,
+    }
     if consistency is not None:
         query["consistency"] = consistency
     response = client.get(f"{API}/check/", query)
@@ -330,7 +334,11 @@ def test_the_sql_backend_is_always_fully_consistent(
 def test_an_unknown_consistency_is_a_400_naming_it(
     school: School, staff_client: APIClient, mode: str
 ):
-    query = {"person": school.bob.pk, "permission": "library.circulate", "consistency": mode}
+    query: dict[str, Any] = {
+        "person": school.bob.pk,
+        "permission": "library.circulate",
+        "consistency": mode,
+    }
     response = staff_client.get(f"{API}/check/", query)
 
     assert response.status_code == 400
