@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from django.db import connection
 
-from common import sql_text, telemetry
+from common import outbox, sql_text, telemetry
 from common.exceptions import NotFoundError
 from delegation.graph import sql_queries as q
 from delegation.graph.base import (
@@ -75,6 +75,11 @@ class SqlGraphBackend(GraphBackend):
 
     def ping(self) -> None:
         self._fetch("ping", "SELECT 1", {})
+
+    def applied_position(self) -> int:
+        """The tables are the truth: every committed write is reflected, so the newest
+        position visible now."""
+        return outbox.top_position()
 
     # --- org chart ---------------------------------------------------------------------------
     def manager_chains(self, ids: Sequence[int], at: datetime) -> tuple[dict, str]:
