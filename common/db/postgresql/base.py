@@ -1,4 +1,4 @@
-"""PostgreSQL (psycopg 3, Django's native pool) with every new connection behind a breaker.
+"""PostgreSQL (psycopg 3, Django's native pool) behind the database breaker, with deadlines.
 
 Each request takes a connection from the pool once (CONN_MAX_AGE is 0 with the pool), so
 guarding `get_new_connection` guards every door (views, admin, commands). While the database is
@@ -7,17 +7,30 @@ that the error handlers turn into a 503. The probe connects directly (not throug
 whose own reconnection may be in a back-off) and, when PostgreSQL answers again, replaces the
 pool by a fresh one before the breaker closes, so that the first requests after an outage neither
 wait for the old pool's back-off nor meet its dead connections.
+
+A PostgreSQL that *hangs* (connections accepted, answers never sent) is bounded on the client:
+
+- a new connection by libpq's `connect_timeout` (`DB_CONNECT_TIMEOUT`);
+- every query, COMMIT and ROLLBACK of a request by `DB_QUERY_DEADLINE`: the watchdog of
+  `common.deadlines` shuts the socket down, the blocked read fails, the breaker opens;
+- the pool's lending by a check that costs no round trip (`_sound`), instead of psycopg's
+  `check_connection` (an empty query per lending, which a hung server never answers).
 """
 
 from __future__ import annotations
 
+import contextlib
+import select
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import psycopg
-from django.db import connections
+from django.conf import settings
+from django.db import OperationalError, connections
 from django.db.backends.postgresql import base
 from psycopg_pool import PoolTimeout
 
+from common import deadlines
 from common.breaker import Breaker, CircuitOpenError, breaker
 
 
@@ -25,7 +38,19 @@ class DatabaseUnavailable(psycopg.OperationalError):
     """The breaker is open; Django wraps this into `django.db.OperationalError`."""
 
 
+def query_deadline() -> float | None:
+    """Seconds a request's query may wait for PostgreSQL; None outside requests or when 0."""
+    if not deadlines.in_request():
+        return None
+    return float(getattr(settings, "DB_QUERY_DEADLINE", 0)) or None
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every query through Django's cursors (ORM, raw SQL, savepoints) passes here first.
+        self.execute_wrappers.append(self._execute_within_deadline)
+
     @property
     def breaker(self) -> Breaker:
         found = breaker("database" if self.alias == "default" else f"database.{self.alias}")
@@ -41,8 +66,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super().get_new_connection(conn_params)
         try:
             return self.breaker.call(
-                lambda: super(DatabaseWrapper, self).get_new_connection(conn_params),
-                failures=(psycopg.OperationalError,),
+                lambda: self._lend_sound(conn_params), failures=(psycopg.OperationalError,)
             )
         except CircuitOpenError as error:
             raise DatabaseUnavailable(str(error)) from error
@@ -52,10 +76,80 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.breaker.trip(error)
             raise
 
+    def _lend_sound(self, conn_params: dict[str, Any]) -> Any:
+        """A pooled connection whose socket shows no sign of death (see `_sound`); dead ones
+        go back to the pool closed, which discards them. Bounded: each dead one leaves the pool,
+        and a fresh connection is sound."""
+        pool = self.pool
+        for _ in range(pool.max_size + 1):
+            connection = super().get_new_connection(conn_params)
+            if _sound(connection):
+                return connection
+            connection.close()
+            pool.putconn(connection)
+        return super().get_new_connection(conn_params)
+
+    # --- deadlines ---------------------------------------------------------------------------
+    def _execute_within_deadline(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        with self._deadline():
+            return execute(sql, params, many, context)
+
+    def commit(self) -> None:
+        with self._deadline():
+            super().commit()
+
+    def rollback(self) -> None:
+        with self._deadline():
+            super().rollback()
+
+    @contextlib.contextmanager
+    def _deadline(self) -> Iterator[None]:
+        seconds = query_deadline()
+        if seconds is None or self.connection is None or self.connection.closed:
+            yield  # no deadline, or nothing to wait for (a broken connection fails at once)
+            return
+        with deadlines.watchdog.guard(self.connection.fileno(), seconds) as armed:
+            try:
+                yield
+            except Exception as error:
+                if not armed.fired:
+                    raise
+                # The socket was shut down under the call: a database that hangs is out. The
+                # connection is broken (errors_occurred: Django closes it, the pool drops it).
+                message = f"PostgreSQL gave no answer within {seconds:g} s"
+                self.errors_occurred = True
+                self.breaker.trip(deadlines.DeadlineExceeded(message))
+                raise OperationalError(message) from error
+
     def probe(self) -> None:
-        """Raise unless PostgreSQL takes a new connection and answers on it (no pool)."""
-        with psycopg.connect(**self.get_connection_params()) as probe:
-            probe.execute("SELECT 1")
+        """Raise unless PostgreSQL takes a new connection and answers on it (no pool), within
+        the connect timeout and the query deadline (the probe must not hang either)."""
+        params = self.get_connection_params()
+        params.pop("pool", None)
+        seconds = float(getattr(settings, "DB_QUERY_DEADLINE", 0)) or 5.0
+        with psycopg.connect(**params) as probe:
+            with deadlines.watchdog.guard(probe.fileno(), seconds) as armed:
+                try:
+                    probe.execute("SELECT 1")
+                except psycopg.Error:
+                    if armed.fired:
+                        raise deadlines.DeadlineExceeded(f"no answer within {seconds:g} s")
+                    raise
+
+
+def _sound(connection: psycopg.Connection[Any]) -> bool:
+    """Whether an idle pooled connection may be lent, without a round trip: an idle connection
+    has nothing to read, so a readable socket means a closed or reset connection (or a message
+    nobody waits for: dropping that connection is the safe side)."""
+    if connection.closed or connection.broken:
+        return False
+    try:
+        readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
 
 
 def _wrapper(alias: str) -> DatabaseWrapper:
