@@ -129,14 +129,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
         params = self.get_connection_params()
         params.pop("pool", None)
         seconds = float(getattr(settings, "DB_QUERY_DEADLINE", 0)) or 5.0
-        with psycopg.connect(**params) as probe:
-            with deadlines.watchdog.guard(probe.fileno(), seconds) as armed:
-                try:
-                    probe.execute("SELECT 1")
-                except psycopg.Error:
-                    if armed.fired:
-                        raise deadlines.DeadlineExceeded(f"no answer within {seconds:g} s")
-                    raise
+        with (
+            psycopg.connect(**params) as probe,
+            deadlines.watchdog.guard(probe.fileno(), seconds) as armed,
+        ):
+            try:
+                probe.execute("SELECT 1")
+            except psycopg.Error as error:
+                if armed.fired:
+                    raise deadlines.DeadlineExceeded(f"no answer within {seconds:g} s") from error
+                raise
 
 
 def _sound(connection: psycopg.Connection[Any]) -> bool:

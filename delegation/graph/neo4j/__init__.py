@@ -48,7 +48,6 @@ from delegation.graph.neo4j import cypher_org as org
 from delegation.graph.neo4j import cypher_sync as sync
 from delegation.graph.neo4j.nodes import NODE_CLASSES
 
-
 # Errors that mean the store is out (count towards the breaker), not that a query is wrong.
 OUTAGE = (deadlines.DeadlineExceeded, OSError, ServiceUnavailable, SessionExpired)
 
