@@ -6,6 +6,7 @@ class CommonConfig(AppConfig):
     verbose_name = "Common"
 
     def ready(self) -> None:
-        from common import deadlines
+        from common import authentication, deadlines
 
         deadlines.connect_signals()
+        authentication.connect_signals()

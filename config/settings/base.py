@@ -65,7 +65,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+# `manage.py bench_http` sets DJANGO_BENCH_URLS for its gunicorn: the site's URLs plus the floor
+# views it measures against (config/bench_urls.py). Never set in production.
+BENCH_URLS = env.bool("DJANGO_BENCH_URLS", default=False)
+ROOT_URLCONF = "config.bench_urls" if BENCH_URLS else "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -179,6 +182,9 @@ CACHE_TTLS: dict[str, int] = {
     "directory.courses": 900,
     "directory.teaching": 900,
     "directory.course_list": 300,
+    # Token -> user for API authentication (common.authentication); every revocation
+    # invalidates it, the TTL only bounds memory.
+    "auth.token": 300,
 }
 
 
@@ -247,7 +253,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 REST_FRAMEWORK = {
     # Token first: its `WWW-Authenticate: Token` header makes anonymous calls 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "common.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

@@ -1,0 +1,60 @@
+"""Cached token lookups: no query once cached, and every revocation seen at once."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("config.bench_urls")]
+
+URL = "/bench/drf-token/"
+
+
+@pytest.fixture
+def token(member_user: User) -> Token:
+    cache.clear()
+    return Token.objects.create(user=member_user)
+
+
+@pytest.fixture
+def client(token: Token) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def test_a_cached_token_costs_no_query(client: APIClient, django_assert_num_queries) -> None:
+    """DRF's TokenAuthentication reads the token and its user on every request."""
+    assert client.get(URL).status_code == 200
+    with django_assert_num_queries(0):
+        assert client.get(URL).status_code == 200
+
+
+def test_a_deleted_token_is_refused_at_once(
+    client: APIClient, token: Token, django_capture_on_commit_callbacks
+) -> None:
+    assert client.get(URL).status_code == 200  # cached now
+    with django_capture_on_commit_callbacks(execute=True):
+        token.delete()
+    assert client.get(URL).status_code == 401
+
+
+def test_a_deactivated_user_is_refused_at_once(
+    client: APIClient, member_user: User, django_capture_on_commit_callbacks
+) -> None:
+    assert client.get(URL).status_code == 200
+    member_user.is_active = False
+    with django_capture_on_commit_callbacks(execute=True):
+        member_user.save(update_fields=["is_active"])
+    assert client.get(URL).status_code == 401
+
+
+def test_an_unknown_token_is_refused_and_not_cached(django_assert_num_queries) -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    for _ in range(2):
+        with django_assert_num_queries(1):  # asked each time: refusals are not cached
+            assert client.get(URL).status_code == 401
