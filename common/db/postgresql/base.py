@@ -15,27 +15,61 @@ A PostgreSQL that *hangs* (connections accepted, answers never sent) is bounded 
   `common.deadlines` shuts the socket down, the blocked read fails, the breaker opens;
 - the pool's lending by a check that costs no round trip (`_sound`), instead of psycopg's
   `check_connection` (an empty query per lending, which a hung server never answers).
+
+The first request of an outage does not wait out the pool either: a connection attempt of the
+pool that fails opens the breaker (`GuardedConnection`), and the request waits for the pool in
+slices of `POOL_WAIT_SLICE`, so it answers 503 a slice after the refusal, not a pool timeout.
 """
 
 from __future__ import annotations
 
 import contextlib
 import select
+import time
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any, cast
 
 import psycopg
 from django.conf import settings
 from django.db import OperationalError, connections
 from django.db.backends.postgresql import base
+from psycopg import IsolationLevel
 from psycopg_pool import PoolTimeout
 
 from common import deadlines
 from common.breaker import Breaker, CircuitOpenError, breaker
 
+POOL_WAIT_SLICE = 0.02  # seconds between looks at the breaker while waiting for the pool
+
 
 class DatabaseUnavailable(psycopg.OperationalError):
     """The breaker is open; Django wraps this into `django.db.OperationalError`."""
+
+
+def breaker_name(alias: str) -> str:
+    return "database" if alias == "default" else f"database.{alias}"
+
+
+class GuardedConnection(psycopg.Connection[Any]):
+    """The pool's connections: a failed attempt to connect opens the alias's breaker at once
+    (refused, or no answer within connect_timeout), since the pool cannot lend what it cannot
+    make; the probe closes it again within a cool-down if that was a blip."""
+
+    breaker_name = "database"
+
+    @classmethod
+    def connect(cls, conninfo: str = "", **kwargs: Any) -> Any:
+        try:
+            return super().connect(conninfo, **kwargs)
+        except psycopg.OperationalError as error:
+            breaker(cls.breaker_name).trip(error)
+            raise
+
+
+@cache
+def connection_class(alias: str) -> type[GuardedConnection]:
+    return type("GuardedConnection", (GuardedConnection,), {"breaker_name": breaker_name(alias)})
 
 
 def query_deadline() -> float | None:
@@ -50,10 +84,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         # Every query through Django's cursors (ORM, raw SQL, savepoints) passes here first.
         self.execute_wrappers.append(self._execute_within_deadline)
+        pool_options = self.settings_dict.get("OPTIONS", {}).get("pool")
+        if isinstance(pool_options, dict):  # the same class each time: idempotent
+            pool_options.setdefault("connection_class", connection_class(self.alias))
 
     @property
     def breaker(self) -> Breaker:
-        found = breaker("database" if self.alias == "default" else f"database.{self.alias}")
+        found = breaker(breaker_name(self.alias))
         if found.probe is None:
             alias = self.alias
             # Through the probe thread's own wrapper of the alias: settings may have changed.
@@ -82,12 +119,30 @@ class DatabaseWrapper(base.DatabaseWrapper):
         and a fresh connection is sound."""
         pool = self.pool
         for _ in range(pool.max_size + 1):
-            connection = super().get_new_connection(conn_params)
+            connection = self._getconn(conn_params)
             if _sound(connection):
                 return connection
             connection.close()
             pool.putconn(connection)
-        return super().get_new_connection(conn_params)
+        return self._getconn(conn_params)
+
+    def _getconn(self, conn_params: dict[str, Any]) -> Any:
+        """Django's pooled `get_new_connection`, waiting in slices: a breaker opened meanwhile
+        (a failed connect of the pool's) ends the wait at once. With an isolation level in
+        OPTIONS, Django's own method (which also sets it), unsliced."""
+        if "isolation_level" in self.settings_dict["OPTIONS"]:
+            return super().get_new_connection(conn_params)
+        self.isolation_level = IsolationLevel.READ_COMMITTED  # what Django sets without one
+        pool = self.pool
+        pool.open()
+        give_up = time.monotonic() + pool.timeout
+        while True:
+            try:
+                return pool.getconn(timeout=POOL_WAIT_SLICE)
+            except PoolTimeout:
+                self.breaker.admit()  # CircuitOpenError once a failed connect opened it
+                if time.monotonic() >= give_up:
+                    raise
 
     # --- deadlines ---------------------------------------------------------------------------
     def _execute_within_deadline(
