@@ -8,14 +8,17 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from common import breaker
+from common.authentication import local_tokens
 
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
     """Each test starts with an empty cache (the test Redis database is the suite's own) and
-    every circuit breaker closed: an outage a test made is not the next test's."""
+    every circuit breaker closed: an outage a test made is not the next test's; nor does a
+    process-held token lookup outlive its test."""
     breaker.reset_all()
     cache.clear()
+    local_tokens.clear()
     yield
     breaker.reset_all()
 

@@ -52,6 +52,27 @@ def test_a_deactivated_user_is_refused_at_once(
     assert client.get(URL).status_code == 401
 
 
+def test_each_request_gets_its_own_user_instance(token: Token) -> None:
+    """The process tier hands out copies: what one request sets on its user stays there."""
+    from common.authentication import CachedTokenAuthentication
+
+    auth = CachedTokenAuthentication()
+    first, _ = auth.authenticate_credentials(token.key)
+    first.marked = True
+    second, second_token = auth.authenticate_credentials(token.key)
+    assert second is not first and not hasattr(second, "marked")
+    assert second_token.user is second
+
+
+def test_with_no_process_tier_the_cache_answers_without_a_query(
+    client: APIClient, settings, django_assert_num_queries
+) -> None:
+    settings.AUTH_TOKEN_LOCAL_TTL = 0
+    assert client.get(URL).status_code == 200
+    with django_assert_num_queries(0):
+        assert client.get(URL).status_code == 200
+
+
 def test_an_unknown_token_is_refused_and_not_cached(django_assert_num_queries) -> None:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)

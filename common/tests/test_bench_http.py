@@ -17,7 +17,7 @@ WRK = """Running 10s test @ http://127.0.0.1:8000/bench/drf/
      50%   15.51ms
      75%   18.43ms
      90%   22.07ms
-     99%    1.02s
+     99%    1.02s 
   9896 requests in 10.01s, 2.86MB read
   Non-2xx or 3xx responses: 3
 Requests/sec:    988.65

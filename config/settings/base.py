@@ -186,6 +186,9 @@ CACHE_TTLS: dict[str, int] = {
     # invalidates it, the TTL only bounds memory.
     "auth.token": 300,
 }
+# Seconds a process serves a token lookup from its own memory (no round trip); a revocation
+# reaches the other workers' copies within this (the writer's at once). 0: always ask Redis.
+AUTH_TOKEN_LOCAL_TTL = env.float("AUTH_TOKEN_LOCAL_TTL", default=5.0)
 
 
 # --- Metrics ----------------------------------------------------------------------------------

@@ -72,14 +72,14 @@ def _ms(text: str) -> float:
 
 def parse_wrk(name: str, path: str, output: str) -> Measure:
     """The figures of `wrk --latency` output."""
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     total = re.search(r"(\d+) requests in", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
     )
-    if not (rate and total and "50" in percentiles):
+    if not (rate and total and {"50", "99"} <= percentiles.keys()):
         raise CommandError(f"unexpected wrk output for {path}:\n{output}")
     return Measure(
         name=name,
