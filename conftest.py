@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -9,6 +10,8 @@ from rest_framework.test import APIClient
 
 from common import breaker
 from common.authentication import local_tokens
+from common.testing_faults import FaultProxy
+from delegation.tests.falkordb import HUNG_GRAPH_DEADLINE, FalkorServer, falkordb_behind_proxy
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +24,27 @@ def _empty_cache() -> Iterator[None]:
     local_tokens.clear()
     yield
     breaker.reset_all()
+
+
+@pytest.fixture(scope="session")
+def falkordb_server() -> Iterator[FalkorServer]:
+    """One FalkorDB server for the whole run (the graph tests' Cypher engine), on a free port,
+    started on first use and stopped at the end."""
+    server = FalkorServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def graph_proxy(
+    falkordb_server: FalkorServer, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> Iterator[FaultProxy]:
+    """The Neo4j backend (settings and all), its Cypher answered by FalkorDB through a fault
+    proxy: `graph_proxy.hang()` makes a graph store that accepts and never answers."""
+    with falkordb_behind_proxy(
+        falkordb_server, monkeypatch, settings, deadline=HUNG_GRAPH_DEADLINE
+    ) as proxy:
+        yield proxy
 
 
 @pytest.fixture

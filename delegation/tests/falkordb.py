@@ -108,12 +108,14 @@ class FalkorCypher:
             self.graph.delete()
 
 
+HUNG_GRAPH_DEADLINE = 0.5  # GRAPH_QUERY_DEADLINE of the `graph_proxy` fixture (conftest.py)
+
+
 @contextlib.contextmanager
 def falkordb_behind_proxy(
     server: FalkorServer, monkeypatch: Any, settings: Any, *, deadline: float
 ) -> Iterator[FaultProxy]:
-    """The Neo4j backend (settings and all), its Cypher answered by FalkorDB through a fault
-    proxy: `proxy.hang()` makes a graph store that accepts and never answers."""
+    """The Neo4j backend's Cypher answered by FalkorDB through a fault proxy (`graph_proxy`)."""
     proxy = FaultProxy(("127.0.0.1", server.port)).start()
     cypher = FalkorCypher(FalkorDB(host="127.0.0.1", port=proxy.port).select_graph("campus_test"))
     cypher.clear()

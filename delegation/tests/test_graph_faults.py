@@ -7,7 +7,6 @@ Before the graph breaker and its deadline, a permission check waited for good on
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
@@ -17,19 +16,10 @@ from common.breaker import CLOSED, breaker
 from common.testing_faults import FaultProxy
 from delegation.authz import user_can
 from delegation.graph import get_graph
-from delegation.tests.falkordb import FalkorServer, falkordb_behind_proxy
+from delegation.tests.falkordb import HUNG_GRAPH_DEADLINE as DEADLINE
 from delegation.tests.scenario import DAY, T0, School, lend
 
-DEADLINE = 0.5
 FAIL_FAST = 0.3
-
-
-@pytest.fixture
-def graph_proxy(
-    falkordb_server: FalkorServer, monkeypatch: pytest.MonkeyPatch, settings
-) -> Iterator[FaultProxy]:
-    with falkordb_behind_proxy(falkordb_server, monkeypatch, settings, deadline=DEADLINE) as proxy:
-        yield proxy
 
 
 @pytest.fixture

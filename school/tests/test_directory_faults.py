@@ -4,7 +4,6 @@ within the graph deadline, then at once while the graph breaker is open; never a
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from django.urls import reverse
@@ -13,28 +12,12 @@ from rest_framework.test import APIClient
 from common.breaker import CLOSED, breaker
 from common.testing_faults import FaultProxy
 from delegation.graph import get_graph
-from delegation.tests.falkordb import FalkorServer, falkordb_behind_proxy
+from delegation.tests.falkordb import HUNG_GRAPH_DEADLINE as DEADLINE
 from school.tests.directory_factories import make_school
 
 pytestmark = pytest.mark.django_db
 
 PEOPLE = reverse("school-api:people")
-DEADLINE = 0.5
-
-
-@pytest.fixture(scope="module")
-def falkordb_server() -> Iterator[FalkorServer]:
-    server = FalkorServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def graph_proxy(
-    falkordb_server: FalkorServer, monkeypatch: pytest.MonkeyPatch, settings
-) -> Iterator[FaultProxy]:
-    with falkordb_behind_proxy(falkordb_server, monkeypatch, settings, deadline=DEADLINE) as proxy:
-        yield proxy
 
 
 def _page(client: APIClient) -> tuple[float, dict, int]:

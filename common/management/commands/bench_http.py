@@ -11,9 +11,10 @@ connections, and prints requests/s, p50 and p99 side by side:
 - `/api/health/` and real endpoints: the books list (anonymous), the directory page (token).
 
 The token is a member's (not staff). The goal of issue 13 (an authenticated read costs at most
-2x a plain DRF read) is printed with the ratio of the time per request. Throttle rates are raised so that nothing answers 429 while
-the throttles still count every request. Uses DATABASE_URL and REDIS_URL as they are: run it on
-a database of its own (it migrates; `--seed` also runs `seed_demo --size small`).
+2x a plain DRF read) is printed with the ratio of the time per request. Throttle rates are
+raised so that nothing answers 429 while the throttles still count every request. Uses
+DATABASE_URL and REDIS_URL as they are: run it on a database of its own (it migrates; `--seed`
+also runs `seed_demo --size small`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import re
 import shutil
 import subprocess
 import sys
-import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -34,7 +34,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rest_framework.authtoken.models import Token
 
-from common.management.commands.bench_faults import Server, request
+from common.management.commands.bench_faults import Server, request, server_env
 
 TOKEN = "token"
 ENDPOINTS: list[tuple[str, str, bool]] = [
@@ -108,18 +108,10 @@ def ensure_wrk() -> str:
 
 
 def bench_env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": uuid.uuid4().hex * 2,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_BENCH_URLS": "true",
-        # Counted on every request, never refusing one.
-        "API_THROTTLE_ANON": "100000000/minute",
-        "API_THROTTLE_USER": "100000000/minute",
-        "LOG_LEVEL": "ERROR",
-    }
+    """bench_faults' production environment (throttles counted, never refusing), the stores
+    as they are, and the floor views."""
+    env = server_env(os.environ["DATABASE_URL"], settings.REDIS_URL, "")
+    return {**env, "DJANGO_BENCH_URLS": "true"}
 
 
 class Command(BaseCommand):
