@@ -10,17 +10,15 @@ before, so the table shows what each layer costs:
 - `/bench/drf-token-throttled/`: the same with the API's default throttles.
 """
 
-from typing import Any, ClassVar
-
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from common.authentication import CachedTokenAuthentication
+from common.throttling import AnonWindowThrottle, UserWindowThrottle
 
 BODY = {"ok": True}
 
@@ -30,21 +28,21 @@ def plain(request: HttpRequest) -> HttpResponse:
 
 
 class PlainDrf(APIView):
-    authentication_classes: ClassVar[list[Any]] = []
-    permission_classes: ClassVar[list[Any]] = [AllowAny]
-    throttle_classes: ClassVar[list[Any]] = []
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
 
     def get(self, request: Request) -> Response:
         return Response(BODY)
 
 
 class TokenDrf(PlainDrf):
-    authentication_classes: ClassVar[list[Any]] = [CachedTokenAuthentication]
-    permission_classes: ClassVar[list[Any]] = [IsAuthenticated]
+    authentication_classes = [CachedTokenAuthentication]
+    permission_classes = [IsAuthenticated]
 
 
 class TokenThrottledDrf(TokenDrf):
-    throttle_classes: ClassVar[list[Any]] = list(api_settings.DEFAULT_THROTTLE_CLASSES)
+    throttle_classes = [AnonWindowThrottle, UserWindowThrottle]  # REST_FRAMEWORK's defaults
 
 
 urlpatterns = [

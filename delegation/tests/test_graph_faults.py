@@ -15,8 +15,8 @@ from common import deadlines
 from common.breaker import CLOSED, breaker
 from common.testing_faults import FaultProxy
 from delegation.authz import user_can
-from delegation.graph import get_graph
 from delegation.tests.falkordb import HUNG_GRAPH_DEADLINE as DEADLINE
+from delegation.tests.falkordb import cypher_graph
 from delegation.tests.scenario import DAY, T0, School, lend
 
 FAIL_FAST = 0.3
@@ -39,7 +39,7 @@ def _timed(function) -> tuple[float, object]:
 def test_user_can_decides_from_sql_within_the_deadline_while_the_graph_hangs(
     bob_user: User, graph_proxy: FaultProxy
 ):
-    get_graph().rebuild()
+    cypher_graph().rebuild()
     ask = lambda: user_can(bob_user, "library.circulate", T0 + DAY)  # noqa: E731
     with deadlines.request_scope():
         assert ask()  # the graph answers
@@ -58,7 +58,7 @@ def test_user_can_decides_from_sql_within_the_deadline_while_the_graph_hangs(
 def test_the_graph_breaker_closes_once_the_store_answers_again(
     bob_user: User, graph_proxy: FaultProxy
 ):
-    graph = get_graph()
+    graph = cypher_graph()
     graph.rebuild()
     graph_proxy.hang()
     with deadlines.request_scope():

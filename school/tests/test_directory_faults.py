@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from common.breaker import CLOSED, breaker
 from common.testing_faults import FaultProxy
-from delegation.graph import get_graph
 from delegation.tests.falkordb import HUNG_GRAPH_DEADLINE as DEADLINE
+from delegation.tests.falkordb import cypher_graph
 from school.tests.directory_factories import make_school
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def test_a_hung_graph_costs_the_directory_one_deadline_then_nothing(
     staff_client: APIClient, graph_proxy: FaultProxy
 ) -> None:
     make_school()
-    get_graph().rebuild()
+    cypher_graph().rebuild()
     graph_proxy.hang()
     for _ in range(2):  # each graph failure until the breaker opens costs one deadline
         seconds, body, status = _page(staff_client)
