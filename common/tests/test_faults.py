@@ -157,6 +157,20 @@ def test_database_hung_then_back_serves_again(database_proxy, api_client):
         assert _wait_for(lambda: _get(api_client, BOOKS).status_code == 200) < 6.0
 
 
+def test_the_pool_lends_a_connection_without_a_round_trip(database_proxy, api_client):
+    """psycopg's `check_connection` (CONN_HEALTH_CHECKS) cost every request a round trip, and
+    hung on a hung server; the socket check costs none."""
+    from django.db import connection
+
+    assert _get(api_client, BOOKS).status_code == 200  # a pooled connection, now idle
+    database_proxy.slow(0.5)  # each chunk 0.5 s late: a round trip would take a second
+    try:
+        assert _elapsed(connection.ensure_connection) < 0.4
+    finally:
+        connection.close()
+        database_proxy.restore()
+
+
 def test_a_commit_on_a_hung_database_fails_within_the_deadline(database_proxy):
     """COMMIT (atomic()'s exit) bypasses Django's execute wrappers and carries the deadline too;
     the write is not reported done, and the connection is dropped."""

@@ -17,8 +17,9 @@ A PostgreSQL that *hangs* (connections accepted, answers never sent) is bounded 
   `check_connection` (an empty query per lending, which a hung server never answers).
 
 The first request of an outage does not wait out the pool either: a connection attempt of the
-pool that fails opens the breaker (`GuardedConnection`), and the request waits for the pool in
-slices of `POOL_WAIT_SLICE`, so it answers 503 a slice after the refusal, not a pool timeout.
+pool that is refused or times out opens the breaker (`GuardedConnection`), and the request
+waits for the pool in slices of `POOL_WAIT_SLICE`, so it answers 503 a slice after the refusal,
+not a pool timeout.
 """
 
 from __future__ import annotations
@@ -52,9 +53,10 @@ def breaker_name(alias: str) -> str:
 
 
 class GuardedConnection(psycopg.Connection[Any]):
-    """The pool's connections: a failed attempt to connect opens the alias's breaker at once
-    (refused, or no answer within connect_timeout), since the pool cannot lend what it cannot
-    make; the probe closes it again within a cool-down if that was a blip."""
+    """The pool's connections: an attempt to connect that is refused or gets no answer within
+    connect_timeout opens the alias's breaker at once (the pool cannot lend what it cannot make;
+    the probe closes it within a cool-down if that was a blip). Any other failure (a connection
+    reset mid-handshake, as when connections are dropped) only counts as one."""
 
     breaker_name = "database"
 
@@ -63,8 +65,17 @@ class GuardedConnection(psycopg.Connection[Any]):
         try:
             return super().connect(conninfo, **kwargs)
         except psycopg.OperationalError as error:
-            breaker(cls.breaker_name).trip(error)
+            guard = breaker(cls.breaker_name)
+            if _is_outage(error):
+                guard.trip(error)
+            else:
+                guard.failed(error)
             raise
+
+
+def _is_outage(error: psycopg.OperationalError) -> bool:
+    """Refused (libpq's text for ECONNREFUSED) or no answer in time: nobody is serving."""
+    return isinstance(error, psycopg.errors.ConnectionTimeout) or "refused" in str(error).lower()
 
 
 @cache
