@@ -96,6 +96,9 @@ class FaultProxy:
             # An RST rather than a FIN: the peer learns at once, as when a server process dies.
             try:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                # At once: close() alone waits for the pump's select() on the socket to return
+                # (the kernel releases the socket with its last reference), up to a TICK later.
+                sock.shutdown(socket.SHUT_RDWR)
             except OSError:  # already closed by its pump
                 continue
             sock.close()

@@ -10,6 +10,7 @@ boundary can see up to twice that within one duration, the fixed window's known 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -28,6 +29,8 @@ View = Callable[..., HttpResponse]
 def window_count(key: str, ttl: int) -> int | None:
     """Add one to `key` (created at 0 with `ttl` seconds to live) and return the new count;
     None when the cache is down (throttling fails open, as every cache read does)."""
+    with contextlib.suppress(ValueError):  # most requests: the window's key exists, one trip
+        return cache.incr(key)
     for _ in range(2):  # the key may expire between add and incr: create it again, once
         cache.add(key, 0, timeout=ttl)
         try:

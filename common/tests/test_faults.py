@@ -14,12 +14,12 @@ from typing import Any, cast
 
 import pytest
 from django.core.cache import cache
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 from redis.exceptions import RedisError
 
-from common import breaker
+from common import breaker, deadlines
 from common.breaker import CLOSED, OPEN
 from common.cache.backends import strict
 from common.cache.readthrough import Family, invalidate_on_commit, read_one
@@ -122,6 +122,68 @@ def test_database_dropping_connections_is_survived_by_the_next_request(database_
     assert _get(api_client, BOOKS).status_code == 200
     database_proxy.drop()  # every pooled connection dies; the pool's check replaces them
     assert _get(api_client, BOOKS).status_code == 200
+
+
+DEADLINE = 1.0  # DB_QUERY_DEADLINE in the hang tests: the watchdog's tick is 0.05 s
+
+
+def test_database_hung_answers_503_within_the_deadline_then_fails_fast(database_proxy, api_client):
+    """A PostgreSQL that accepts and never answers: before the deadline every client was stuck
+    for good (no timeout of psycopg's or the pool's covers an established connection)."""
+    with override_settings(DB_QUERY_DEADLINE=DEADLINE):
+        assert _get(api_client, BOOKS).status_code == 200  # a pooled connection to hang on
+        database_proxy.hang()
+        started = time.perf_counter()
+        first = _get(api_client, BOOKS)
+        assert time.perf_counter() - started < DEADLINE + 2.0
+        assert first.status_code == 503
+        assert first.json()["error"]["code"] == "unavailable"
+        assert breaker.breaker("database").state != CLOSED
+        # Open: later requests neither wait for the deadline nor touch the hung pool.
+        assert _elapsed(lambda: _get(api_client, BOOKS)) < FAIL_FAST
+        health = _get(api_client, reverse("api-health"))
+        assert health.status_code == 503
+        assert "no answer within" in health.json()["breakers"]["database"]["error"]
+
+
+def test_database_hung_then_back_serves_again(database_proxy, api_client):
+    with override_settings(DB_QUERY_DEADLINE=DEADLINE):
+        assert _get(api_client, BOOKS).status_code == 200
+        database_proxy.hang()
+        assert _get(api_client, BOOKS).status_code == 503
+        database_proxy.restore()
+        # A probe in flight when the proxy forwards again completes; a fresh pool replaces the
+        # hung one. Bounded by the connect timeout (3 s) plus a cool-down, with margin.
+        assert _wait_for(lambda: _get(api_client, BOOKS).status_code == 200) < 6.0
+
+
+def test_the_pool_lends_a_connection_without_a_round_trip(database_proxy, api_client):
+    """psycopg's `check_connection` (CONN_HEALTH_CHECKS) cost every request a round trip, and
+    hung on a hung server; the socket check costs none."""
+    from django.db import connection
+
+    assert _get(api_client, BOOKS).status_code == 200  # a pooled connection, now idle
+    database_proxy.slow(0.5)  # each chunk 0.5 s late: a round trip would take a second
+    try:
+        assert _elapsed(connection.ensure_connection) < 0.4
+    finally:
+        connection.close()
+        database_proxy.restore()
+
+
+def test_a_commit_on_a_hung_database_fails_within_the_deadline(database_proxy):
+    """COMMIT (atomic()'s exit) bypasses Django's execute wrappers and carries the deadline too;
+    the write is not reported done, and the connection is dropped."""
+    from django.db import connection
+
+    with override_settings(DB_QUERY_DEADLINE=DEADLINE), deadlines.request_scope():
+        started = time.perf_counter()
+        with pytest.raises(OperationalError, match="no answer within"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            database_proxy.hang()
+        assert time.perf_counter() - started < DEADLINE + 2.0
+    assert breaker.breaker("database").state != CLOSED
 
 
 @pytest.fixture

@@ -68,7 +68,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+# `manage.py bench_http` sets DJANGO_BENCH_URLS for its gunicorn: the site's URLs plus the floor
+# views it measures against (config/bench_urls.py). Never set in production.
+BENCH_URLS = env.bool("DJANGO_BENCH_URLS", default=False)
+ROOT_URLCONF = "config.bench_urls" if BENCH_URLS else "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -96,9 +99,21 @@ def database_config(url: str) -> dict[str, Any]:
     if config["ENGINE"] == "django.db.backends.postgresql":
         config["ENGINE"] = "common.db.postgresql"
         config["CONN_MAX_AGE"] = 0  # the pool owns connection lifetime; Django requires 0 with it
-        config["CONN_HEALTH_CHECKS"] = True  # the pool checks a connection before lending it
+        # No per-request check round trip (psycopg's `check_connection`, which a hung server
+        # never answers): the backend lends only connections whose socket shows no sign of
+        # death, at no cost (`common.db.postgresql`), and keepalives find silent peers.
+        config["CONN_HEALTH_CHECKS"] = False
         config["OPTIONS"] = {
+            # libpq bounds a new connection, handshake included, by this (a hung server).
             "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
+            # An idle connection whose peer vanished without a reset (a dead host, a NAT that
+            # forgot it) is found by TCP keepalives within idle + interval * count seconds,
+            # and unacknowledged data gives up after tcp_user_timeout.
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 10_000,
             # JIT compiles the plans of short recursive queries (the graph's CTEs) for ~80 ms
             # to save microseconds; an OLTP workload never gains from it.
             "options": "-c jit=off",
@@ -117,6 +132,10 @@ def database_config(url: str) -> dict[str, Any]:
     return config
 
 
+# The longest one query, COMMIT or ROLLBACK of a request waits for PostgreSQL before its socket
+# is shut down and the database breaker opens (a hung server or network; 0 = no deadline).
+# Outside requests (commands, seeds, migrations) queries have no client deadline.
+DB_QUERY_DEADLINE = env.float("DB_QUERY_DEADLINE", default=3.0)
 DATABASE_URL = env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {"default": database_config(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -166,7 +185,13 @@ CACHE_TTLS: dict[str, int] = {
     "directory.courses": 900,
     "directory.teaching": 900,
     "directory.course_list": 300,
+    # Token -> user for API authentication (common.authentication); every revocation
+    # invalidates it, the TTL only bounds memory.
+    "auth.token": 300,
 }
+# Seconds a process serves a token lookup from its own memory (no round trip); a revocation
+# reaches the other workers' copies within this (the writer's at once). 0: always ask Redis.
+AUTH_TOKEN_LOCAL_TTL = env.float("AUTH_TOKEN_LOCAL_TTL", default=5.0)
 
 
 # --- Metrics ----------------------------------------------------------------------------------
@@ -191,6 +216,12 @@ GRAPH_BACKEND = "neo4j" if NEO4J_BOLT_URL else "sql"
 # Neo4j Enterprise has property existence constraints (Community refuses them):
 # graph_install_constraints installs one per required property only when this is true.
 NEO4J_ENTERPRISE = env.bool("NEO4J_ENTERPRISE", default=False)
+# Neo4j (neomodel's driver): a new connection, handshake included, and a free pooled connection
+# are each waited for at most GRAPH_CONNECT_TIMEOUT; a request's graph query at most
+# GRAPH_QUERY_DEADLINE, after which the graph breaker counts a failure and the caller falls
+# back (user_can to SQL, the directory to a partial answer). Outside requests: no deadline.
+GRAPH_CONNECT_TIMEOUT = env.float("GRAPH_CONNECT_TIMEOUT", default=1.0)
+GRAPH_QUERY_DEADLINE = env.float("GRAPH_QUERY_DEADLINE", default=2.0)
 
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
@@ -231,7 +262,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 REST_FRAMEWORK = {
     # Token first: its `WWW-Authenticate: Token` header makes anonymous calls 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "common.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

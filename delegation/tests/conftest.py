@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
@@ -23,14 +23,6 @@ def _neo4j_backend() -> Neo4jGraphBackend:
     from delegation.graph.neo4j import Neo4jGraphBackend
 
     return Neo4jGraphBackend(os.environ["NEO4J_BOLT_URL"])
-
-
-@pytest.fixture(scope="session")
-def falkordb_server() -> Iterator[FalkorServer]:
-    """One FalkorDB server for the whole run, on a free port, stopped at the end."""
-    server = FalkorServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

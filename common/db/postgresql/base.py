@@ -1,4 +1,4 @@
-"""PostgreSQL (psycopg 3, Django's native pool) with every new connection behind a breaker.
+"""PostgreSQL (psycopg 3, Django's native pool) behind the database breaker, with deadlines.
 
 Each request takes a connection from the pool once (CONN_MAX_AGE is 0 with the pool), so
 guarding `get_new_connection` guards every door (views, admin, commands). While the database is
@@ -7,28 +7,101 @@ that the error handlers turn into a 503. The probe connects directly (not throug
 whose own reconnection may be in a back-off) and, when PostgreSQL answers again, replaces the
 pool by a fresh one before the breaker closes, so that the first requests after an outage neither
 wait for the old pool's back-off nor meet its dead connections.
+
+A PostgreSQL that *hangs* (connections accepted, answers never sent) is bounded on the client:
+
+- a new connection by libpq's `connect_timeout` (`DB_CONNECT_TIMEOUT`);
+- every query, COMMIT and ROLLBACK of a request by `DB_QUERY_DEADLINE`: the watchdog of
+  `common.deadlines` shuts the socket down, the blocked read fails, the breaker opens;
+- the pool's lending by a check that costs no round trip (`_sound`), instead of psycopg's
+  `check_connection` (an empty query per lending, which a hung server never answers).
+
+The first request of an outage does not wait out the pool either: a connection attempt of the
+pool that is refused or times out opens the breaker (`GuardedConnection`), and the request
+waits for the pool in slices of `POOL_WAIT_SLICE`, so it answers 503 a slice after the refusal,
+not a pool timeout.
 """
 
 from __future__ import annotations
 
+import contextlib
+import select
+import time
+from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any, cast
 
 import psycopg
-from django.db import connections
+from django.conf import settings
+from django.db import OperationalError, connections
 from django.db.backends.postgresql import base
+from psycopg import IsolationLevel
 from psycopg_pool import PoolTimeout
 
+from common import deadlines
 from common.breaker import Breaker, CircuitOpenError, breaker
+
+POOL_WAIT_SLICE = 0.02  # seconds between looks at the breaker while waiting for the pool
 
 
 class DatabaseUnavailable(psycopg.OperationalError):
     """The breaker is open; Django wraps this into `django.db.OperationalError`."""
 
 
+def breaker_name(alias: str) -> str:
+    return "database" if alias == "default" else f"database.{alias}"
+
+
+class GuardedConnection(psycopg.Connection[Any]):
+    """The pool's connections: an attempt to connect that is refused or gets no answer within
+    connect_timeout opens the alias's breaker at once (the pool cannot lend what it cannot make;
+    the probe closes it within a cool-down if that was a blip). Any other failure (a connection
+    reset mid-handshake, as when connections are dropped) only counts as one."""
+
+    breaker_name = "database"
+
+    @classmethod
+    def connect(cls, conninfo: str = "", **kwargs: Any) -> Any:
+        try:
+            return super().connect(conninfo, **kwargs)
+        except psycopg.OperationalError as error:
+            guard = breaker(cls.breaker_name)
+            if _is_outage(error):
+                guard.trip(error)
+            else:
+                guard.failed(error)
+            raise
+
+
+def _is_outage(error: psycopg.OperationalError) -> bool:
+    """Refused (libpq's text for ECONNREFUSED) or no answer in time: nobody is serving."""
+    return isinstance(error, psycopg.errors.ConnectionTimeout) or "refused" in str(error).lower()
+
+
+@cache
+def connection_class(alias: str) -> type[GuardedConnection]:
+    return type("GuardedConnection", (GuardedConnection,), {"breaker_name": breaker_name(alias)})
+
+
+def query_deadline() -> float | None:
+    """Seconds a request's query may wait for PostgreSQL; None outside requests or when 0."""
+    if not deadlines.in_request():
+        return None
+    return float(getattr(settings, "DB_QUERY_DEADLINE", 0)) or None
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every query through Django's cursors (ORM, raw SQL, savepoints) passes here first.
+        self.execute_wrappers.append(self._execute_within_deadline)
+        pool_options = self.settings_dict.get("OPTIONS", {}).get("pool")
+        if isinstance(pool_options, dict):  # the same class each time: idempotent
+            pool_options.setdefault("connection_class", connection_class(self.alias))
+
     @property
     def breaker(self) -> Breaker:
-        found = breaker("database" if self.alias == "default" else f"database.{self.alias}")
+        found = breaker(breaker_name(self.alias))
         if found.probe is None:
             alias = self.alias
             # Through the probe thread's own wrapper of the alias: settings may have changed.
@@ -41,8 +114,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super().get_new_connection(conn_params)
         try:
             return self.breaker.call(
-                lambda: super(DatabaseWrapper, self).get_new_connection(conn_params),
-                failures=(psycopg.OperationalError,),
+                lambda: self._lend_sound(conn_params), failures=(psycopg.OperationalError,)
             )
         except CircuitOpenError as error:
             raise DatabaseUnavailable(str(error)) from error
@@ -52,10 +124,100 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.breaker.trip(error)
             raise
 
+    def _lend_sound(self, conn_params: dict[str, Any]) -> Any:
+        """A pooled connection whose socket shows no sign of death (see `_sound`); dead ones
+        go back to the pool closed, which discards them. Bounded: each dead one leaves the pool,
+        and a fresh connection is sound."""
+        pool = self.pool
+        for _ in range(pool.max_size + 1):
+            connection = self._getconn(conn_params)
+            if _sound(connection):
+                return connection
+            connection.close()
+            pool.putconn(connection)
+        return self._getconn(conn_params)
+
+    def _getconn(self, conn_params: dict[str, Any]) -> Any:
+        """Django's pooled `get_new_connection`, waiting in slices: a breaker opened meanwhile
+        (a failed connect of the pool's) ends the wait at once. With an isolation level in
+        OPTIONS, Django's own method (which also sets it), unsliced."""
+        if "isolation_level" in self.settings_dict["OPTIONS"]:
+            return super().get_new_connection(conn_params)
+        self.isolation_level = IsolationLevel.READ_COMMITTED  # what Django sets without one
+        pool = self.pool
+        pool.open()
+        give_up = time.monotonic() + pool.timeout
+        while True:
+            try:
+                return pool.getconn(timeout=POOL_WAIT_SLICE)
+            except PoolTimeout:
+                self.breaker.admit()  # CircuitOpenError once a failed connect opened it
+                if time.monotonic() >= give_up:
+                    raise
+
+    # --- deadlines ---------------------------------------------------------------------------
+    def _execute_within_deadline(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        with self._deadline():
+            return execute(sql, params, many, context)
+
+    def commit(self) -> None:
+        with self._deadline():
+            super().commit()
+
+    def rollback(self) -> None:
+        with self._deadline():
+            super().rollback()
+
+    @contextlib.contextmanager
+    def _deadline(self) -> Iterator[None]:
+        seconds = query_deadline()
+        if seconds is None or self.connection is None or self.connection.closed:
+            yield  # no deadline, or nothing to wait for (a broken connection fails at once)
+            return
+        with deadlines.watchdog.guard(self.connection.fileno(), seconds) as armed:
+            try:
+                yield
+            except Exception as error:
+                if not armed.fired:
+                    raise
+                # The socket was shut down under the call: a database that hangs is out. The
+                # connection is broken (errors_occurred: Django closes it, the pool drops it).
+                message = f"PostgreSQL gave no answer within {seconds:g} s"
+                self.errors_occurred = True
+                self.breaker.trip(deadlines.DeadlineExceeded(message))
+                raise OperationalError(message) from error
+
     def probe(self) -> None:
-        """Raise unless PostgreSQL takes a new connection and answers on it (no pool)."""
-        with psycopg.connect(**self.get_connection_params()) as probe:
-            probe.execute("SELECT 1")
+        """Raise unless PostgreSQL takes a new connection and answers on it (no pool), within
+        the connect timeout and the query deadline (the probe must not hang either)."""
+        params = self.get_connection_params()
+        params.pop("pool", None)
+        seconds = float(getattr(settings, "DB_QUERY_DEADLINE", 0)) or 5.0
+        with (
+            psycopg.connect(**params) as probe,
+            deadlines.watchdog.guard(probe.fileno(), seconds) as armed,
+        ):
+            try:
+                probe.execute("SELECT 1")
+            except psycopg.Error as error:
+                if armed.fired:
+                    raise deadlines.DeadlineExceeded(f"no answer within {seconds:g} s") from error
+                raise
+
+
+def _sound(connection: psycopg.Connection[Any]) -> bool:
+    """Whether an idle pooled connection may be lent, without a round trip: an idle connection
+    has nothing to read, so a readable socket means a closed or reset connection (or a message
+    nobody waits for: dropping that connection is the safe side)."""
+    if connection.closed or connection.broken:
+        return False
+    try:
+        readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
 
 
 def _wrapper(alias: str) -> DatabaseWrapper:

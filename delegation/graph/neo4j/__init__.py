@@ -4,6 +4,12 @@ The graph is a projection of the SQL tables kept current by the outbox (`graph_s
 writes never go here directly. Cypher lives in `cypher_org` (org chart), `cypher_authz`
 (authorization) and `cypher_sync` (projection); node and edge classes in `nodes`.
 Each query is timed as one graph call (`common.telemetry`), with its text for the toolbar.
+
+Faults: every query goes through the graph breaker (`common.breaker`, name `graph`); inside a
+request it waits at most GRAPH_QUERY_DEADLINE (`common.deadlines.call_with_deadline`: the
+driver has no read timeout once a connection is up, so a hung server would hold the request
+forever). A new or free connection is waited for at most GRAPH_CONNECT_TIMEOUT (neomodel's
+driver settings). Failures that say the store is out, not that a query is wrong, count.
 """
 
 from __future__ import annotations
@@ -15,9 +21,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from neomodel import db, get_config
 
-from common import outbox, telemetry
+from common import deadlines, outbox, telemetry
+from common.breaker import Breaker, breaker
 from common.exceptions import NotFoundError
 from delegation.graph import projector, watermark
 from delegation.graph.base import (
@@ -41,6 +49,28 @@ from delegation.graph.neo4j import cypher_org as org
 from delegation.graph.neo4j import cypher_sync as sync
 from delegation.graph.neo4j.nodes import NODE_CLASSES, required_properties
 
+# Errors that mean the store is out (count towards the breaker), not that a query is wrong.
+OUTAGE = (deadlines.DeadlineExceeded, OSError, ServiceUnavailable, SessionExpired)
+
+
+def query_deadline() -> float | None:
+    """Seconds a request waits for a graph query; None outside requests or when 0."""
+    if not deadlines.in_request():
+        return None
+    return float(settings.GRAPH_QUERY_DEADLINE) or None
+
+
+def graph_breaker() -> Breaker:
+    """The process's graph breaker; its probe pings within the query deadline."""
+    found = breaker("graph")
+
+    def probe() -> None:
+        seconds = settings.GRAPH_QUERY_DEADLINE or 5.0
+        deadlines.call_with_deadline(lambda: db.cypher_query("RETURN 1", {}), seconds)
+
+    found.probe = probe
+    return found
+
 
 def epoch(at: datetime) -> float:
     return at.timestamp()
@@ -63,13 +93,24 @@ class Neo4jGraphBackend(GraphBackend):
     name = "neo4j"
 
     def __init__(self, bolt_url: str) -> None:
-        get_config().database_url = bolt_url
+        config = get_config()
+        config.database_url = bolt_url
+        # The driver's defaults wait 30 s to connect and 60 s for a free connection.
+        config.connection_timeout = settings.GRAPH_CONNECT_TIMEOUT
+        config.connection_acquisition_timeout = settings.GRAPH_CONNECT_TIMEOUT
+        config.max_transaction_retry_time = settings.GRAPH_CONNECT_TIMEOUT
+        self.breaker = graph_breaker()
 
     def run(self, label: str, cypher: str, params: dict[str, Any] | None = None) -> list[dict]:
         """One timed Cypher call; rows as dicts keyed by the RETURN names."""
         shown = with_params(cypher, params or {})
         with telemetry.timed("graph", label, backend=self.name, query=shown):
-            rows, columns = db.cypher_query(cypher, params or {})
+            rows, columns = self.breaker.call(
+                lambda: deadlines.call_with_deadline(
+                    lambda: db.cypher_query(cypher, params or {}), query_deadline()
+                ),
+                failures=OUTAGE,
+            )
         return [dict(zip(columns, row, strict=True)) for row in rows]
 
     def ping(self) -> None:

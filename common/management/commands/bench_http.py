@@ -1,0 +1,205 @@
+"""`manage.py bench_http [--seconds 10] [--threads 2] [--connections 16] [--workers 4] [--json]`.
+
+The API's floor, measured over HTTP: starts gunicorn (production settings, `--workers` sync
+workers) on a free loopback port with the bench-only floor views (`config/bench_urls.py`,
+`DJANGO_BENCH_URLS=true`), drives each endpoint in turn with `wrk` (Debian's package, installed
+with apt-get when missing) for `--seconds` with `--threads` threads and `--connections`
+connections, and prints requests/s, p50 and p99 side by side:
+
+- the floor: a plain Django view, a plain DRF view, DRF with a token, DRF with a token and the
+  API's throttles;
+- `/api/health/` and real endpoints: the books list (anonymous), the directory page (token).
+
+The token is a member's (not staff). The goal of issue 13 (an authenticated read costs at most
+2x a plain DRF read) is printed with the ratio of the time per request. Throttle rates are
+raised so that nothing answers 429 while the throttles still count every request. Uses
+DATABASE_URL and REDIS_URL as they are: run it on a database of its own (it migrates; `--seed`
+also runs `seed_demo --size small`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rest_framework.authtoken.models import Token
+
+from common.management.commands.bench_faults import Server, request, server_env
+
+TOKEN = "token"
+ENDPOINTS: list[tuple[str, str, bool]] = [
+    ("plain Django view (floor)", "/bench/django/", False),
+    ("plain DRF view", "/bench/drf/", False),
+    ("DRF + token", "/bench/drf-token/", True),
+    ("DRF + token + throttles", "/bench/drf-token-throttled/", True),
+    ("/api/health/", "/api/health/", False),
+    ("books list (anonymous)", "/api/library/books/?page_size=20", False),
+    ("books list (token)", "/api/library/books/?page_size=20", True),
+    ("directory page (token)", "/api/school/people/?page_size=20", True),
+]
+GOAL_RATIO = 2.0
+
+
+@dataclass
+class Measure:
+    name: str
+    path: str
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    non_2xx: int
+    errors: int
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * _UNITS[unit]
+
+
+def parse_wrk(name: str, path: str, output: str) -> Measure:
+    """The figures of `wrk --latency` output."""
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    if not (rate and total and {"50", "99"} <= percentiles.keys()):
+        raise CommandError(f"unexpected wrk output for {path}:\n{output}")
+    return Measure(
+        name=name,
+        path=path,
+        requests_per_s=float(rate.group(1)),
+        p50_ms=_ms(percentiles["50"]),
+        p99_ms=_ms(percentiles["99"]),
+        requests=int(total.group(1)),
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        errors=sum(int(n) for n in errors.groups()) if errors else 0,
+    )
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    command = ["apt-get", "install", "-y", "wrk"]
+    if os.geteuid() != 0:
+        command = ["sudo", "-n", *command]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    found = shutil.which("wrk")
+    if not found:
+        raise CommandError("wrk is not installed and apt-get could not install it")
+    return found
+
+
+def bench_env() -> dict[str, str]:
+    """bench_faults' production environment (throttles counted, never refusing), the stores
+    as they are, and the floor views."""
+    env = server_env(os.environ["DATABASE_URL"], settings.REDIS_URL, "")
+    return {**env, "DJANGO_BENCH_URLS": "true"}
+
+
+class Command(BaseCommand):
+    help = "Requests/s and p50/p99 of the API's floor and real endpoints, driven by wrk."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seconds", type=int, default=10, help="per endpoint")
+        parser.add_argument("--threads", type=int, default=2)
+        parser.add_argument("--connections", type=int, default=16)
+        parser.add_argument("--workers", type=int, default=4)
+        parser.add_argument("--seed", action="store_true", help="seed_demo --size small first")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            raise CommandError("Set DATABASE_URL (PostgreSQL) and REDIS_URL to stores of its own.")
+        wrk = ensure_wrk()
+        call_command("migrate", verbosity=0)
+        if options["seed"]:
+            call_command("seed_demo", size="small", verbosity=0)
+        token = self._token()
+        self._collectstatic()
+        server = Server(workers=options["workers"], env=bench_env())
+        try:
+            server.wait_ready()
+            results = [
+                self._measure(wrk, server.port, name, path, token if auth else "", options)
+                for name, path, auth in ENDPOINTS
+            ]
+        finally:
+            server.stop()
+        if options["json"]:
+            self.stdout.write(json.dumps([asdict(r) for r in results], indent=2))
+        else:
+            self._print(results, options)
+
+    def _token(self) -> str:
+        """A member's token (not staff: staff responses also carry Server-Timing)."""
+        member = User.objects.filter(is_active=True, is_staff=False).order_by("pk").first()
+        if member is None:
+            raise CommandError("No member account: run with --seed, or seed_demo first.")
+        return str(Token.objects.get_or_create(user=member)[0].key)
+
+    def _collectstatic(self) -> None:
+        env = bench_env()
+        env.pop("DATABASE_URL", None)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            check=True,
+        )
+
+    def _measure(
+        self, wrk: str, port: int, name: str, path: str, token: str, options: dict[str, Any]
+    ) -> Measure:
+        status, _ = request(port, path, token=token)  # warm this path in at least one worker
+        if status != 200:
+            raise CommandError(f"{path} answered {status}, not 200")
+        command = [wrk, "--latency", "-t", str(options["threads"]), "-c"]
+        command += [str(options["connections"]), "-d", f"{options['seconds']}s"]
+        if token:
+            command += ["-H", f"Authorization: {TOKEN.title()} {token}"]
+        output = subprocess.run(
+            [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
+        ).stdout
+        return parse_wrk(name, path, output)
+
+    def _print(self, results: list[Measure], options: dict[str, Any]) -> None:
+        self.stdout.write(
+            f"bench_http: gunicorn {options['workers']} sync workers (production settings), wrk "
+            f"-t{options['threads']} -c{options['connections']} -d{options['seconds']}s per "
+            f"endpoint, loopback"
+        )
+        self.stdout.write(
+            f"{'endpoint':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} "
+            f"{'non-2xx':>8} {'errors':>7}"
+        )
+        for r in results:
+            self.stdout.write(
+                f"{r.name:<28} {r.requests_per_s:>9.1f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
+                f"{r.requests:>9} {r.non_2xx:>8} {r.errors:>7}"
+            )
+        by_name = {r.name: r for r in results}
+        plain = by_name["plain DRF view"].requests_per_s
+        for name in ("DRF + token", "DRF + token + throttles"):
+            ratio = plain / by_name[name].requests_per_s
+            verdict = "met" if ratio <= GOAL_RATIO else "MISSED"
+            self.stdout.write(
+                f"goal: {name} costs <= {GOAL_RATIO:g}x a plain DRF read: {ratio:.2f}x -> {verdict}"
+            )

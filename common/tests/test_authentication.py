@@ -1,0 +1,81 @@
+"""Cached token lookups: no query once cached, and every revocation seen at once."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("config.bench_urls")]
+
+URL = "/bench/drf-token/"
+
+
+@pytest.fixture
+def token(member_user: User) -> Token:
+    cache.clear()
+    return Token.objects.create(user=member_user)
+
+
+@pytest.fixture
+def client(token: Token) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def test_a_cached_token_costs_no_query(client: APIClient, django_assert_num_queries) -> None:
+    """DRF's TokenAuthentication reads the token and its user on every request."""
+    assert client.get(URL).status_code == 200
+    with django_assert_num_queries(0):
+        assert client.get(URL).status_code == 200
+
+
+def test_a_deleted_token_is_refused_at_once(
+    client: APIClient, token: Token, django_capture_on_commit_callbacks
+) -> None:
+    assert client.get(URL).status_code == 200  # cached now
+    with django_capture_on_commit_callbacks(execute=True):
+        token.delete()
+    assert client.get(URL).status_code == 401
+
+
+def test_a_deactivated_user_is_refused_at_once(
+    client: APIClient, member_user: User, django_capture_on_commit_callbacks
+) -> None:
+    assert client.get(URL).status_code == 200
+    member_user.is_active = False
+    with django_capture_on_commit_callbacks(execute=True):
+        member_user.save(update_fields=["is_active"])
+    assert client.get(URL).status_code == 401
+
+
+def test_each_request_gets_its_own_user_instance(token: Token) -> None:
+    """The process tier hands out copies: what one request sets on its user stays there."""
+    from common.authentication import CachedTokenAuthentication
+
+    auth = CachedTokenAuthentication()
+    first, _ = auth.authenticate_credentials(token.key)
+    first.marked = True
+    second, second_token = auth.authenticate_credentials(token.key)
+    assert second is not first and not hasattr(second, "marked")
+    assert second_token.user is second
+
+
+def test_with_no_process_tier_the_cache_answers_without_a_query(
+    client: APIClient, settings, django_assert_num_queries
+) -> None:
+    settings.AUTH_TOKEN_LOCAL_TTL = 0
+    assert client.get(URL).status_code == 200
+    with django_assert_num_queries(0):
+        assert client.get(URL).status_code == 200
+
+
+def test_an_unknown_token_is_refused_and_not_cached(django_assert_num_queries) -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    for _ in range(2):
+        with django_assert_num_queries(1):  # asked each time: refusals are not cached
+            assert client.get(URL).status_code == 401
