@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 
 from common.actors import Actor
-from common.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin, form_fields, stored
 from common.exceptions import ServiceError
 from library import desk, policies, selectors, services
 from library.models import (
@@ -38,19 +38,6 @@ from library.models import (
     MemberCategory,
 )
 from library.services.catalogue import CIRCULATING
-
-M = TypeVar("M", bound=Model)
-
-
-def form_fields(form: forms.ModelForm) -> dict[str, Any]:
-    """The edited columns of the row (read-only fields are not in the form)."""
-    return {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
-
-
-def stored(obj: M) -> M:
-    """The row as stored: the form has already applied its values to `obj`, and the service
-    must see what it changes from (the audit entry's before)."""
-    return type(obj)._default_manager.get(pk=obj.pk)
 
 
 class ServiceAdmin(admin.ModelAdmin):

@@ -1,10 +1,12 @@
 """Staff UI for terms, courses, sections, teaching, enrolment and preferences (the org chart's
 admin is `people.admin`).
 
-Enrolment and preferences have audited services and the admin writes through them. Terms,
-courses, sections and teaching assignments have no services and no audit trail: their admins
-save and delete as Django does (PROTECT refuses a section with enrolments, or a course or
-term with sections)."""
+Every write goes through an audited service in `school.services`: terms, courses, sections and
+teaching assignments through `<entity>_create/update/delete` (add, change, the delete page and
+"Delete selected" alike; a row anything still refers to is refused with the reason: a term or
+course with sections, a section with teaching or enrolments); the teaching inline of a section
+through the teaching services; enrolments through `enrollment_update`, preferences through
+`preferences_replace`."""
 
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -13,6 +15,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from common.admin import ServiceWriteAdmin
 from common.exceptions import ServiceError
 from school import selectors, services
 from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
@@ -26,19 +29,41 @@ class _SeatsTaken(TypedDict):
 
 
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(ServiceWriteAdmin):
     list_display = ["name", "code", "starts_on", "ends_on"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
 
+    def create_through_service(self, request: HttpRequest, fields: dict[str, Any]) -> Term:
+        return services.term_create(actor=request.user, **fields)
+
+    def update_through_service(
+        self, request: HttpRequest, obj: Term, fields: dict[str, Any]
+    ) -> Term:
+        return services.term_update(actor=request.user, term=obj, **fields)
+
+    def delete_through_service(self, request: HttpRequest, obj: Term) -> None:
+        services.term_delete(actor=request.user, term=obj)
+
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(ServiceWriteAdmin):
     list_display = ["code", "title", "credits", "org_unit"]
     list_select_related = ["org_unit"]
     list_filter = ["org_unit"]
     search_fields = ["code", "title"]
     autocomplete_fields = ["org_unit"]
+
+    def create_through_service(self, request: HttpRequest, fields: dict[str, Any]) -> Course:
+        return services.course_create(actor=request.user, **fields)
+
+    def update_through_service(
+        self, request: HttpRequest, obj: Course, fields: dict[str, Any]
+    ) -> Course:
+        return services.course_update(actor=request.user, course=obj, **fields)
+
+    def delete_through_service(self, request: HttpRequest, obj: Course) -> None:
+        services.course_delete(actor=request.user, course=obj)
 
 
 class TeachingInline(admin.TabularInline):
@@ -47,8 +72,34 @@ class TeachingInline(admin.TabularInline):
     autocomplete_fields = ["teacher"]
 
 
+class SectionForm(forms.ModelForm):
+    def clean_capacity(self) -> int:
+        capacity = self.cleaned_data["capacity"]
+        try:
+            services.section_check_capacity(self.instance, capacity)
+        except ServiceError as error:
+            raise forms.ValidationError(error.message) from error
+        return capacity
+
+
+def save_teaching(request: HttpRequest, formset: forms.BaseInlineFormSet) -> None:
+    """The section's teaching inline, row by row through the teaching services (Django's
+    `formset.save()` would write the rows directly, unaudited)."""
+    formset.save(commit=False)  # sorts the rows into new, changed and deleted; writes nothing
+    for row in formset.deleted_objects:
+        services.teaching_assignment_delete(actor=request.user, assignment=row)
+    for row, changed in formset.changed_objects:
+        fields = {name: getattr(row, name) for name in changed}
+        services.teaching_assignment_update(actor=request.user, assignment=row, **fields)
+    for row in formset.new_objects:
+        row.pk = services.teaching_assignment_create(
+            actor=request.user, teacher=row.teacher, section=row.section, role=row.role
+        ).pk
+
+
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(ServiceWriteAdmin):
+    form = SectionForm
     list_display = ["__str__", "weekday", "starts_at", "ends_at", "capacity", "seats_taken"]
     list_select_related = ["course", "term"]
     list_filter = ["term", "weekday"]
@@ -64,14 +115,41 @@ class SectionAdmin(admin.ModelAdmin):
     def seats_taken(self, section: "WithAnnotations[Section, _SeatsTaken]") -> int:
         return section.seats_taken
 
+    def create_through_service(self, request: HttpRequest, fields: dict[str, Any]) -> Section:
+        return services.section_create(actor=request.user, **fields)
+
+    def update_through_service(
+        self, request: HttpRequest, obj: Section, fields: dict[str, Any]
+    ) -> Section:
+        return services.section_update(actor=request.user, section=obj, **fields)
+
+    def delete_through_service(self, request: HttpRequest, obj: Section) -> None:
+        services.section_delete(actor=request.user, section=obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        save_teaching(request, formset)
+
 
 @admin.register(TeachingAssignment)
-class TeachingAssignmentAdmin(admin.ModelAdmin):
+class TeachingAssignmentAdmin(ServiceWriteAdmin):
     list_display = ["teacher", "section", "role"]
     list_select_related = ["teacher", "section__course", "section__term"]
     list_filter = ["role"]
     search_fields = ["teacher__family_name", "section__course__code"]
     autocomplete_fields = ["teacher", "section"]
+
+    def create_through_service(
+        self, request: HttpRequest, fields: dict[str, Any]
+    ) -> TeachingAssignment:
+        return services.teaching_assignment_create(actor=request.user, **fields)
+
+    def update_through_service(
+        self, request: HttpRequest, obj: TeachingAssignment, fields: dict[str, Any]
+    ) -> TeachingAssignment:
+        return services.teaching_assignment_update(actor=request.user, assignment=obj, **fields)
+
+    def delete_through_service(self, request: HttpRequest, obj: TeachingAssignment) -> None:
+        services.teaching_assignment_delete(actor=request.user, assignment=obj)
 
 
 class EnrollmentForm(forms.ModelForm):

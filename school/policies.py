@@ -52,6 +52,13 @@ def check_may_grade(*, actor: Actor) -> None:
         raise ForbiddenError("Only staff may grade or change an enrolment.", field="status")
 
 
+def check_may_plan(*, actor: Actor) -> None:
+    """Terms, courses, sections and who teaches them are staff's (or a system write's)."""
+    user = user_of(actor)
+    if actor is not None and not (user is not None and user.is_staff):
+        raise ForbiddenError("Only staff may change terms, courses, sections or teaching.")
+
+
 # --- the directory ------------------------------------------------------------------------------
 # A person's public profile: what any signed-in member sees of anyone.
 PUBLIC_FIELDS = frozenset(

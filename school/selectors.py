@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from common.exceptions import NotFoundError
 from people.models import Person
-from school.models import Course, Enrollment, Section, TeachingAssignment
+from school.models import Course, Enrollment, Section, TeachingAssignment, Term
+
+TimetableRow = TypeVar("TimetableRow", Term, Course, Section, TeachingAssignment)
 
 
 def section_for_update(*, section_id: int) -> Section:
@@ -24,6 +26,15 @@ def section_for_update(*, section_id: int) -> Section:
     if section is None:
         raise NotFoundError(f"No section with id {section_id}.", field="section")
     return section
+
+
+def timetable_row_for_update(row: TimetableRow) -> TimetableRow:
+    """A term, course, section or teaching assignment as stored, its row locked: the service
+    changes it from what the database holds (the audit entry's before), not from a form's copy."""
+    found = type(row)._default_manager.select_for_update(of=("self",)).filter(pk=row.pk).first()
+    if found is None:
+        raise NotFoundError(f"No {row._meta.verbose_name} with id {row.pk}.")
+    return found
 
 
 def enrollment_for_update(*, enrollment_id: int) -> Enrollment:
