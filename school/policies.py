@@ -40,6 +40,18 @@ def may_enroll(*, actor: Actor, student: Person) -> bool:
     return user.is_staff or (student.user_id is not None and student.user_id == user.pk)
 
 
+def enrollments_visible_to(*, actor: Actor) -> Q:
+    """Which enrolments the caller may name by id (drop, read): staff and system writes all of
+    them, everyone else their own person's. Others' answer as missing ones do (404), so ids
+    cannot be probed."""
+    if actor is None:
+        return Q()
+    user = user_of(actor)
+    if user is None:
+        return Q(pk__in=[])
+    return Q() if user.is_staff else Q(student__user_id=user.pk)
+
+
 def check_may_enroll(*, actor: Actor, student: Person) -> None:
     if not may_enroll(actor=actor, student=student):
         raise ForbiddenError("Only staff may enrol or drop someone else.", field="student")

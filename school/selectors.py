@@ -8,8 +8,10 @@ from typing import Any, TypeVar
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
+from common.actors import Actor
 from common.exceptions import NotFoundError
 from people.models import Person
+from school import policies  # a cycle by module: each reads the other's names at call time
 from school.models import Course, Enrollment, Section, TeachingAssignment, Term
 
 TimetableRow = TypeVar("TimetableRow", Term, Course, Section, TeachingAssignment)
@@ -179,8 +181,12 @@ def enrollments_of(*, student_id: int) -> QuerySet[Enrollment]:
     )
 
 
-def enrollment_get(*, enrollment_id: int) -> Enrollment:
-    enrollment = Enrollment.objects.select_related("student").filter(pk=enrollment_id).first()
+def enrollment_get(*, enrollment_id: int, actor: Actor) -> Enrollment:
+    """The enrolment, if `actor` may see it (`policies.enrollments_visible_to`): one the caller
+    may not see is a 404 like a missing one."""
+    visible = policies.enrollments_visible_to(actor=actor)
+    rows = Enrollment.objects.select_related("student").filter(visible)
+    enrollment = rows.filter(pk=enrollment_id).first()
     if enrollment is None:
         raise NotFoundError(f"No enrollment with id {enrollment_id}.")
     return enrollment
