@@ -20,9 +20,23 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+from rest_framework.throttling import (
+    AnonRateThrottle,
+    BaseThrottle,
+    SimpleRateThrottle,
+    UserRateThrottle,
+)
 
 View = Callable[..., HttpResponse]
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address, as every limit counts it: the throttles and django-axes' login
+    lockouts (`AXES_CLIENT_IP_CALLABLE`). `REMOTE_ADDR` with no proxy in front (`NUM_PROXIES`
+    0); else the entry the nearest of the `NUM_PROXIES` trusted proxies appended to
+    `X-Forwarded-For`, never one the client wrote (a forged header is no fresh budget and no
+    way out of a lockout). DRF's `get_ident` is that rule, read from the settings as they are."""
+    return BaseThrottle().get_ident(request)
 
 
 def window_count(key: str, ttl: int) -> int | None:
@@ -39,6 +53,9 @@ def window_count(key: str, ttl: int) -> int | None:
 
 class FixedWindowMixin(SimpleRateThrottle):
     """`allow_request` of a DRF rate throttle, counted per fixed window in the cache."""
+
+    def get_ident(self, request: Any) -> str | None:
+        return client_ip(request)
 
     def get_rate(self) -> str | None:
         """The scope's rate from the settings as they are now (DRF binds them at import)."""
