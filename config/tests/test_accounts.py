@@ -3,6 +3,8 @@ account, and get an API token; anonymous API calls are 401 with WWW-Authenticate
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import User
@@ -26,7 +28,7 @@ def reader() -> User:
 def sign_in(
     client: Client, username: str, password: str, ip: str = "10.0.0.1", forwarded: str = ""
 ) -> int:
-    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+    headers: dict[str, Any] = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
     response = client.post(
         reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip, **headers
     )

@@ -575,7 +575,7 @@ def client_for(role: str, world: World) -> Client:
 def private_fields(fragment: Any) -> set[str]:
     """The private field names anywhere in `fragment` (a row, with its nested parts)."""
     if isinstance(fragment, dict):
-        found = PRIVATE & set(fragment)
+        found = set(PRIVATE & set(fragment))
         for value in fragment.values():
             found |= private_fields(value)
         return found

@@ -5,6 +5,8 @@ why and write nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -163,7 +165,7 @@ def test_a_row_still_referred_to_is_not_deleted_and_the_page_says_why(
     assert model.objects.filter(pk=row.pk).exists() and trail.audit() == []
 
 
-def _section_form(section: Section | None = None, **changes: object) -> dict[str, object]:
+def _section_form(section: Section | None = None, **changes: Any) -> dict[str, Any]:
     course, term = (section.course, section.term) if section else (CourseFactory(), TermFactory())
     return {
         "course": course.pk,
@@ -187,11 +189,12 @@ def test_a_section_and_its_teaching_inline_are_written_by_the_services(admin_cli
     added = admin_client.post(
         admin_url(Section, "add"),
         _section_form(
+            None,
             **{
                 "teaching-TOTAL_FORMS": 1,
                 "teaching-0-teacher": teacher.pk,
                 "teaching-0-role": "lead",
-            }
+            },
         ),
     )
     section = Section.objects.get()
