@@ -8,6 +8,7 @@ course with sections, a section with teaching or enrolments); the teaching inlin
 through the teaching services; enrolments through `enrollment_update`, preferences through
 `preferences_replace`."""
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
@@ -28,42 +29,42 @@ class _SeatsTaken(TypedDict):
     seats_taken: int
 
 
+class TimetableAdmin(ServiceWriteAdmin):
+    """Add, change and delete through `school.services.<entity>_create/update/delete`, which
+    name the row `keyword`."""
+
+    entity = ""
+    keyword = ""
+
+    def service(self, verb: str) -> Callable[..., Any]:
+        return getattr(services, f"{self.entity}_{verb}")
+
+    def create_through_service(self, request: HttpRequest, fields: dict[str, Any]) -> Any:
+        return self.service("create")(actor=request.user, **fields)
+
+    def update_through_service(self, request: HttpRequest, obj: Any, fields: dict[str, Any]) -> Any:
+        return self.service("update")(actor=request.user, **{self.keyword: obj}, **fields)
+
+    def delete_through_service(self, request: HttpRequest, obj: Any) -> None:
+        self.service("delete")(actor=request.user, **{self.keyword: obj})
+
+
 @admin.register(Term)
-class TermAdmin(ServiceWriteAdmin):
+class TermAdmin(TimetableAdmin):
+    entity = keyword = "term"
     list_display = ["name", "code", "starts_on", "ends_on"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
 
-    def create_through_service(self, request: HttpRequest, fields: dict[str, Any]) -> Term:
-        return services.term_create(actor=request.user, **fields)
-
-    def update_through_service(
-        self, request: HttpRequest, obj: Term, fields: dict[str, Any]
-    ) -> Term:
-        return services.term_update(actor=request.user, term=obj, **fields)
-
-    def delete_through_service(self, request: HttpRequest, obj: Term) -> None:
-        services.term_delete(actor=request.user, term=obj)
-
 
 @admin.register(Course)
-class CourseAdmin(ServiceWriteAdmin):
+class CourseAdmin(TimetableAdmin):
+    entity = keyword = "course"
     list_display = ["code", "title", "credits", "org_unit"]
     list_select_related = ["org_unit"]
     list_filter = ["org_unit"]
     search_fields = ["code", "title"]
     autocomplete_fields = ["org_unit"]
-
-    def create_through_service(self, request: HttpRequest, fields: dict[str, Any]) -> Course:
-        return services.course_create(actor=request.user, **fields)
-
-    def update_through_service(
-        self, request: HttpRequest, obj: Course, fields: dict[str, Any]
-    ) -> Course:
-        return services.course_update(actor=request.user, course=obj, **fields)
-
-    def delete_through_service(self, request: HttpRequest, obj: Course) -> None:
-        services.course_delete(actor=request.user, course=obj)
 
 
 class TeachingInline(admin.TabularInline):
@@ -98,7 +99,8 @@ def save_teaching(request: HttpRequest, formset: forms.BaseInlineFormSet) -> Non
 
 
 @admin.register(Section)
-class SectionAdmin(ServiceWriteAdmin):
+class SectionAdmin(TimetableAdmin):
+    entity = keyword = "section"
     form = SectionForm
     list_display = ["__str__", "weekday", "starts_at", "ends_at", "capacity", "seats_taken"]
     list_select_related = ["course", "term"]
@@ -115,41 +117,18 @@ class SectionAdmin(ServiceWriteAdmin):
     def seats_taken(self, section: "WithAnnotations[Section, _SeatsTaken]") -> int:
         return section.seats_taken
 
-    def create_through_service(self, request: HttpRequest, fields: dict[str, Any]) -> Section:
-        return services.section_create(actor=request.user, **fields)
-
-    def update_through_service(
-        self, request: HttpRequest, obj: Section, fields: dict[str, Any]
-    ) -> Section:
-        return services.section_update(actor=request.user, section=obj, **fields)
-
-    def delete_through_service(self, request: HttpRequest, obj: Section) -> None:
-        services.section_delete(actor=request.user, section=obj)
-
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         save_teaching(request, formset)
 
 
 @admin.register(TeachingAssignment)
-class TeachingAssignmentAdmin(ServiceWriteAdmin):
+class TeachingAssignmentAdmin(TimetableAdmin):
+    entity, keyword = "teaching_assignment", "assignment"
     list_display = ["teacher", "section", "role"]
     list_select_related = ["teacher", "section__course", "section__term"]
     list_filter = ["role"]
     search_fields = ["teacher__family_name", "section__course__code"]
     autocomplete_fields = ["teacher", "section"]
-
-    def create_through_service(
-        self, request: HttpRequest, fields: dict[str, Any]
-    ) -> TeachingAssignment:
-        return services.teaching_assignment_create(actor=request.user, **fields)
-
-    def update_through_service(
-        self, request: HttpRequest, obj: TeachingAssignment, fields: dict[str, Any]
-    ) -> TeachingAssignment:
-        return services.teaching_assignment_update(actor=request.user, assignment=obj, **fields)
-
-    def delete_through_service(self, request: HttpRequest, obj: TeachingAssignment) -> None:
-        services.teaching_assignment_delete(actor=request.user, assignment=obj)
 
 
 class EnrollmentForm(forms.ModelForm):
