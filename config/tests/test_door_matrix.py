@@ -452,6 +452,13 @@ DOORS: list[Door] = [
         signed_in(200, anonymous=302),
         fixed("/delegation/?question=units"),
     ),
+    # The explorer's name boxes: the people the caller may ask about (JSON, names only).
+    Door(
+        "get",
+        "delegation/people/",
+        signed_in(200, anonymous=302),
+        fixed("/delegation/people/?q=Given"),
+    ),
     # The explorer asks the same policy as the API: questions about others need delegation.view.
     Door(
         "get",
