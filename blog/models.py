@@ -95,8 +95,9 @@ class Post(models.Model):
 
 class Comment(models.Model):
     # No single-column index: blog_comment_post_created_idx starts with post and serves the FK.
+    # PROTECT: comments are audited; `post_delete` refuses while a post has any.
     post = models.ForeignKey(
-        Post, on_delete=models.CASCADE, related_name="comments", db_index=False
+        Post, on_delete=models.PROTECT, related_name="comments", db_index=False
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -179,6 +179,17 @@ STEPS = (
         data="None: the change is in Django's state only; the database runs no SQL.",
         rollback="`manage.py migrate blog 0012`: the messages go back to the constraint names.",
     ),
+    Step(
+        title="5. Comments keep their post",
+        migrations=("0014_comment_post_protect",),
+        why=(
+            "Deleting a post cascaded to its comments, which are audited, with no audit entry "
+            "for them. `Comment.post` is now PROTECT, and `post_delete` refuses, naming the "
+            "comments, while the post has any (the admin and the API alike)."
+        ),
+        data="None: `on_delete` is Django's, not the database's; no SQL runs.",
+        rollback="`manage.py migrate blog 0013`: a deleted post takes its comments again.",
+    ),
 )
 
 

@@ -21,6 +21,7 @@ from common.actors import Actor
 from common.audit import audit_record, snapshot
 from common.exceptions import ConflictError
 from common.models import AuditEntry
+from common.validation import refuse_while_referenced
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User  # AUTH_USER_MODEL, as django-stubs resolves it
@@ -170,7 +171,10 @@ def post_update(
 
 @transaction.atomic
 def post_delete(*, actor: Actor, post: Post) -> None:
+    """Refused while the post has comments (the admin and the API alike): each comment is
+    audited, so they are removed first, one `comment_delete` each, never by a cascade."""
     policies.check_may_edit(actor=actor, post=post)
+    refuse_while_referenced(post)
     before = snapshot(post)
     post.delete()
     audit_record(actor=actor, action=AuditEntry.Action.DELETE, instance=post, before=before)

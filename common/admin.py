@@ -4,8 +4,9 @@ every admin whose deletes must go through a service."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
+from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.db import models, transaction
@@ -40,7 +41,11 @@ class ServiceDeleteAdmin(admin.ModelAdmin):
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, ...]:
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        return deleted, counts, perms_needed, [*self.delete_refusals(objs), *protected]
+        if refusals := self.delete_refusals(objs):
+            # The page shows missing permissions before protected rows; a refusal is the real
+            # reason (nothing would be deleted with them), so it is shown instead.
+            perms_needed = set()
+        return deleted, counts, perms_needed, [*refusals, *protected]
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         self.delete_through_service(request, obj)
@@ -49,6 +54,39 @@ class ServiceDeleteAdmin(admin.ModelAdmin):
         with transaction.atomic():  # all selected rows, or none
             for obj in queryset:
                 self.delete_through_service(request, obj)
+
+
+def form_fields(form: forms.ModelForm) -> dict[str, Any]:
+    """The edited columns of the row (read-only fields are not in the form)."""
+    return {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def stored(obj: _M) -> _M:
+    """The row as stored: the form has already applied its values to `obj`, and the service
+    must see what it changes from (the audit entry's before)."""
+    return type(obj)._default_manager.get(pk=obj.pk)
+
+
+class ServiceWriteAdmin(ServiceDeleteAdmin):
+    """Add and change forms save through the model's services as well as deletes: the service
+    gets the form's columns (and, on a change, the row as stored), validates, writes and audits.
+    Refusals a form can foresee belong in its `clean`, so they show beside the field."""
+
+    def create_through_service(self, request: HttpRequest, fields: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def update_through_service(self, request: HttpRequest, obj: Any, fields: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            self.update_through_service(request, stored(obj), form_fields(form))
+        else:
+            obj.pk = self.create_through_service(request, form_fields(form)).pk
+            obj._state.adding = False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -16,3 +16,19 @@ class SlugRelatedField(serializers.SlugRelatedField):
         if isinstance(data, str) and "\x00" in data:
             self.fail("null_characters")
         return super().to_internal_value(data)
+
+
+class ReplaceSerializer(serializers.Serializer):
+    """The body of a PUT: it replaces the resource, so every writable field is required. A field
+    left out is a 400 naming it, never a silent reset to its default (a dropped `expires_at`
+    made a delegation permanent, a dropped `description` emptied a role). Subclass it first:
+    `class RoleReplaceSerializer(ReplaceSerializer, RoleInSerializer)` makes the inherited
+    optional fields required too, and the OpenAPI schema lists them as required."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for field in fields.values():
+            if not field.read_only:
+                # DRF checks `required` before it falls back to `default`, so this wins.
+                field.required = True
+        return fields

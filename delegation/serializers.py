@@ -8,7 +8,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from common.models import AuditEntry
-from common.serializers import SlugRelatedField
+from common.serializers import ReplaceSerializer, SlugRelatedField
 from delegation.graph.consistency import FULLY, Consistency
 from delegation.models import Delegation, Permission, Role, RoleAssignment
 from people.models import OrgUnit, Person
@@ -38,7 +38,9 @@ class RoleOutSerializer(serializers.ModelSerializer):
 class RoleInSerializer(serializers.Serializer):
     code = serializers.SlugField(max_length=60)
     name = serializers.CharField(max_length=120)
-    description = serializers.CharField(max_length=255, required=False, default="")
+    description = serializers.CharField(
+        max_length=255, allow_blank=True, required=False, default=""
+    )
     permissions = SlugRelatedField(
         many=True, slug_field="codename", queryset=Permission.objects.all(), required=False
     )
@@ -47,7 +49,9 @@ class RoleInSerializer(serializers.Serializer):
     )
 
 
-class RoleUpdateSerializer(RoleInSerializer):
+class RoleUpdateSerializer(ReplaceSerializer, RoleInSerializer):
+    """A PUT's body: every field but the code (the URL names it) is required."""
+
     # DRF's way to drop an inherited declared field; the stubs take fields for class attributes.
     code = None  # type: ignore[assignment]
 
@@ -73,7 +77,7 @@ class AssignmentInSerializer(serializers.Serializer):
     valid_to = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class AssignmentUpdateSerializer(serializers.Serializer):
+class AssignmentUpdateSerializer(ReplaceSerializer):
     scope_unit = SlugRelatedField(
         slug_field="code", queryset=OrgUnit.objects.all(), allow_null=True
     )
@@ -107,7 +111,7 @@ class DelegationOutSerializer(serializers.ModelSerializer):
         ]
 
 
-class DelegationTermsSerializer(serializers.Serializer):
+class DelegationTermsSerializer(ReplaceSerializer):
     """The terms a PUT replaces. Every one is required: a field left out is a 400 naming it,
     never a silent reset to its default (an expiry dropped would make a delegation permanent)."""
 

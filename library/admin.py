@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from common.actors import Actor
-from common.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin, form_fields, stored
 from common.changelists import IndexedSearchAdmin, year_filter
 from common.exceptions import ServiceError
 from common.search import MATCH_CAP, any_id, key_prefix, present
@@ -45,19 +45,6 @@ from library.models import (
 from library.services.catalogue import CIRCULATING
 from people.admin import register_person_links
 from people.models import Person
-
-M = TypeVar("M", bound=Model)
-
-
-def form_fields(form: forms.ModelForm) -> dict[str, Any]:
-    """The edited columns of the row (read-only fields are not in the form)."""
-    return {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
-
-
-def stored(obj: M) -> M:
-    """The row as stored: the form has already applied its values to `obj`, and the service
-    must see what it changes from (the audit entry's before)."""
-    return type(obj)._default_manager.get(pk=obj.pk)
 
 
 class ServiceAdmin(admin.ModelAdmin):

@@ -310,7 +310,7 @@ def _named_or_own_member(request: Request, member_id: int | None) -> Member:
     """The member the body names, else the caller's own (whether the caller may act for it is
     the service's question to `library.policies`)."""
     if member_id is not None:
-        return selectors.member_get(member_id)
+        return selectors.member_get(member_id, user=request.user)
     own = selectors.member_for_user(request.user)
     if own is None:
         raise ForbiddenError("You have no library membership; name the member.", field="member")

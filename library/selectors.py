@@ -56,8 +56,12 @@ def _sees_all(user: User) -> bool:
 
 
 # --- Rows a request names (body: 400 when missing; URL: 404 when missing or not the caller's) --
-def member_get(member_id: int) -> Member:
-    member = Member.objects.select_related("user", "category").filter(pk=member_id).first()
+def member_get(member_id: int, *, user: User | None = None) -> Member:
+    """The member a body names. With `user`, only a member that user may see (their own, or
+    any for circulation staff): another member's id answers as a missing one does, so ids
+    cannot be probed."""
+    members = member_list(user=user) if user is not None else Member.objects
+    member = members.select_related("user", "category").filter(pk=member_id).first()
     if member is None:
         raise ServiceError(
             f"No member has id {member_id}.", field="member", code="member_not_found"

@@ -1,11 +1,14 @@
 """Staff UI for terms, courses, sections, teaching, enrolment and preferences (the org chart's
 admin is `people.admin`).
 
-Enrolment and preferences have audited services and the admin writes through them. Terms,
-courses, sections and teaching assignments have no services and no audit trail: their admins
-save and delete as Django does (PROTECT refuses a section with enrolments, or a course or
-term with sections)."""
+Every write goes through an audited service in `school.services`: terms, courses, sections and
+teaching assignments through `<entity>_create/update/delete` (add, change, the delete page and
+"Delete selected" alike; a row anything still refers to is refused with the reason: a term or
+course with sections, a section with teaching or enrolments); the teaching inline of a section
+through the teaching services; enrolments through `enrollment_update`, preferences through
+`preferences_replace`."""
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urlencode
 
@@ -15,6 +18,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from common.admin import ServiceWriteAdmin
 from common.changelists import ScaledAdmin
 from common.exceptions import ServiceError
 from common.search import MATCH_CAP, all_words
@@ -30,15 +34,37 @@ class _SeatsTaken(TypedDict):
     seats_taken: int
 
 
+class TimetableAdmin(ServiceWriteAdmin):
+    """Add, change and delete through `school.services.<entity>_create/update/delete`, which
+    name the row `keyword`."""
+
+    entity = ""
+    keyword = ""
+
+    def service(self, verb: str) -> Callable[..., Any]:
+        return getattr(services, f"{self.entity}_{verb}")
+
+    def create_through_service(self, request: HttpRequest, fields: dict[str, Any]) -> Any:
+        return self.service("create")(actor=request.user, **fields)
+
+    def update_through_service(self, request: HttpRequest, obj: Any, fields: dict[str, Any]) -> Any:
+        return self.service("update")(actor=request.user, **{self.keyword: obj}, **fields)
+
+    def delete_through_service(self, request: HttpRequest, obj: Any) -> None:
+        self.service("delete")(actor=request.user, **{self.keyword: obj})
+
+
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(TimetableAdmin):
+    entity = keyword = "term"
     list_display = ["name", "code", "starts_on", "ends_on"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(TimetableAdmin):
+    entity = keyword = "course"
     list_display = ["code", "title", "credits", "org_unit"]
     list_select_related = ["org_unit"]
     list_filter = ["org_unit"]
@@ -52,8 +78,35 @@ class TeachingInline(admin.TabularInline):
     autocomplete_fields = ["teacher"]
 
 
+class SectionForm(forms.ModelForm):
+    def clean_capacity(self) -> int:
+        capacity = self.cleaned_data["capacity"]
+        try:
+            services.section_check_capacity(self.instance, capacity)
+        except ServiceError as error:
+            raise forms.ValidationError(error.message) from error
+        return capacity
+
+
+def save_teaching(request: HttpRequest, formset: forms.BaseInlineFormSet) -> None:
+    """The section's teaching inline, row by row through the teaching services (Django's
+    `formset.save()` would write the rows directly, unaudited)."""
+    formset.save(commit=False)  # sorts the rows into new, changed and deleted; writes nothing
+    for row in formset.deleted_objects:
+        services.teaching_assignment_delete(actor=request.user, assignment=row)
+    for row, changed in formset.changed_objects:
+        fields = {name: getattr(row, name) for name in changed}
+        services.teaching_assignment_update(actor=request.user, assignment=row, **fields)
+    for row in formset.new_objects:
+        row.pk = services.teaching_assignment_create(
+            actor=request.user, teacher=row.teacher, section=row.section, role=row.role
+        ).pk
+
+
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(TimetableAdmin):
+    entity = keyword = "section"
+    form = SectionForm
     list_display = ["__str__", "weekday", "starts_at", "ends_at", "capacity", "seats_taken"]
     list_select_related = ["course", "term"]
     list_filter = ["term", "weekday"]
@@ -69,9 +122,13 @@ class SectionAdmin(admin.ModelAdmin):
     def seats_taken(self, section: "WithAnnotations[Section, _SeatsTaken]") -> int:
         return section.seats_taken
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        save_teaching(request, formset)
+
 
 @admin.register(TeachingAssignment)
-class TeachingAssignmentAdmin(admin.ModelAdmin):
+class TeachingAssignmentAdmin(TimetableAdmin):
+    entity, keyword = "teaching_assignment", "assignment"
     list_display = ["teacher", "section", "role"]
     list_select_related = ["teacher", "section__course", "section__term"]
     list_filter = ["role"]

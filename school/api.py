@@ -169,7 +169,6 @@ class EnrollmentDropView(APIView):
 
     @extend_schema(request=None, responses={200: EnrollmentSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        enrollment = services.enrollment_drop(
-            actor=request.user, enrollment=selectors.enrollment_get(enrollment_id=pk)
-        )
+        enrollment = selectors.enrollment_get(enrollment_id=pk, actor=request.user)
+        enrollment = services.enrollment_drop(actor=request.user, enrollment=enrollment)
         return Response(EnrollmentSerializer(enrollment).data)

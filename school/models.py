@@ -101,7 +101,8 @@ class TeachingAssignment(models.Model):
         ASSISTANT = "assistant", "Assistant"
 
     teacher = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="teaching")
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="teaching")
+    # PROTECT: teaching assignments are audited; `section_delete` refuses while any remain.
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="teaching")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.LEAD)
 
     class Meta:
@@ -159,8 +160,9 @@ class Enrollment(models.Model):
 class PersonPreferences(models.Model):
     """A free-form preferences document per person, searchable by key (GIN index on PostgreSQL)."""
 
+    # PROTECT: preferences are audited; `person_delete` refuses while they exist.
     person = models.OneToOneField(
-        Person, primary_key=True, on_delete=models.CASCADE, related_name="preferences"
+        Person, primary_key=True, on_delete=models.PROTECT, related_name="preferences"
     )
     data = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

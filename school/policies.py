@@ -40,6 +40,18 @@ def may_enroll(*, actor: Actor, student: Person) -> bool:
     return user.is_staff or (student.user_id is not None and student.user_id == user.pk)
 
 
+def enrollments_visible_to(*, actor: Actor) -> Q:
+    """Which enrolments the caller may name by id (drop, read): staff and system writes all of
+    them, everyone else their own person's. Others' answer as missing ones do (404), so ids
+    cannot be probed."""
+    if actor is None:
+        return Q()
+    user = user_of(actor)
+    if user is None:
+        return Q(pk__in=[])
+    return Q() if user.is_staff else Q(student__user_id=user.pk)
+
+
 def check_may_enroll(*, actor: Actor, student: Person) -> None:
     if not may_enroll(actor=actor, student=student):
         raise ForbiddenError("Only staff may enrol or drop someone else.", field="student")
@@ -50,6 +62,13 @@ def check_may_grade(*, actor: Actor) -> None:
     user = user_of(actor)
     if actor is not None and not (user is not None and user.is_staff):
         raise ForbiddenError("Only staff may grade or change an enrolment.", field="status")
+
+
+def check_may_plan(*, actor: Actor) -> None:
+    """Terms, courses, sections and who teaches them are staff's (or a system write's)."""
+    user = user_of(actor)
+    if actor is not None and not (user is not None and user.is_staff):
+        raise ForbiddenError("Only staff may change terms, courses, sections or teaching.")
 
 
 # --- the directory ------------------------------------------------------------------------------

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
+from common.actors import Actor
 from common.exceptions import NotFoundError
 from people.models import Person
-from school.models import Course, Enrollment, Section, TeachingAssignment
+from school import policies  # a cycle by module: each reads the other's names at call time
+from school.models import Course, Enrollment, Section, TeachingAssignment, Term
+
+TimetableRow = TypeVar("TimetableRow", Term, Course, Section, TeachingAssignment)
 
 
 def section_for_update(*, section_id: int) -> Section:
@@ -24,6 +28,15 @@ def section_for_update(*, section_id: int) -> Section:
     if section is None:
         raise NotFoundError(f"No section with id {section_id}.", field="section")
     return section
+
+
+def timetable_row_for_update(row: TimetableRow) -> TimetableRow:
+    """A term, course, section or teaching assignment as stored, its row locked: the service
+    changes it from what the database holds (the audit entry's before), not from a form's copy."""
+    found = type(row)._default_manager.select_for_update(of=("self",)).filter(pk=row.pk).first()
+    if found is None:
+        raise NotFoundError(f"No {row._meta.verbose_name} with id {row.pk}.")
+    return found
 
 
 def enrollment_for_update(*, enrollment_id: int) -> Enrollment:
@@ -168,8 +181,12 @@ def enrollments_of(*, student_id: int) -> QuerySet[Enrollment]:
     )
 
 
-def enrollment_get(*, enrollment_id: int) -> Enrollment:
-    enrollment = Enrollment.objects.select_related("student").filter(pk=enrollment_id).first()
+def enrollment_get(*, enrollment_id: int, actor: Actor) -> Enrollment:
+    """The enrolment, if `actor` may see it (`policies.enrollments_visible_to`): one the caller
+    may not see is a 404 like a missing one."""
+    visible = policies.enrollments_visible_to(actor=actor)
+    rows = Enrollment.objects.select_related("student").filter(visible)
+    enrollment = rows.filter(pk=enrollment_id).first()
     if enrollment is None:
         raise NotFoundError(f"No enrollment with id {enrollment_id}.")
     return enrollment

@@ -1,4 +1,5 @@
-"""Writes of the school: enrolment and preferences (the org chart's are in `people.services`).
+"""Writes of the school: the timetable (terms, courses, sections, teaching), enrolment and
+preferences (the org chart's are in `people.services`).
 
 Each function runs in one transaction, validates with `full_clean` and appends its audit entry;
 the directory cache is invalidated after commit by `school.caching` (it listens to these models'
@@ -17,10 +18,110 @@ from common.actors import Actor
 from common.audit import audit_record, snapshot
 from common.exceptions import ConflictError, ServiceError
 from common.models import AuditEntry
+from common.records import created, deleted, updated
+from common.validation import refuse_while_referenced
 from people import selectors as people_selectors
 from people.models import Person
 from school import policies, selectors
-from school.models import Enrollment, PersonPreferences, Section
+from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
+from school.selectors import TimetableRow
+
+
+# --- the timetable: terms, courses, sections, teaching (staff) -----------------------------------
+def _planned(actor: Actor, row: TimetableRow) -> TimetableRow:
+    policies.check_may_plan(actor=actor)
+    return created(actor, row)
+
+
+def _replanned(actor: Actor, row: TimetableRow, fields: dict[str, Any]) -> TimetableRow:
+    policies.check_may_plan(actor=actor)
+    return updated(actor, selectors.timetable_row_for_update(row), fields)
+
+
+def _unplanned(actor: Actor, row: TimetableRow) -> None:
+    """Refused while anything refers to the row (a term's or course's sections, a section's
+    teaching or enrolments): they are audited history and would go unaudited."""
+    policies.check_may_plan(actor=actor)
+    row = selectors.timetable_row_for_update(row)
+    refuse_while_referenced(row)
+    deleted(actor, row)
+
+
+def section_check_capacity(section: Section, capacity: int) -> None:
+    """A section keeps at least the seats it has given (the admin's form asks it too)."""
+    if section.pk is not None and capacity < (taken := selectors.seats_taken(section=section)):
+        raise ConflictError(
+            f"Section {section} has {taken} students; its capacity cannot go below that.",
+            field="capacity",
+            code="below_seats_taken",
+        )
+
+
+@transaction.atomic
+def term_create(*, actor: Actor, **fields: Any) -> Term:
+    return _planned(actor, Term(**fields))
+
+
+@transaction.atomic
+def term_update(*, actor: Actor, term: Term, **fields: Any) -> Term:
+    return _replanned(actor, term, fields)
+
+
+@transaction.atomic
+def term_delete(*, actor: Actor, term: Term) -> None:
+    _unplanned(actor, term)
+
+
+@transaction.atomic
+def course_create(*, actor: Actor, **fields: Any) -> Course:
+    return _planned(actor, Course(**fields))
+
+
+@transaction.atomic
+def course_update(*, actor: Actor, course: Course, **fields: Any) -> Course:
+    return _replanned(actor, course, fields)
+
+
+@transaction.atomic
+def course_delete(*, actor: Actor, course: Course) -> None:
+    _unplanned(actor, course)
+
+
+@transaction.atomic
+def section_create(*, actor: Actor, **fields: Any) -> Section:
+    return _planned(actor, Section(**fields))
+
+
+@transaction.atomic
+def section_update(*, actor: Actor, section: Section, **fields: Any) -> Section:
+    """Locks the section, as enrolment does, so a capacity cut cannot race a student's seat."""
+    policies.check_may_plan(actor=actor)
+    section = selectors.section_for_update(section_id=section.pk)
+    if "capacity" in fields:
+        section_check_capacity(section, fields["capacity"])
+    return updated(actor, section, fields)
+
+
+@transaction.atomic
+def section_delete(*, actor: Actor, section: Section) -> None:
+    _unplanned(actor, section)
+
+
+@transaction.atomic
+def teaching_assignment_create(*, actor: Actor, **fields: Any) -> TeachingAssignment:
+    return _planned(actor, TeachingAssignment(**fields))
+
+
+@transaction.atomic
+def teaching_assignment_update(
+    *, actor: Actor, assignment: TeachingAssignment, **fields: Any
+) -> TeachingAssignment:
+    return _replanned(actor, assignment, fields)
+
+
+@transaction.atomic
+def teaching_assignment_delete(*, actor: Actor, assignment: TeachingAssignment) -> None:
+    _unplanned(actor, assignment)
 
 
 # --- enrolment and preferences ----------------------------------------------------------------

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
+from blog import services
 from blog.models import Post
 from blog.schema_version import current_schema_version
 from blog.tests.factories import (
@@ -12,7 +13,7 @@ from blog.tests.factories import (
     PostFactory,
     TagFactory,
 )
-from common.testing import assert_constant_queries_for_page_sizes
+from common.testing import Trail, assert_constant_queries_for_page_sizes
 from delegation.tests.factories import grant_user
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +177,36 @@ def test_schema_endpoint_when_current(api_client: APIClient) -> None:
     assert data["history"][0]["name"] == "0001_initial"
     assert all(entry["applied"] and entry["applied_at"] for entry in data["history"])
     assert data["history"][-1]["name"] == data["expected"]
+
+
+def test_deleting_a_post_with_comments_is_refused_naming_them_like_the_admin(
+    staff_client: APIClient,
+) -> None:
+    post = PostFactory(slug="talked-about")
+    CommentFactory.create_batch(2, post=post)
+
+    response = staff_client.delete(f"{POSTS}talked-about/")
+
+    assert response.status_code == 409
+    assert _error(response)["code"] == "referenced"
+    assert "2 comments" in _error(response)["message"]
+    assert post.comments.count() == 2
+    assert Post.objects.filter(pk=post.pk).exists()
+
+
+def test_a_post_is_deleted_once_each_comment_was_removed_audited(
+    staff_client: APIClient, staff_user: User
+) -> None:
+    post = PostFactory(slug="moderated")
+    comments = CommentFactory.create_batch(2, post=post)
+    ids = [comment.pk for comment in comments]
+    trail = Trail()
+    for comment in comments:
+        services.comment_delete(actor=staff_user, comment=comment)
+
+    assert staff_client.delete(f"{POSTS}moderated/").status_code == 204
+    assert trail.audit() == [
+        ("delete", "comment", ids[0]),
+        ("delete", "comment", ids[1]),
+        ("delete", "post", post.pk),
+    ]

@@ -109,8 +109,9 @@ def test_every_write_is_audited_with_its_actor() -> None:
     services.post_update(actor=author, post=post, tags=["sql"])
     services.posts_publish(actor=staff, posts=Post.objects.all())
     post.refresh_from_db()
-    services.comment_create(actor=reader, post=post, body="hello")
+    comment = services.comment_create(actor=reader, post=post, body="hello")
     services.post_update(actor=author, post=post, body="better")
+    services.comment_delete(actor=staff, comment=comment)
     services.post_delete(actor=staff, post=post)
 
     assert entries("authorprofile") == [("create", author.pk)]
@@ -121,7 +122,7 @@ def test_every_write_is_audited_with_its_actor() -> None:
         ("update", author.pk),
         ("delete", staff.pk),
     ]
-    assert entries("comment") == [("create", reader.pk)]
+    assert entries("comment") == [("create", reader.pk), ("delete", staff.pk)]
     created, tagged = AuditEntry.objects.filter(entity="post").order_by("id")[:2]
     assert created.after is not None and tagged.before is not None and tagged.after is not None
     assert (created.after["tags"], tagged.before["tags"], tagged.after["tags"]) == ([], [], ["sql"])

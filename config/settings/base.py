@@ -247,6 +247,9 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# The address a lockout counts is the throttles' (`NUM_PROXIES` trusted proxies), so a forged
+# X-Forwarded-For neither escapes a lockout nor locks out someone else's address.
+AXES_CLIENT_IP_CALLABLE = "common.throttling.client_ip"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")

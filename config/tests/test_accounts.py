@@ -3,7 +3,10 @@ account, and get an API token; anonymous API calls are 401 with WWW-Authenticate
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
@@ -22,9 +25,12 @@ def reader() -> User:
     return User.objects.create_user("reader", "reader@example.com", PASSWORD)
 
 
-def sign_in(client: Client, username: str, password: str, ip: str = "10.0.0.1") -> int:
+def sign_in(
+    client: Client, username: str, password: str, ip: str = "10.0.0.1", forwarded: str = ""
+) -> int:
+    headers: dict[str, Any] = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
     response = client.post(
-        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip, **headers
     )
     return response.status_code
 
@@ -97,3 +103,29 @@ def test_anonymous_api_calls_are_401_with_www_authenticate(api_client: APIClient
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
     assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_a_forged_forwarded_for_does_not_escape_an_address_lockout(
+    client: Client, reader: User, settings
+) -> None:
+    """No trusted proxy (NUM_PROXIES=0): the address is REMOTE_ADDR, whatever the header says."""
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, f"guess{attempt}", "wrong", ip="10.0.4.4", forwarded=f"192.0.2.{attempt}")
+
+    assert sign_in(client, "reader", PASSWORD, ip="10.0.4.4", forwarded="192.0.2.200") == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.0.4.4"}
+
+
+def test_behind_one_proxy_the_address_it_forwarded_is_the_one_locked(
+    client: Client, reader: User, settings
+) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    proxy, attacker = "10.9.9.9", "198.51.100.7"
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        # The client writes the first entry (forged, new each time); the proxy appends the real one.
+        forwarded = f"192.0.2.{attempt}, {attacker}"
+        sign_in(client, f"guess{attempt}", "wrong", ip=proxy, forwarded=forwarded)
+
+    assert sign_in(client, "reader", PASSWORD, ip=proxy, forwarded=f"1.2.3.4, {attacker}") == 429
+    assert sign_in(client, "reader", PASSWORD, ip=proxy, forwarded="198.51.100.8") == 302
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {attacker}

@@ -49,7 +49,9 @@ def test_role_create_and_update(staff_client: APIClient, school: School):
     assert response.json()["permissions"] == ["library.circulate"]
 
     response = staff_client.put(
-        f"{API}/roles/clerk/", {"name": "Desk clerk", "permissions": [], "inherits": []}
+        f"{API}/roles/clerk/",
+        {"name": "Desk clerk", "description": "", "permissions": [], "inherits": []},
+        format="json",
     )
     assert response.status_code == 200
     assert response.json() | {"id": 0} == {
@@ -75,7 +77,14 @@ def test_a_null_character_in_a_reference_is_a_400_naming_the_field(
 
 def test_role_cycle_is_a_400_naming_the_field(staff_client: APIClient, school: School):
     response = staff_client.put(
-        f"{API}/roles/librarian/", {"name": "Librarian", "inherits": ["head-librarian"]}
+        f"{API}/roles/librarian/",
+        {
+            "name": "Librarian",
+            "description": "",
+            "permissions": [],
+            "inherits": ["head-librarian"],
+        },
+        format="json",
     )
     assert response.status_code == 400
     assert error(response)["fields"] == {"inherits": [error(response)["message"]]}

@@ -148,3 +148,54 @@ def test_deleting_a_role_audits_the_roles_that_inherited_it(school: School):
 def test_a_person_with_a_role_assignment_is_protected_by_the_orm(school: School):
     with pytest.raises(ProtectedError):
         school.alice.delete()
+
+
+# --- every PUT replaces the whole resource --------------------------------------------------
+ROLE = {"name": "Editor", "description": "Edits the blog", "permissions": [], "inherits": []}
+
+
+@pytest.mark.parametrize("missing", ["name", "description", "permissions", "inherits"])
+def test_a_role_put_missing_a_field_is_a_400_naming_it_and_changes_nothing(
+    staff_client: APIClient, school: School, missing: str
+):
+    services.role_update(actor=None, role=school.editor, description="Edits the blog")
+    body = {key: value for key, value in ROLE.items() if key != missing}
+
+    response = staff_client.put("/api/delegation/roles/editor/", body, format="json")
+
+    assert response.status_code == 400
+    assert list(error(response)["fields"]) == [missing]
+    school.editor.refresh_from_db()
+    assert school.editor.description == "Edits the blog"
+    assert school.editor.permissions.exists()
+
+
+def test_a_role_put_without_a_description_no_longer_empties_it(
+    staff_client: APIClient, school: School
+):
+    services.role_update(actor=None, role=school.editor, description="Edits the blog")
+    body = {"name": "Editor", "permissions": ["blog.publish"], "inherits": []}
+
+    response = staff_client.put("/api/delegation/roles/editor/", body, format="json")
+
+    assert response.status_code == 400
+    school.editor.refresh_from_db()
+    assert school.editor.description == "Edits the blog"
+
+
+def test_every_put_in_the_schema_requires_every_field_it_accepts():
+    """A new PUT whose body has an optional field fails here: PUT replaces, PATCH amends."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    optional = {}
+    for path, operations in schema["paths"].items():
+        if "put" not in operations:
+            continue
+        content = operations["put"]["requestBody"]["content"]["application/json"]["schema"]
+        body = components[content["$ref"].rsplit("/", 1)[1]]
+        writable = {name for name, spec in body["properties"].items() if not spec.get("readOnly")}
+        if missing := writable - set(body.get("required", [])):
+            optional[path] = sorted(missing)
+    assert optional == {}

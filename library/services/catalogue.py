@@ -20,9 +20,9 @@ from django.db import transaction
 from common.actors import Actor
 from common.audit import snapshot
 from common.exceptions import ConflictError, ServiceError
+from common.records import audited, created, deleted, saved, updated
 from library import selectors
 from library.models import Author, Book, BookAuthor, Category, Copy
-from library.services.records import audited, created, deleted, saved, updated
 
 CIRCULATING = (Copy.Status.ON_LOAN, Copy.Status.ON_HOLD_SHELF)
 HAND_SET = (Copy.Status.AVAILABLE, Copy.Status.LOST, Copy.Status.WITHDRAWN)

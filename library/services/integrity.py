@@ -29,11 +29,11 @@ from django.utils import timezone
 
 from common.actors import Actor
 from common.audit import snapshot
+from common.records import audited
 from library import selectors
 from library.models import Copy, Hold, Loan
 from library.services.catalogue import CIRCULATING
 from library.services.circulation import _shelve_or_hand_to_hold
-from library.services.records import audited
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from typing import Any
 from django.db import transaction
 
 from common.actors import Actor
+from common.records import created, deleted, updated
 from library.models import Member, MemberCategory
-from library.services.records import created, deleted, updated
 
 
 @transaction.atomic

@@ -90,8 +90,30 @@ def test_an_afternoon_at_the_desk(admin_client, staff_user, capsys):
     said = desk(admin_client, "hold_cancel", card_number=bo.card_number, isbn=second.book.isbn)
     assert said == [f"Cancelled the hold of {bo.card_number}."]
     assert desk(admin_client, "return", barcodes="NO-SUCH") == ["Copy NO-SUCH is not on loan."]
+    # Bo brings his copy back late too; his fine is waived (he was in hospital), not paid.
+    bo_loan = Loan.objects.get(copy=third, returned_at__isnull=True)
+    Loan.objects.filter(pk=bo_loan.pk).update(
+        loaned_at=timezone.now() - timedelta(days=30), due_at=timezone.now() - timedelta(days=5)
+    )
+    said = desk(admin_client, "return", barcodes=third.barcode)
+    assert said[1].endswith(f" charged to {bo.card_number}.")
+    bo_fine = Fine.objects.get(member=bo)
+    assert desk(admin_client, "fine_waive", card_number=bo.card_number, fine=bo_fine.pk, reason="")
+    said = desk(
+        admin_client, "fine_waive", card_number=bo.card_number, fine=bo_fine.pk, reason="Hospital"
+    )
+    assert said == [f"Fine {bo_fine.pk} of {bo_fine.amount} waived."]
+    # More refusals, in words: an unknown card, a copy already back, a fine already settled.
+    assert desk(admin_client, "renew", barcodes=third.barcode) == [
+        f"Copy {third.barcode} is not on loan."
+    ]
+    said = desk(admin_client, "fine_pay", card_number=bo.card_number, fine=bo_fine.pk)
+    assert said == [f"Member {bo.card_number} owes no such fine."]  # it was waived
+    assert desk(admin_client, "checkout", card_number="NOPE", barcodes=second.barcode) == [
+        "No member has card number NOPE."
+    ]
     # End of the afternoon: everything returned, the log names the librarian, no drift.
-    desk(admin_client, "return", barcodes=f"{second.barcode} {third.barcode}")
+    desk(admin_client, "return", barcodes=second.barcode)
     assert not Loan.objects.filter(returned_at__isnull=True).exists()
     assert set(Copy.objects.values_list("status", flat=True)) == {Copy.Status.AVAILABLE}
     done = CirculationEvent.objects.filter(actor=staff_user, outcome="ok")
@@ -102,10 +124,13 @@ def test_an_afternoon_at_the_desk(admin_client, staff_user, capsys):
         "renew",
         "return",
         "fine_pay",
+        "fine_waive",
         "hold_cancel",
     }
     refused = CirculationEvent.objects.filter(outcome="refused")
-    assert list(refused.values_list("reason", flat=True)) == ["copy_held_for_another"]
+    assert sorted(refused.values_list("reason", flat=True)) == ["copy_held_for_another", "required"]
+    assert Fine.objects.filter(paid_at__isnull=False).count() == 1
+    assert Fine.objects.filter(waived_at__isnull=False).get() == bo_fine
     call_command("library_verify")
     assert capsys.readouterr().out.strip() == "No drift."
 

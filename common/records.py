@@ -1,5 +1,6 @@
-"""The write shape every audited library row shares: validate, write, audit, in the caller's
-transaction. Deletes refused by a protecting foreign key become a `ConflictError` in words."""
+"""The write shape every audited row of a simple table shares (the library's catalogue and
+members, the school's timetable): validate, write, audit, in the caller's transaction. Deletes
+refused by a protecting foreign key become a `ConflictError` in words."""
 
 from __future__ import annotations
 
