@@ -36,6 +36,7 @@ SAMPLE: dict[str, Any] = {
     "budget": 8,
     "after": 0,
     "limit": 51,
+    "scan": 51,
     "k": 3,
     "source": 1,
     "target": 2,
@@ -52,7 +53,9 @@ PARAMETER = re.compile(r"%\((\w+)\)s")
 def statement(query: q.Query, vendor: str) -> tuple[str, dict[str, Any]]:
     """The query's text for `vendor` with a two-id list, and a value for each parameter."""
     origins, params = in_list([1, 2])
-    sql = query.sql(vendor, origins)
+    roles, role_params = in_list([1], "r")
+    sql = query.sql(vendor, origins, roles)
+    params |= role_params
     return sql, params | {name: SAMPLE[name] for name in PARAMETER.findall(sql) if name in SAMPLE}
 
 
