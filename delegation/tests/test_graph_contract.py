@@ -216,6 +216,41 @@ def test_who_can_pages_through_every_holder(backend_factory: Backend, school: Sc
     assert [row["hops"] for row in first.items + second.items] == [0, 1, 2]
 
 
+def test_who_can_pages_past_holders_and_candidates_that_hold_nothing(
+    backend_factory: Backend, school: School
+):
+    """Keyset pages are exact whatever a page's candidates are: a holder who receives several
+    delegations counts once, and people who receive a lapsed delegation or one from someone
+    who holds nothing (candidates the walk refuses) neither end a page early nor show."""
+    for _ in range(3):
+        lend(school.alice, school.bob, permission=school.circulate, hops=1)
+    lend(school.bob, school.carol, permission=school.circulate)
+    lend(school.alice, school.dan, role=school.librarian, start=T0 - 20 * DAY, days=5)
+    lend(school.alice, school.erin, permission=school.circulate, days=None)
+    services.assignment_update(
+        actor=None,
+        assignment=school.alice.role_assignments.get(),
+        valid_to=T0 + 5 * DAY,
+        scope_unit=None,
+    )
+    graph = backend_factory()
+
+    for at, expected in (
+        (T0, [school.alice, school.bob, school.carol, school.erin]),
+        (T0 + 6 * DAY, []),
+    ):
+        seen, after, pages = [], 0, 0
+        while True:
+            page = graph.who_can("library.circulate", at, after=after, limit=1)
+            seen += [row["id"] for row in page.items]
+            pages += 1
+            if page.complete:
+                break
+            after = page.next_cursor
+        assert seen == [person.pk for person in expected]
+        assert pages == max(len(expected), 1)
+
+
 def test_who_can_respects_time(backend_factory: Backend, school: School):
     lend(school.alice, school.bob, permission=school.circulate, days=1)
     graph = backend_factory()

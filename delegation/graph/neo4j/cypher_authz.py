@@ -110,6 +110,32 @@ ORDER BY hops, weight, [l IN links | l.delegation_id], assignment_id
 LIMIT 1"""
 )
 
+# Where $person holds $need: the scope of every assignment at the root of a valid chain (null:
+# unscoped, so everywhere) with the units at and below it (PART_OF points at the parent).
+SCOPE = (
+    """
+MATCH path = (source:Person)-[:DELEGATES*0..{max_chain}]->(:Person {sql_id: $person})
+WHERE """
+    + valid_links("path")
+    + """
+WITH path, source, relationships(path) AS links
+WHERE """
+    + SIMPLE
+    + "\n  AND "
+    + CHAIN_LINKS.replace("{min_budget}", "0")
+    + """
+WITH source, CASE WHEN size(links) = 0 THEN $need ELSE links[0].grant END AS top
+MATCH (source)-[a:HAS_ROLE]->(role:Role)
+WHERE """
+    + ASSIGNMENT_VALID
+    + "\n  AND "
+    + covers("'r:' + toString(role.sql_id)", "top")
+    + """
+WITH DISTINCT a.scope_unit AS scope
+OPTIONAL MATCH (below:OrgUnit)-[:PART_OF*0..{max_depth}]->(:OrgUnit {sql_id: scope})
+RETURN scope, collect(DISTINCT below.sql_id) AS units"""
+)
+
 # Chains into $person whose farthest delegator appears again on them (every other person
 # once): the cycles the check met and did not follow.
 CYCLES = (
@@ -214,6 +240,8 @@ RETURN """
 )
 
 
-def bounded(query: str, max_chain: int) -> str:
+def bounded(query: str, max_chain: int, max_depth: int = 64) -> str:
     """Variable-length bounds cannot be parameters in Cypher; they are our own integers."""
-    return query.replace("{max_chain}", str(int(max_chain)))
+    return query.replace("{max_chain}", str(int(max_chain))).replace(
+        "{max_depth}", str(int(max_depth))
+    )
