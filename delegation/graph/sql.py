@@ -259,9 +259,7 @@ class SqlGraphBackend(GraphBackend):
 
     def _permission_roles(self, codename: str) -> tuple[int, list[int]] | None:
         """The permission's id and the ids of every role that includes it, or None."""
-        rows = self._fetch(
-            "permission", render(q.PERMISSION_ROLES), {"codename": codename}
-        )
+        rows = self._fetch("permission", render(q.PERMISSION_ROLES), {"codename": codename})
         if not rows:
             return None
         return rows[0][0], [role_id for _, role_id in rows if role_id is not None]

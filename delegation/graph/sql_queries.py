@@ -49,13 +49,13 @@ TABLES = {
         "delegation": Delegation,
     }.items()
 }
-# One step of a walk, from its row (`c` walking backwards, `w` forwards) to the delegations into (or from) its person that
-# are valid at T. On PostgreSQL a LATERAL subquery fenced by OFFSET 0 (so it is not flattened
-# back into a join): the planner cannot estimate a recursive CTE's work table and, guessing it
-# large, hashes the whole delegation table on every step (8 ms a step on the large seed);
-# fenced, each step is an index probe per row that reads only the delegations valid at T,
-# so invalid history is dropped while walking, never after. SQLite plans a join as a loop of
-# index probes anyway and has no LATERAL.
+# One step of a walk, from its row (`c` walking backwards, `w` forwards) to the delegations into (or
+# from) its person that are valid at T. On PostgreSQL a LATERAL subquery fenced by OFFSET 0 (so it
+# is not flattened back into a join): the planner cannot estimate a recursive CTE's work table and,
+# guessing it large, hashes the whole delegation table on every step (8 ms a step on the large
+# seed); fenced, each step is an index probe per row that reads only the delegations valid at T, so
+# invalid history is dropped while walking, never after. SQLite plans a join as a loop of index
+# probes anyway and has no LATERAL.
 STEP = {
     "postgresql": """CROSS JOIN LATERAL (
         SELECT * FROM $delegation d WHERE d.{end}_id = {walk}.person_id AND $valid_delegation

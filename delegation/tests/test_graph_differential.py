@@ -1,10 +1,10 @@
 """The SQL backend and the Cypher backend (on FalkorDB) give the same answers.
 
 Hypothesis draws small schools: an org chart (units, reporting lines), a role hierarchy with
-permissions, assignments (some scoped to a unit), and a delegation history with expiries, revocations, re-delegation
-limits, weights and cycles. Both backends then answer every question of the interface at a few
-moments, and the answers must be equal once serialized to JSON (the `query` text aside).
-Names mix case and accents so that any collation-dependent order shows.
+permissions, assignments (some scoped to a unit), and a delegation history with expiries,
+revocations, re-delegation limits, weights and cycles. Both backends then answer every question
+of the interface at a few moments, and the answers must be equal once serialized to JSON (the
+`query` text aside). Names mix case and accents so that any collation-dependent order shows.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 from common.exceptions import ServiceError
 from delegation import services
 from delegation.graph.base import GraphBackend
+from delegation.graph.neo4j.falkordb_adapter import FalkorCypher
 from delegation.graph.sql import SqlGraphBackend
 from delegation.tests.conftest import falkordb_backend
 from delegation.tests.factories import PermissionFactory
-from delegation.tests.falkordb import FalkorCypher
 from people import services as people_services
 from people.tests.factories import DAY, T0, OrgUnitFactory, PersonFactory
 

@@ -104,7 +104,10 @@ def test_scope_follows_delegations_and_their_validity(
     school = scoped_editor
     lend(school.bob, school.carol, permission=school.publish, days=5)
     services.assignment_create(
-        actor=None, person=school.dan, role=school.editor, scope_unit=units["history"],
+        actor=None,
+        person=school.dan,
+        role=school.editor,
+        scope_unit=units["history"],
         valid_from=T0 - DAY,
     )
     lend(school.dan, school.carol, permission=school.publish, days=20)

