@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import connection
@@ -35,6 +36,21 @@ class Workload:
     deep_pages: list[tuple[str, int]]
     holdings: list[int]
     paths: list[tuple[int, int]]
+
+    def first(self, share: float) -> Workload:
+        """The first `share` of each list (at least one each): a slower backend answers a
+        prefix of the very same questions."""
+
+        def cut(items: list[Any]) -> list[Any]:
+            return items[: max(1, round(len(items) * share))]
+
+        return Workload(
+            cut(self.checks),
+            cut(self.first_pages),
+            cut(self.deep_pages),
+            cut(self.holdings),
+            cut(self.paths),
+        )
 
 
 def draw_workload(rng: random.Random, at: datetime, samples: int) -> Workload:
@@ -86,15 +102,13 @@ def measure(
     graph: GraphBackend, work: Workload, at: datetime, is_timeout: Callable[[Exception], bool]
 ) -> dict[str, Cell]:
     calls: dict[str, list[Callable[[], Any]]] = {
-        "check (decision)": [
-            lambda p=p, c=c: graph.check(p, c, at, explain=False) for p, c in work.checks
-        ],
-        "who_can page 1": [lambda c=c: graph.who_can(c, at, limit=50) for c in work.first_pages],
+        "check (decision)": [partial(graph.check, p, c, at, explain=False) for p, c in work.checks],
+        "who_can page 1": [partial(graph.who_can, c, at, limit=50) for c in work.first_pages],
         "who_can deep page": [
-            lambda c=c, a=a: graph.who_can(c, at, after=a, limit=50) for c, a in work.deep_pages
+            partial(graph.who_can, c, at, after=a, limit=50) for c, a in work.deep_pages
         ],
-        "holdings": [lambda p=p: graph.holdings([p], at) for p in work.holdings],
-        "paths": [lambda s=s, t=t: graph.paths(s, t, at, k=3) for s, t in work.paths],
+        "holdings": [partial(graph.holdings, [p], at) for p in work.holdings],
+        "paths": [partial(graph.paths, s, t, at, k=3) for s, t in work.paths],
     }
     cells: dict[str, Cell] = {}
     for name, runs in calls.items():

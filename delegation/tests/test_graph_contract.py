@@ -246,6 +246,7 @@ def test_who_can_pages_past_holders_and_candidates_that_hold_nothing(
             pages += 1
             if page.complete:
                 break
+            assert page.next_cursor is not None
             after = page.next_cursor
         assert seen == [person.pk for person in expected]
         assert pages == max(len(expected), 1)

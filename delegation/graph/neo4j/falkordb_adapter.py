@@ -117,9 +117,11 @@ def answering_neomodel(cypher: FalkorCypher) -> Iterator[FalkorCypher]:
     monkeypatch for the same two attributes)."""
     from neomodel import db
 
-    saved = db.cypher_query, db.install_labels
-    db.cypher_query, db.install_labels = cypher.cypher_query, cypher.install_labels  # type: ignore[method-assign]
+    saved = {name: getattr(db, name) for name in ("cypher_query", "install_labels")}
+    for name in saved:
+        setattr(db, name, getattr(cypher, name))
     try:
         yield cypher
     finally:
-        db.cypher_query, db.install_labels = saved  # type: ignore[method-assign]
+        for name, original in saved.items():
+            setattr(db, name, original)
