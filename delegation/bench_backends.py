@@ -89,9 +89,9 @@ class Cell:
 
     def text(self) -> str:
         if not self.samples:
-            return "-"
+            return f"all {self.timeouts} timed out" if self.timeouts else "-"
         row = Timing("", self.samples).row()
-        over = f" (>{self.timeouts} timed out)" if self.timeouts else ""
+        over = f" ({self.timeouts} timed out)" if self.timeouts else ""
         return f"{row['p50_ms']} / {row['p95_ms']}{over}"
 
 
