@@ -37,14 +37,14 @@ from delegation.graph.explain import RoleGraph, delegation_edge, grant_of
 from delegation.models import Delegation, Permission, RoleAssignment
 
 
-def render(query: q.Query, origins: str = "NULL") -> str:
-    """The query's text for this database, with its id list (from `in_list`) if it has one."""
-    return query.sql(connection.vendor, origins)
+def render(query: q.Query, origins: str = "NULL", roles: str = "NULL") -> str:
+    """The query's text for this database, with its id lists (from `in_list`) if it has any."""
+    return query.sql(connection.vendor, origins, roles)
 
 
-def in_list(ids: Iterable[int]) -> tuple[str, dict[str, int]]:
+def in_list(ids: Iterable[int], prefix: str = "o") -> tuple[str, dict[str, int]]:
     """`%(o0)s, %(o1)s, ...` and its parameters: a safe IN list on both databases."""
-    params = {f"o{number}": int(value) for number, value in enumerate(ids)}
+    params = {f"{prefix}{number}": int(value) for number, value in enumerate(ids)}
     return ", ".join(f"%({name})s" for name in params) or "NULL", params
 
 
@@ -247,21 +247,34 @@ class SqlGraphBackend(GraphBackend):
         )
 
     def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:
-        permission_id = permission_id_of(permission)
-        sql = render(q.WHO_CAN)
-        if permission_id is None:
-            return Page([], None, True, sql)
-        params = {
-            "at": db_time(at),
-            "nid": permission_id,
-            "max_chain": MAX_CHAIN,
-            "after": after,
-            "limit": limit + 1,
-        }
-        rows = self._fetch("who_can", sql, params)
-        items = [{"id": id_, "name": name, "hops": hops} for id_, name, hops in rows[:limit]]
-        more = len(rows) > limit
-        return Page(items, items[-1]["id"] if more else None, not more, sql)
+        """One statement per page as a rule (`q.WHO_CAN`): its candidates are the next
+        `limit + 1` people after `after`, widened (doubling) only while candidates that prove
+        to hold nothing leave the page short."""
+        found = self._permission_roles(permission)
+        if found is None:
+            return Page([], None, True, render(q.WHO_CAN, q.WHO_CAN_ORIGINS))
+        permission_id, role_ids = found
+        roles, params = in_list(role_ids, "r")
+        sql = render(q.WHO_CAN, q.WHO_CAN_ORIGINS, roles)
+        params |= self._chain_params(at, ("p", permission_id), 0)
+        items: list[dict[str, Any]] = []
+        scan, cursor = limit + 1, after
+        while True:
+            rows = self._fetch("who_can", sql, params | {"after": cursor, "scan": scan})
+            *holders, (_, last, _, scanned) = rows
+            items += [{"id": id_, "name": name, "hops": hops} for _, id_, name, hops in holders]
+            if len(items) > limit or scanned < scan:
+                break
+            cursor, scan = last, scan * 2
+        page, more = items[:limit], len(items) > limit
+        return Page(page, page[-1]["id"] if more else None, not more, sql)
+
+    def _permission_roles(self, codename: str) -> tuple[int, list[int]] | None:
+        """The permission's id and the ids of every role that includes it, or None."""
+        rows = self._fetch("permission", render(q.PERMISSION_ROLES), {"codename": codename})
+        if not rows:
+            return None
+        return rows[0][0], [role_id for _, role_id in rows if role_id is not None]
 
     def holdings(self, ids: Sequence[int], at: datetime) -> tuple[dict, str]:
         origins, params = in_list(ids)

@@ -8,9 +8,11 @@ and everything else alone. The placeholders are:
 - the tables (`$person`, `$delegation`, …), named by their models, so the text follows a table
   that is renamed or moves app;
 - the shared pieces defined first (`$valid_delegation`, `$grant_kind`, `$cover`, `$chain`, …);
-- `$contains`, the one function the two databases spell differently (substring search),
-  rendered once per database;
-- `$origins`, an id list filled per call from `sql.in_list` (bound parameters, never values).
+- the pieces the two databases spell differently (`VENDOR`), rendered once per database:
+  `$contains` (substring search), and `$delegations_into` / `$delegations_from`, the join
+  from a walk's row to the delegations one step further (below);
+- `$origins` and `$roles`, id lists filled per call from `sql.in_list` (bound parameters,
+  never values).
 
 Every value is a bound parameter (`%(name)s`).
 
@@ -47,9 +49,25 @@ TABLES = {
         "delegation": Delegation,
     }.items()
 }
+# One step of a walk, from its row (`c` walking backwards, `w` forwards) to the delegations into (or
+# from) its person that are valid at T. On PostgreSQL a LATERAL subquery fenced by OFFSET 0 (so it
+# is not flattened back into a join): the planner cannot estimate a recursive CTE's work table and,
+# guessing it large, hashes the whole delegation table on every step (8 ms a step on the large
+# seed); fenced, each step is an index probe per row that reads only the delegations valid at T, so
+# invalid history is dropped while walking, never after. SQLite plans a join as a loop of index
+# probes anyway and has no LATERAL.
+STEP = {
+    "postgresql": """CROSS JOIN LATERAL (
+        SELECT * FROM $delegation d WHERE d.{end}_id = {walk}.person_id AND $valid_delegation
+        OFFSET 0) d""",
+    "sqlite": "JOIN $delegation d ON d.{end}_id = {walk}.person_id",
+}
 CONTAINS = {"postgresql": "strpos", "sqlite": "instr"}
 # Filled after import: kept as placeholders while the shared pieces and statements render.
-LATE = {name: f"${name}" for name in ("contains", "origins")}
+LATE = {
+    name: f"${name}"
+    for name in ("contains", "delegations_into", "delegations_from", "origins", "roles")
+}
 
 
 def render(text: str) -> str:
@@ -58,17 +76,30 @@ def render(text: str) -> str:
 
 
 class Query:
-    """One statement, rendered at import for each database; only `$origins` is left per call."""
+    """One statement, rendered at import for each database; only the id lists are left."""
 
     def __init__(self, text: str) -> None:
         whole = render(text)
         self.by_vendor = {
-            vendor: Template(Template(whole).substitute(contains=function, origins="$origins"))
-            for vendor, function in CONTAINS.items()
+            vendor: Template(Template(whole).substitute(vendor_pieces(vendor)))
+            for vendor in CONTAINS
         }
 
-    def sql(self, vendor: str, origins: str = "NULL") -> str:
-        return self.by_vendor[vendor].substitute(origins=origins)
+    def sql(self, vendor: str, origins: str = "NULL", roles: str = "NULL") -> str:
+        return self.by_vendor[vendor].substitute(origins=origins, roles=roles)
+
+
+def vendor_pieces(vendor: str) -> dict[str, str]:
+    """The pieces spelled per database, with the per-call lists left as placeholders."""
+    step = STEP[vendor]
+    return {
+        "contains": CONTAINS[vendor],
+        # `delegatee` walks backwards (into the person), `delegator` forwards (from them).
+        "delegations_into": render(step.format(end="delegatee", walk="c")),
+        "delegations_from": render(step.format(end="delegator", walk="w")),
+        "origins": "$origins",
+        "roles": "$roles",
+    }
 
 
 PIECES: dict[str, str] = {}
@@ -127,7 +158,7 @@ chain(origin, person_id, nk, nid, depth, weight, links, persons, gk, gid, cyclic
            CASE WHEN $contains(c.persons, ',' || CAST(d.delegator_id AS TEXT) || ',') > 0
                 THEN 1 ELSE 0 END
     FROM chain c
-    JOIN $delegation d ON d.delegatee_id = c.person_id
+    $delegations_into
     WHERE c.cyclic = 0 AND c.depth < %(max_chain)s
       AND d.max_redelegations >= c.depth + %(min_budget)s
       AND $valid_delegation
@@ -231,39 +262,52 @@ JOIN $permission pm ON pm.id = cover.nid
 GROUP BY held.origin, pm.codename
 ORDER BY 1, 2, 3""")
 
-# who_can(permission, at): forwards from the assignments that include the permission, through
-# delegations that carry it and that their delegator's grant covers. Rows are deduplicated on
-# (person, grant, budget) and budgets strictly shrink, so the walk ends even around cycles.
+# who_can(permission, at): one page of holders by person id, after the id `after`, costing
+# the page and not the whole closure. Every holder is a candidate: they hold an assignment of a
+# role in `$roles` (the roles that include the permission), or receive a delegation valid at T
+# lending the permission or one of those roles. The first `scan` candidates after `after` come
+# from two scans in person order that stop at `scan` people (the planner picks the person-ordered
+# index for a common grant, the grant's own index and a sort for a rare one: `$roles` are bound
+# values it has statistics for, unlike a CTE). Each candidate is then proved by the backwards
+# walk of `check` (`$chain`, any scope), which also gives the fewest hops. The last row says how
+# far the candidates went (`scanned`: the last id and how many), so the backend asks for more
+# only when fewer holders than a page were among them.
 WHO_CAN = Query("""
 WITH RECURSIVE $cover,
-holders(person_id, hk, hid, budget, hops) AS (
-    SELECT a.person_id, 'r', a.role_id, %(max_chain)s, 0
-    FROM $assignment a
-    WHERE $valid_assignment
-      AND EXISTS (SELECT 1 FROM cover WHERE cover.hk = 'r' AND cover.hid = a.role_id
-                  AND cover.nk = 'p' AND cover.nid = %(nid)s)
-    UNION
-    SELECT d.delegatee_id, $grant_kind, $grant_id,
-           CASE WHEN h.budget - 1 < d.max_redelegations THEN h.budget - 1
-                ELSE d.max_redelegations END,
-           h.hops + 1
-    FROM holders h
-    JOIN $delegation d ON d.delegator_id = h.person_id
-    WHERE h.budget >= 1 AND $valid_delegation
-      AND EXISTS (SELECT 1 FROM cover WHERE cover.hk = $grant_kind AND cover.hid = $grant_id
-                  AND cover.nk = 'p' AND cover.nid = %(nid)s)
-      AND EXISTS (SELECT 1 FROM cover WHERE cover.hk = h.hk AND cover.hid = h.hid
-                  AND cover.nk = $grant_kind AND cover.nid = $grant_id)
+candidates(person_id) AS (
+    SELECT person_id FROM (
+        SELECT person_id FROM (
+            SELECT DISTINCT a.person_id FROM $assignment a
+            WHERE a.person_id > %(after)s AND a.role_id IN ($roles) AND $valid_assignment
+            ORDER BY a.person_id LIMIT %(scan)s) assigned
+        UNION
+        SELECT person_id FROM (
+            SELECT DISTINCT d.delegatee_id AS person_id FROM $delegation d
+            WHERE d.delegatee_id > %(after)s AND $valid_delegation
+              AND (d.permission_id = %(nid)s OR d.role_id IN ($roles))
+            ORDER BY d.delegatee_id LIMIT %(scan)s) lent
+    ) candidate
+    ORDER BY person_id LIMIT %(scan)s
+),
+$chain,
+page(person_id, hops) AS (
+    SELECT origin, MIN(depth) FROM grounded GROUP BY origin
 )
--- Page first, then name only the people on the page.
-SELECT page.person_id AS id, p.given_name || ' ' || p.family_name AS name, page.hops
-FROM (
-    SELECT person_id, MIN(hops) AS hops FROM holders
-    WHERE person_id > %(after)s
-    GROUP BY person_id ORDER BY person_id LIMIT %(limit)s
-) page
-JOIN $person p ON p.id = page.person_id
-ORDER BY page.person_id""")
+SELECT 'holder' AS row_kind, page.person_id, p.given_name || ' ' || p.family_name, page.hops
+FROM page JOIN $person p ON p.id = page.person_id
+UNION ALL
+SELECT 'scanned', MAX(person_id), NULL, COUNT(*) FROM candidates
+ORDER BY 1, 2""")
+# The origins of who_can's walk: its candidates.
+WHO_CAN_ORIGINS = "SELECT person_id FROM candidates"
+
+# The permission named `codename` and every role that includes it (for who_can's `$roles`).
+PERMISSION_ROLES = Query("""
+WITH RECURSIVE $cover
+SELECT pm.id, cover.hid FROM $permission pm
+LEFT JOIN cover ON cover.hk = 'r' AND cover.nk = 'p' AND cover.nid = pm.id
+WHERE pm.codename = %(codename)s
+ORDER BY cover.hid""")
 
 # paths(source, target, at): simple chains forwards from the source, each link valid at T,
 # inside the limits of the links before it, lending no more than the previous link lent and,
@@ -288,7 +332,7 @@ walk(person_id, gk, gid, budget, hops, weight, links, persons) AS (
            w.links || CAST(d.id AS TEXT) || ',',
            w.persons || CAST(d.delegatee_id AS TEXT) || ','
     FROM walk w
-    JOIN $delegation d ON d.delegator_id = w.person_id
+    $delegations_from
     WHERE w.person_id <> %(target)s AND w.budget >= 1 AND w.hops < %(max_chain)s
       AND $contains(w.persons, ',' || CAST(d.delegatee_id AS TEXT) || ',') = 0
       AND $valid_delegation

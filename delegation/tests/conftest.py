@@ -10,7 +10,7 @@ import pytest
 from neomodel import db as neomodel_db
 
 from delegation.graph.base import GraphBackend
-from delegation.tests.falkordb import FalkorCypher, FalkorServer
+from delegation.graph.neo4j.falkordb_adapter import FalkorCypher, FalkorServer
 from delegation.tests.scenario import School, build_school
 
 if TYPE_CHECKING:

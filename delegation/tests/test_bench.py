@@ -7,8 +7,11 @@ from io import StringIO
 
 from django.core.management import call_command
 
+from common.models import OutboxEvent
 from delegation.bench import naive_check
+from delegation.bench_backends import MEASURES
 from delegation.graph.sql import SqlGraphBackend
+from delegation.models import Delegation
 from delegation.tests.scenario import DAY, T0, School, lend
 
 
@@ -25,8 +28,37 @@ def test_naive_baseline_agrees_with_sql(school: School):
 
 
 def test_bench_command_prints_json(school: School):
+    lend(school.alice, school.bob, permission=school.circulate, hops=1)
+    lend(school.bob, school.carol, permission=school.circulate)
+    delegations, events = Delegation.objects.count(), OutboxEvent.objects.count()
     out = StringIO()
-    call_command("bench_delegation", "--json", "--checks", "6", "--naive", "3", stdout=out)
+    call_command(
+        "bench_delegation",
+        *("--json", "--checks", "6", "--naive", "3"),
+        *("--samples", "4", "--expired", "30", "--drain-events", "5"),
+        stdout=out,
+    )
     report = json.loads(out.getvalue())
     assert report["results"][0]["measure"] == "check, SQL backend (decision)"
     assert report["results"][2]["note"] == "0 disagreements"
+    backends = report["backends"]
+    assert backends["columns"] == [
+        "SQL, before",
+        "Cypher on FalkorDB, before",
+        "SQL, +30 expired",
+        "Cypher on FalkorDB, +30 expired",
+    ]
+    assert set(backends["rows"]) == set(MEASURES)
+    assert backends["drain"]["events"] >= 5 and backends["drain"]["events_per_s"] > 0
+    # what the benchmark wrote was rolled back
+    assert (Delegation.objects.count(), OutboxEvent.objects.count()) == (delegations, events)
+
+
+def test_bench_without_falkordb_prints_sql_only(school: School):
+    out = StringIO()
+    call_command(
+        "bench_delegation",
+        *("--checks", "4", "--naive", "1", "--samples", "4", "--expired", "5", "--no-falkordb"),
+        stdout=out,
+    )
+    assert "SQL, +5 expired" in out.getvalue() and "FalkorDB" not in out.getvalue()

@@ -25,9 +25,9 @@ from delegation.authz import user_can
 from delegation.graph import consistency as modes
 from delegation.graph import projector, watermark
 from delegation.graph.neo4j import Neo4jGraphBackend
+from delegation.graph.neo4j.falkordb_adapter import FalkorCypher
 from delegation.models import Delegation
 from delegation.tests.conftest import falkordb_backend
-from delegation.tests.falkordb import FalkorCypher
 from delegation.tests.scenario import DAY, T0, School, lend
 
 pytestmark = pytest.mark.graph

@@ -215,7 +215,7 @@ def test_rebuild_projects_every_row_parents_first(school: School):
 CYPHER = {
     **{
         f"authz.{n}": cypher_authz.bounded(getattr(cypher_authz, n), 8)
-        for n in ("CHECK", "CYCLES", "WHO_CAN", "HOLDINGS", "PATHS")
+        for n in ("CHECK", "CYCLES", "SCOPE", "WHO_CAN", "HOLDINGS", "PATHS")
     },
     **{
         f"org.{n}": cypher_org.bounded(getattr(cypher_org, n), 64)
@@ -231,6 +231,19 @@ def test_cypher_is_plain_and_parameterised(name: str):
     text = CYPHER[name]
     assert "apoc." not in text.lower() and "%s" not in text
     assert not re.search(r"\{(max_chain|max_depth|min_budget)\}", text)
+
+
+@pytest.mark.parametrize("name", ["CHECK", "CYCLES", "SCOPE", "WHO_CAN", "HOLDINGS", "PATHS"])
+def test_link_validity_is_tested_in_the_expanding_match(name: str):
+    """Issue 14 item 9: the validity of each delegation is in the WHERE of the MATCH that
+    expands DELEGATES*, before any WITH, where Neo4j's planner prunes the expansion with it;
+    a later WITH ... WHERE would enumerate every path first and filter afterwards."""
+    text = CYPHER[f"authz.{name}"]
+    expansion = text.index(":DELEGATES*")
+    match_where = text[expansion:].split("\nWITH", 1)[0]
+    assert "all(r IN relationships(path) WHERE r.valid_from <= $at" in match_where
+    assert "r.expires_at IS NULL OR r.expires_at > $at" in match_where
+    assert "r.revoked_at IS NULL OR r.revoked_at > $at" in match_where
     assert text.count("(") == text.count(")") and text.count("[") == text.count("]")
 
 

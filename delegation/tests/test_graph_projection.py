@@ -22,9 +22,9 @@ from common.models import OutboxEvent
 from delegation import services
 from delegation.graph import projector
 from delegation.graph.neo4j import Neo4jGraphBackend, cypher_sync
+from delegation.graph.neo4j.falkordb_adapter import FalkorCypher
 from delegation.graph.worker import Follower
 from delegation.tests.conftest import falkordb_backend
-from delegation.tests.falkordb import FalkorCypher
 from delegation.tests.scenario import DAY, T0, School, lend
 from people import services as people_services
 from people.tests.factories import OrgUnitFactory, PersonFactory

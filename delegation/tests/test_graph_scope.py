@@ -9,7 +9,6 @@ import pytest
 
 from delegation import services
 from delegation.graph.base import GraphBackend
-from delegation.graph.sql import SqlGraphBackend
 from delegation.tests.scenario import DAY, T0, School, lend
 from people.models import OrgUnit
 from people.tests.factories import OrgUnitFactory
@@ -83,9 +82,9 @@ def test_a_delegation_carries_the_scope_of_its_root(
 
 
 def test_scope_lists_the_subtree_of_each_scoped_assignment(
-    scoped_editor: School, units: dict[str, OrgUnit]
+    backend_factory: Backend, scoped_editor: School, units: dict[str, OrgUnit]
 ) -> None:
-    graph = SqlGraphBackend()
+    graph = backend_factory()
 
     scope = graph.scope(scoped_editor.bob.pk, "blog.publish", T0)
 
@@ -95,3 +94,29 @@ def test_scope_lists_the_subtree_of_each_scoped_assignment(
     assert graph.scope(scoped_editor.alice.pk, "library.circulate", T0).everywhere
     nothing = graph.scope(scoped_editor.carol.pk, "blog.publish", T0)
     assert not nothing.everywhere and not nothing.units
+
+
+def test_scope_follows_delegations_and_their_validity(
+    backend_factory: Backend, scoped_editor: School, units: dict[str, OrgUnit]
+) -> None:
+    """A delegation carries its root's scope; a lapsed one carries nothing; a second root adds
+    its own subtree; an unknown permission is held nowhere."""
+    school = scoped_editor
+    lend(school.bob, school.carol, permission=school.publish, days=5)
+    services.assignment_create(
+        actor=None,
+        person=school.dan,
+        role=school.editor,
+        scope_unit=units["history"],
+        valid_from=T0 - DAY,
+    )
+    lend(school.dan, school.carol, permission=school.publish, days=20)
+    graph = backend_factory()
+
+    both = graph.scope(school.carol.pk, "blog.publish", T0 + DAY)
+    later = graph.scope(school.carol.pk, "blog.publish", T0 + 6 * DAY)
+    assert both.units == {units["physics"].pk, units["optics"].pk, units["history"].pk}
+    assert not both.everywhere
+    assert later.units == {units["history"].pk}
+    assert graph.scope(school.carol.pk, "blog.publish", T0 + 21 * DAY).units == frozenset()
+    assert graph.scope(school.carol.pk, "nope.nothing", T0).units == frozenset()

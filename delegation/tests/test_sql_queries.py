@@ -36,6 +36,7 @@ SAMPLE: dict[str, Any] = {
     "budget": 8,
     "after": 0,
     "limit": 51,
+    "scan": 51,
     "k": 3,
     "source": 1,
     "target": 2,
@@ -52,7 +53,9 @@ PARAMETER = re.compile(r"%\((\w+)\)s")
 def statement(query: q.Query, vendor: str) -> tuple[str, dict[str, Any]]:
     """The query's text for `vendor` with a two-id list, and a value for each parameter."""
     origins, params = in_list([1, 2])
-    sql = query.sql(vendor, origins)
+    roles, role_params = in_list([1], "r")
+    sql = query.sql(vendor, origins, roles)
+    params |= role_params
     return sql, params | {name: SAMPLE[name] for name in PARAMETER.findall(sql) if name in SAMPLE}
 
 
@@ -111,3 +114,17 @@ def test_a_misspelt_or_malformed_placeholder_fails_at_import() -> None:
         q.Query("SELECT 1 FROM $persn")
     with pytest.raises(ValueError, match="Invalid placeholder"):
         q.Query("SELECT $1")
+
+
+@pytest.mark.parametrize("name", ["CHECK", "SCOPE", "HOLDINGS", "WHO_CAN", "PATHS"])
+def test_each_walk_step_reads_only_delegations_valid_at_t(name: str) -> None:
+    """Issue 14 item 9 on the SQL side: the recursive term's step to the next delegations is
+    an index probe that filters on validity itself (so lapsed history is not walked, then
+    dropped); on PostgreSQL inside the fenced LATERAL subquery, where an outer filter could
+    not reach."""
+    sql = QUERIES[name].sql("postgresql")
+    recursive = sql.split("UNION ALL", 1)[1]
+    step = recursive.split("CROSS JOIN LATERAL (", 1)[1].split("OFFSET 0) d", 1)[0]
+    assert "d.valid_from <= %(at)s" in step
+    assert "d.expires_at IS NULL OR d.expires_at > %(at)s" in step
+    assert "d.revoked_at IS NULL OR d.revoked_at > %(at)s" in step

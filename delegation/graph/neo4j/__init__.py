@@ -38,6 +38,7 @@ from delegation.graph.base import (
     GraphBackend,
     Page,
     PathsResult,
+    Scope,
     depth_first,
     rank_chains,
     ranked_cycles,
@@ -254,7 +255,7 @@ class Neo4jGraphBackend(GraphBackend):
     def _authz(
         self, label: str, template: str, roles: RoleGraph, at: datetime, **params: Any
     ) -> tuple[list[dict], str]:
-        cypher = authz.bounded(template, MAX_CHAIN)
+        cypher = authz.bounded(template, MAX_CHAIN, MAX_ORG_DEPTH)
         rows = self.run(label, cypher, {"at": epoch(at), "cover": roles.cover_pairs(), **params})
         return rows, cypher
 
@@ -312,6 +313,19 @@ class Neo4jGraphBackend(GraphBackend):
             **{key: moment(link[key]) for key in ("valid_from", "expires_at", "revoked_at")},
         }
         return delegation_edge(row, roles.name(parse_grant(link["grant"])))
+
+    def scope(self, person_id: int, permission: str, at: datetime) -> Scope:
+        need = self._permission_key(permission)
+        if need is None:
+            return Scope(everywhere=False, query=authz.bounded(authz.SCOPE, MAX_CHAIN))
+        rows, cypher = self._authz(
+            "scope", authz.SCOPE, self._roles(), at, person=person_id, need=need
+        )
+        return Scope(
+            everywhere=any(row["scope"] is None for row in rows),
+            units=frozenset(unit for row in rows for unit in row["units"]),
+            query=cypher,
+        )
 
     def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:
         need = self._permission_key(permission)

@@ -30,10 +30,26 @@ def covers(holder: str, need: str) -> str:
     return f"(({holder}) = ({need}) OR (({holder}) + '>' + ({need})) IN $cover)"
 
 
-LINK_VALID = """links[i].valid_from <= $at
-        AND (links[i].expires_at IS NULL OR links[i].expires_at > $at)
-        AND (links[i].revoked_at IS NULL OR links[i].revoked_at > $at)
-        AND links[i].max_redelegations >= size(links) - 1 - i + {min_budget}"""
+# Pruning while expanding: what each link must satisfy on its own (valid and unrevoked at $at,
+# and for who-can and paths with a permission, carrying it) is one `all(r IN relationships(path)
+# WHERE ...)` in the WHERE of the MATCH itself, the form Neo4j 5's planner evaluates inside the
+# VarLengthExpand operator, so a lapsed delegation stops the expansion there instead of every
+# path through it being enumerated and dropped afterwards. What depends on a link's position
+# (its re-delegation budget, what the link before it lent) follows in the next WHERE.
+# FalkorDB (1.4) runs the same text but evaluates such a predicate after its variable-length
+# traverse (only an inline property map is checked inside it), see delegation/README.md.
+def valid_links(path: str, extra: str = "") -> str:
+    """The MATCH's WHERE: every relationship of `path` valid at $at (and `extra` about `r`)."""
+    return (
+        f"all(r IN relationships({path}) WHERE r.valid_from <= $at"
+        "\n        AND (r.expires_at IS NULL OR r.expires_at > $at)"
+        "\n        AND (r.revoked_at IS NULL OR r.revoked_at > $at)"
+        + (f"\n        AND {extra}" if extra else "")
+        + ")"
+    )
+
+
+LINK_VALID = "links[i].max_redelegations >= size(links) - 1 - i + {min_budget}"
 SIMPLE = (
     "all(j IN range(0, size(nodes(path)) - 2) WHERE NOT nodes(path)[j] IN nodes(path)[j + 1..])"
 )
@@ -65,6 +81,9 @@ CHECK = (
     UNITS_UP
     + """
 MATCH path = (source:Person)-[:DELEGATES*0..{max_chain}]->(:Person {sql_id: $person})
+WHERE """
+    + valid_links("path")
+    + """
 WITH path, source, relationships(path) AS links, units_up
 WHERE """
     + SIMPLE
@@ -91,11 +110,40 @@ ORDER BY hops, weight, [l IN links | l.delegation_id], assignment_id
 LIMIT 1"""
 )
 
+# Where $person holds $need: the scope of every assignment at the root of a valid chain (null:
+# unscoped, so everywhere) with the units at and below it (PART_OF points at the parent).
+SCOPE = (
+    """
+MATCH path = (source:Person)-[:DELEGATES*0..{max_chain}]->(:Person {sql_id: $person})
+WHERE """
+    + valid_links("path")
+    + """
+WITH path, source, relationships(path) AS links
+WHERE """
+    + SIMPLE
+    + "\n  AND "
+    + CHAIN_LINKS.replace("{min_budget}", "0")
+    + """
+WITH source, CASE WHEN size(links) = 0 THEN $need ELSE links[0].grant END AS top
+MATCH (source)-[a:HAS_ROLE]->(role:Role)
+WHERE """
+    + ASSIGNMENT_VALID
+    + "\n  AND "
+    + covers("'r:' + toString(role.sql_id)", "top")
+    + """
+WITH DISTINCT a.scope_unit AS scope
+OPTIONAL MATCH (below:OrgUnit)-[:PART_OF*0..{max_depth}]->(:OrgUnit {sql_id: scope})
+RETURN scope, collect(DISTINCT below.sql_id) AS units"""
+)
+
 # Chains into $person whose farthest delegator appears again on them (every other person
 # once): the cycles the check met and did not follow.
 CYCLES = (
     """
 MATCH path = (again:Person)-[:DELEGATES*1..{max_chain}]->(:Person {sql_id: $person})
+WHERE """
+    + valid_links("path")
+    + """
 WITH path, again, relationships(path) AS links
 WHERE again IN nodes(path)[1..]
   AND all(j IN range(1, size(nodes(path)) - 2) WHERE NOT nodes(path)[j] IN nodes(path)[j + 1..])
@@ -118,14 +166,15 @@ WHERE """
     + covers("'r:' + toString(role.sql_id)", "$need")
     + """
 MATCH path = (source)-[:DELEGATES*0..{max_chain}]->(holder:Person)
+WHERE """
+    + valid_links("path", covers("r.grant", "$need"))
+    + """
 WITH role, path, holder, relationships(path) AS links
 WHERE """
     + SIMPLE
     + """
   AND all(i IN range(0, size(links) - 1) WHERE """
     + LINK_VALID.replace("{min_budget}", "0")
-    + "\n        AND "
-    + covers("links[i].grant", "$need")
     + "\n        AND "
     + covers(
         "CASE WHEN i = 0 THEN 'r:' + toString(role.sql_id) ELSE links[i - 1].grant END",
@@ -144,6 +193,9 @@ HOLDINGS = (
     """
 UNWIND $ids AS origin
 MATCH path = (source:Person)-[:DELEGATES*0..{max_chain}]->(:Person {sql_id: origin})
+WHERE """
+    + valid_links("path")
+    + """
 WITH origin, path, source, relationships(path) AS links
 WHERE """
     + SIMPLE
@@ -170,6 +222,9 @@ ORDER BY origin, held"""
 PATHS = (
     """
 MATCH path = (:Person {sql_id: $source})-[:DELEGATES*1..{max_chain}]->(:Person {sql_id: $target})
+WHERE """
+    + valid_links("path", "($need IS NULL OR " + covers("r.grant", "$need") + ")")
+    + """
 WITH path, relationships(path) AS links
 WHERE """
     + SIMPLE
@@ -178,8 +233,6 @@ WHERE """
     + LINK_VALID.replace("{min_budget}", "0")
     + "\n        AND (i = 0 OR "
     + covers("links[i - 1].grant", "links[i].grant")
-    + ")\n        AND ($need IS NULL OR "
-    + covers("links[i].grant", "$need")
     + """))
 RETURN """
     + LINK_FIELDS
@@ -187,6 +240,8 @@ RETURN """
 )
 
 
-def bounded(query: str, max_chain: int) -> str:
+def bounded(query: str, max_chain: int, max_depth: int = 64) -> str:
     """Variable-length bounds cannot be parameters in Cypher; they are our own integers."""
-    return query.replace("{max_chain}", str(int(max_chain)))
+    return query.replace("{max_chain}", str(int(max_chain))).replace(
+        "{max_depth}", str(int(max_depth))
+    )

@@ -287,7 +287,8 @@ def existence_constraints(required: list[tuple[str, str, str]]) -> list[str]:
 
 # Range indexes on the relationship properties the expansions filter on (README lists what
 # each serves). Named and IF NOT EXISTS, so installing twice is harmless on Neo4j 5; FalkorDB
-# parses neither a name nor IF NOT EXISTS (the test adapter drops both, see tests/falkordb.py).
+# parses neither a name nor IF NOT EXISTS (the development adapter drops both, see
+# graph/neo4j/falkordb_adapter.py).
 RELATIONSHIP_INDEXES = [
     "CREATE INDEX delegates_validity IF NOT EXISTS FOR ()-[d:DELEGATES]-()"
     " ON (d.valid_from, d.expires_at, d.revoked_at)",
