@@ -48,7 +48,7 @@ class Person(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="person",
     )
     given_name = models.CharField(max_length=100)

@@ -20,6 +20,7 @@ from delegation import services as delegation_services
 from library.services import catalogue
 from library.tests.factories import AuthorFactory, BookFactory
 from people import services as people_services
+from people.models import Person
 from school.models import PersonPreferences, TeachingAssignment
 from school.tests.directory_factories import (
     PersonFactory,
@@ -38,26 +39,48 @@ AUDITED_CASCADES = {
     ("delegation.RoleInheritance", "parent"): "role_delete audits every heir that loses it",
 }
 
+# (model, field): why nulling the reference when its target goes is not a lost audited change.
+HARMLESS_SET_NULLS = {
+    ("common.AuditEntry", "actor"): "the log outlives the accounts that acted",
+    ("library.CirculationEvent", "actor"): "the append-only log outlives the accounts that acted",
+    ("library.CirculationEvent", "member"): "the log outlives a deleted member (audited delete)",
+    ("library.CirculationEvent", "copy"): "the log keeps the barcode as typed (audited delete)",
+    ("library.CirculationEvent", "book"): "the log outlives a deleted book (audited delete)",
+    ("blog.Comment", "user"): "a comment outlives its writer's account; no audited fact changes",
+    ("delegation.RoleAssignment", "created_by"): "the creator is also the create entry's actor",
+    ("delegation.Delegation", "created_by"): "the creator is also the create entry's actor",
+}
 
-def project_cascades() -> set[tuple[str, str]]:
+
+def project_references(on_delete: object) -> set[tuple[str, str]]:
     found = set()
     for model in apps.get_models():
         if model._meta.app_label not in PROJECT_APPS:
             continue
         for field in model._meta.get_fields():
             remote = getattr(field, "remote_field", None)
-            if field.concrete and remote and getattr(remote, "on_delete", None) is models.CASCADE:
+            if field.concrete and remote and getattr(remote, "on_delete", None) is on_delete:
                 found.add((model._meta.label, field.name))
     return found
 
 
 def test_every_cascade_is_listed_with_the_reason_it_stays_audited():
-    assert project_cascades() == set(AUDITED_CASCADES)
+    assert project_references(models.CASCADE) == set(AUDITED_CASCADES)
+
+
+def test_every_set_null_is_listed_with_the_reason_no_audited_fact_changes():
+    # Person.user was SET_NULL: deleting a user account rewrote an audited person unaudited.
+    assert project_references(models.SET_NULL) == set(HARMLESS_SET_NULLS)
 
 
 @pytest.mark.parametrize(
     ("model", "field"),
-    [(Comment, "post"), (PersonPreferences, "person"), (TeachingAssignment, "section")],
+    [
+        (Comment, "post"),
+        (PersonPreferences, "person"),
+        (TeachingAssignment, "section"),
+        (Person, "user"),
+    ],
 )
 def test_audited_rows_that_used_to_cascade_are_protected(model, field):
     assert model._meta.get_field(field).remote_field.on_delete is models.PROTECT
