@@ -84,6 +84,9 @@ class PeopleView(_DirectoryView, ListAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
+    def get_queryset(self) -> QuerySet[Person]:
+        return _plan(self.request).queryset()
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = _plan(request)
         with directory.store_usage() as usage:
