@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -156,7 +156,9 @@ class CursorPagination(pagination.CursorPagination):
 
     def _link(self, *, reverse: bool, key: list[Any] | None) -> str:
         position = None if key is None else json.dumps(key, separators=(",", ":"))
-        return self.encode_cursor(pagination.Cursor(offset=0, reverse=reverse, position=position))
+        # The stubs type a position as int; DRF itself carries any text (here a JSON key).
+        cursor = pagination.Cursor(offset=0, reverse=reverse, position=cast(Any, position))
+        return self.encode_cursor(cursor)
 
     def get_next_link(self) -> str | None:
         if not self.has_next:
@@ -179,7 +181,7 @@ class CursorPagination(pagination.CursorPagination):
             raise ValidationError({"cursor": ["Invalid cursor."]}) from None
         if cursor is None or cursor.position is None:
             return cursor
-        self.position = self._position(cursor.position)
+        self.position = self._position(str(cursor.position))
         return cursor
 
     def _position(self, text: str) -> list[Any]:

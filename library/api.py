@@ -3,6 +3,7 @@ staff see all and act for anyone), and the loading-strategy lab."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -93,7 +94,10 @@ class BookPagination(BasePagination):
         return bool(request.query_params.get("q", "").strip())
 
     def paginate_queryset(
-        self, queryset: QuerySet, request: Request, view: APIView | None = None
+        self,
+        queryset: QuerySet[Any, Any] | Sequence[Any],
+        request: Request,
+        view: APIView | None = None,
     ) -> list[Any] | None:
         self.active = self.search if self.is_search(request) else self.keyset
         return self.active.paginate_queryset(queryset, request, view)

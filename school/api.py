@@ -128,6 +128,16 @@ class PersonReportsView(_DirectoryView, ListAPIView):
     pagination_class = NameKeyset
     filter_backends: list[Any] = []
 
+    @extend_schema(
+        responses={
+            200: DirectReportSerializer(many=True),
+            403: OpenApiResponse(description="Not someone whose reports you may see."),
+            404: OpenApiResponse(description="No such person."),
+        }
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self) -> QuerySet[Person]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no person to look up
             return Person.objects.none()

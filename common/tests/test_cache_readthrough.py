@@ -14,6 +14,7 @@ from django_redis.cache import RedisCache
 
 from common import telemetry
 from common.cache import readthrough
+from common.cache.backends import BytesCache
 from common.cache.counters import counters
 from common.cache.readthrough import (
     Family,
@@ -141,9 +142,11 @@ def test_a_missing_hot_key_is_computed_once_by_concurrent_readers() -> None:
 
 def make_stale(ident: str) -> None:
     """Age the entry past its fresh TTL, as time would (it stays within its grace period)."""
-    key = FAMILY.key(ident)
-    generations, _, value = readthrough._decode(cache.get_many_bytes([key])[key])
-    cache.set_many_bytes({key: readthrough._encode([generations, time.time() - 1, value])}, 60)
+    key, stored = FAMILY.key(ident), cast(BytesCache, cache)
+    envelope = readthrough._decode(stored.get_many_bytes([key])[key])
+    assert envelope is not None
+    generations, _, value = envelope
+    stored.set_many_bytes({key: readthrough._encode([generations, time.time() - 1, value])}, 60)
 
 
 def test_an_expired_hot_key_is_refreshed_by_one_reader_while_others_serve_it_stale() -> None:

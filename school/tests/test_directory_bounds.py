@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from itertools import pairwise
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -122,7 +123,7 @@ def test_a_page_with_every_part_stays_small_however_many_report_to_one(
     for _ in range(60):
         ReportingLineFactory(person=PersonFactory(), manager=head)
     every = "unit,manager_chain,permissions,reports,roles,courses,teaching"
-    query = {"expand": every, "page_size": 1, "ordering": "id"}
+    query: dict[str, Any] = {"expand": every, "page_size": 1, "ordering": "id"}
     body = staff_client.get(reverse("school-api:people"), query)
     [row] = body.json()["results"]
     assert row["id"] == head.pk and row["reports"]["count"] == 60

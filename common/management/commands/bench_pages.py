@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 from statistics import median
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlparse
 
 from django.apps import apps
@@ -77,7 +77,7 @@ class Lister:
 
     def view(self) -> Any:
         """The view instance with its request, as DRF sets it up for a list."""
-        func = self.match.func
+        func = cast(Any, self.match.func)  # DRF's as_view() sets `cls` and `initkwargs`
         view = func.cls(**getattr(func, "initkwargs", {}))
         request = self.factory.get(self.path, {**self.params, "page_size": str(self.size)})
         force_authenticate(request, user=self.user)
