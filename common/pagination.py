@@ -17,7 +17,6 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 Default = TypeVar("Default", bound=int | None)
 
@@ -228,24 +227,10 @@ class BoundedCountPaginator(Paginator):
 
 
 class BoundedCountPagination(PageNumberPagination):
-    """Page numbers whose `count` is exact up to `API_COUNT_CAP`, then `count_exact: false`.
+    """Page numbers whose `count` is exact up to `API_COUNT_CAP`, then `count_exact: false`
+    (the library's book search: a common word matches half the books)."""
 
-    Subclasses say in `bounds_count(request)` which requests need the bound (e.g. searches);
-    the others count exactly. The answer has the same shape either way.
-    """
-
-    def bounds_count(self, request: Request) -> bool:
-        return True
-
-    def paginate_queryset(
-        self,
-        queryset: QuerySet[Any, Any] | Sequence[Any],
-        request: Request,
-        view: APIView | None = None,
-    ) -> list[Any] | None:
-        bounded = self.bounds_count(request)
-        self.django_paginator_class = BoundedCountPaginator if bounded else Paginator
-        return super().paginate_queryset(queryset, request, view)
+    django_paginator_class = BoundedCountPaginator
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
