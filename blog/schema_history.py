@@ -1,16 +1,25 @@
 """The blog's schema history as a story: steps, why each was taken, and each migration's SQL.
 
 Shown to students on the lab page (/blog/schema/) and written to docs/blog-schema-history.md by
-`manage.py blog_schema_docs`. The SQL is what `sqlmigrate` prints, forwards and backwards, for
-the database in use.
+`manage.py blog_schema_docs`. The SQL is what `sqlmigrate` prints, forwards and backwards.
+
+The lab page always shows the PostgreSQL statements the history documents (`documented_sql`,
+read back from the generated Markdown, which a test keeps current): the steps' promises (no
+table rewrite, indexes built CONCURRENTLY) are PostgreSQL's. When the site runs on SQLite, the
+page adds what SQLite runs instead (`migrations_sql` for the database in use) and says which
+steps rebuild a table there.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 
 from blog.schema_version import APP_LABEL, code_history, migration_doc
@@ -37,6 +46,29 @@ class MigrationSql:
 class StepWithSql:
     step: Step
     migrations: list[MigrationSql] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LabMigration:
+    """One migration on the lab page: the documented PostgreSQL SQL, and, when the site runs on
+    another database, what that database runs instead."""
+
+    name: str
+    description: str
+    postgresql: MigrationSql
+    here: MigrationSql | None
+
+    @property
+    def rebuilds_table(self) -> bool:
+        """Whether the database in use copies a whole table here (SQLite's ALTER TABLE
+        emulation: CREATE TABLE "new__…", INSERT … SELECT, DROP, rename)."""
+        return self.here is not None and '"new__' in self.here.forwards + self.here.backwards
+
+
+@dataclass(frozen=True)
+class LabStep:
+    step: Step
+    migrations: list[LabMigration]
 
 
 STEPS = (
@@ -157,7 +189,11 @@ def migrations_sql(alias: str = DEFAULT_DB_ALIAS) -> dict[str, MigrationSql]:
     Built once per process and database: it replays the migration graph, and the SQL only
     changes with the code.
     """
-    connection = connections[alias]
+    return sql_for_connection(connections[alias])
+
+
+def sql_for_connection(connection: BaseDatabaseWrapper) -> dict[str, MigrationSql]:
+    """sqlmigrate output of every blog migration, both ways, for `connection`'s database."""
     loader = MigrationLoader(connection, replace_migrations=False)
     result = {}
     for name, _ in code_history():
@@ -172,6 +208,45 @@ def migrations_sql(alias: str = DEFAULT_DB_ALIAS) -> dict[str, MigrationSql]:
 def history_with_sql(alias: str = DEFAULT_DB_ALIAS) -> list[StepWithSql]:
     sql = migrations_sql(alias)
     return [StepWithSql(step, [sql[name] for name in step.migrations]) for step in STEPS]
+
+
+DOCS_PATH = Path(settings.BASE_DIR) / "docs" / "blog-schema-history.md"
+_DOCUMENTED = re.compile(
+    r"^### `(?P<name>[^`]+)`\n(?P<body>.*?)(?=^### |^## |\Z)", re.MULTILINE | re.DOTALL
+)
+_SQL_BLOCK = re.compile(r"```sql\n(.*?)\n```", re.DOTALL)
+
+
+def documented_sql(path: Path = DOCS_PATH) -> dict[str, MigrationSql]:
+    """Each migration's PostgreSQL SQL, forwards and backwards, as the history documents it
+    (`render_markdown`'s output, generated on PostgreSQL)."""
+    found = {}
+    for section in _DOCUMENTED.finditer(path.read_text()):
+        blocks = _SQL_BLOCK.findall(section["body"])
+        if len(blocks) == 2:
+            description = section["body"].split("\n\nForwards (", 1)[0].strip()
+            found[section["name"]] = MigrationSql(section["name"], description, *blocks)
+    return found
+
+
+def lab_history(connection: BaseDatabaseWrapper) -> list[LabStep]:
+    """The steps for the lab page: PostgreSQL's SQL always, and what `connection`'s database
+    runs instead when it is not PostgreSQL."""
+    documented = documented_sql()
+    here = {}
+    if connection.vendor != "postgresql":
+        configured = connections[connection.alias] is connection  # then cached per process
+        here = migrations_sql(connection.alias) if configured else sql_for_connection(connection)
+    return [
+        LabStep(
+            step,
+            [
+                LabMigration(name, documented[name].description, documented[name], here.get(name))
+                for name in step.migrations
+            ],
+        )
+        for step in STEPS
+    ]
 
 
 INTRO = """\

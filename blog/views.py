@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from blog import selectors
-from blog.schema_history import history_with_sql
+from blog.schema_history import lab_history
 from blog.schema_version import current_schema_version, schema_history
 from common.exceptions import NotFoundError
 
@@ -60,10 +60,13 @@ def schema_lab(request: HttpRequest) -> HttpResponse:
 
     Never refused with a 503: it is the page that explains one.
     """
+    steps = lab_history(connection)
     context = {
         "version": current_schema_version(),
-        "steps": history_with_sql(),
+        "steps": steps,
+        "rebuilds": [m.name for step in steps for m in step.migrations if m.rebuilds_table],
         "history": schema_history(),
         "vendor": connection.vendor,
+        "vendor_name": connection.display_name,
     }
     return render(request, "blog/schema_lab.html", context)

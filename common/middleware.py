@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from common import outbox
 from common.exceptions import error_body, json_not_found
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -61,4 +62,26 @@ class ApiNotFoundMiddleware:
         html = response.get("Content-Type", "").startswith("text/html")
         if response.status_code == 404 and html and is_api(request):
             return json_not_found(request)
+        return response
+
+
+CONSISTENCY_HEADER = "Consistency-Token"
+
+
+class ConsistencyTokenMiddleware:
+    """A successful request whose writes committed outbox events answers with the newest one's
+    position in `Consistency-Token` (after Zanzibar's zookies): a later question can ask for a
+    graph at least that fresh (`consistency=at_least_as_fresh:<token>` on the check endpoint).
+    Only committed events count (they are noted from `on_commit`), so a rolled-back write
+    never hands out a token."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        outbox.forget_committed()
+        response = self.get_response(request)
+        position = outbox.committed_position()
+        if position is not None and response.status_code < 400:
+            response[CONSISTENCY_HEADER] = outbox.token(position)
         return response

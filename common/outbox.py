@@ -8,15 +8,25 @@ the writer's request: on PostgreSQL every write NOTIFYs `CHANNEL` from its own t
 listening worker wakes once the events are visible.
 An event's id is its position: later events about an element have higher ids. This module
 knows no app.
+
+Consistency tokens: a position is what a writer hands back to its caller (the API's
+`Consistency-Token` header, `committed_position`), so that a later read can ask for a store at
+least that fresh. Ids come from a sequence, so they are allocated in insert order, not commit
+order: an uncommitted transaction may hold a lower id than a committed one, and a rolled-back
+one leaves a gap forever. So that a consumer can tell the two apart, every writer holds
+`WRITER_LOCK` (a shared PostgreSQL advisory lock, until its transaction ends) from before its
+first id is allocated: an id no writer can still hold is either visible or never will be
+(`settled_horizon` in the graph's projector reads the holders).
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from common.models import OutboxEvent
 
@@ -31,6 +41,8 @@ class Element:
 
 # The LISTEN/NOTIFY channel of outbox inserts (`graph_sync --follow` listens on it).
 CHANNEL = "campus_outbox"
+# The shared advisory lock every transaction writing outbox events holds (see the module doc).
+WRITER_LOCK = 0x6F75_7462_6F78
 ELEMENTS: dict[type[models.Model], Element] = {}
 
 
@@ -67,8 +79,44 @@ def deleted(instance: models.Model, pk: int | None = None) -> OutboxEvent:
 
 
 def _record(kind: str, payload: dict[str, Any]) -> OutboxEvent:
-    event = OutboxEvent.objects.create(kind=kind, payload=payload)
-    if connection.vendor == "postgresql":  # one notification per transaction: PG folds repeats
+    if connection.vendor == "postgresql":
+        # Before the insert allocates the id: the writer lock must cover it. The NOTIFY goes
+        # out at commit wherever it is sent; PG folds a transaction's repeats into one.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock_shared(%s)::text, pg_notify(%s, '')",
+                [WRITER_LOCK, CHANNEL],
+            )
+    event = OutboxEvent.objects.create(kind=kind, payload=payload)
+    position = event.pk
+    transaction.on_commit(lambda: _note_committed(position))
     return event
+
+
+# The newest position committed in this context (a request, a command): its consistency token.
+_committed: ContextVar[int | None] = ContextVar("outbox_committed", default=None)
+
+
+def _note_committed(position: int) -> None:
+    _committed.set(max(position, _committed.get() or 0))
+
+
+def committed_position() -> int | None:
+    """The newest outbox position this context committed since `forget_committed`: the
+    consistency token of its writes (None when it wrote nothing projected)."""
+    return _committed.get()
+
+
+def forget_committed() -> None:
+    _committed.set(None)
+
+
+def top_position() -> int:
+    """The newest position visible now (0 for an empty outbox)."""
+    newest = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    return newest or 0
+
+
+def token(position: int) -> str:
+    """A position as a consistency token: opaque to clients, today the event id in decimal."""
+    return str(position)

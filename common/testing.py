@@ -64,9 +64,13 @@ def assert_constant_queries_for_page_sizes(
 
 
 def assert_constant_admin_changelist(
-    client: Client, model: type[Model], sizes: tuple[int, int] = (2, 10)
+    client: Client,
+    model: type[Model],
+    sizes: tuple[int, int] = (2, 10),
+    query: dict[str, str] | None = None,
 ) -> int:
-    """The admin changelist of `model` costs the same queries showing either number of rows."""
+    """The admin changelist of `model` (with `query`: a search or a filter) costs the same
+    queries showing either number of rows."""
     model_admin = admin.site._registry[model]
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     counts = []
@@ -75,7 +79,7 @@ def assert_constant_admin_changelist(
             patch.object(model_admin, "list_per_page", size),
             CaptureQueriesContext(connection) as context,
         ):
-            response = client.get(url)
+            response = client.get(url, query or {})
         assert response.status_code == 200, response.status_code
         shown = len(response.context["cl"].result_list)
         assert shown == size, f"need at least {size} {model.__name__} rows, got {shown}"

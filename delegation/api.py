@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
@@ -22,6 +22,19 @@ from common.pagination import CursorPagination, requested_page_size
 from delegation import selectors, services
 from delegation import serializers as s
 from delegation.graph import get_graph
+
+# Every write here commits outbox events: it answers with a token (`ConsistencyTokenMiddleware`).
+TOKEN = OpenApiParameter(
+    "Consistency-Token",
+    str,
+    OpenApiParameter.HEADER,
+    response=True,
+    description=(
+        "The write's consistency token: opaque text (today the outbox position of its newest "
+        "event, in decimal). Pass it as `consistency=at_least_as_fresh:<token>` to the check "
+        "endpoint for an answer that includes this write."
+    ),
+)
 
 
 def valid(serializer_class: type[Serializer], data: Any) -> dict[str, Any]:
@@ -45,7 +58,9 @@ class PermissionViewSet(StaffCrudViewSet):
     queryset = selectors.permission_list()
     filterset_fields = ["codename"]
 
-    @extend_schema(request=s.PermissionSerializer, responses={201: s.PermissionSerializer})
+    @extend_schema(
+        request=s.PermissionSerializer, responses={201: s.PermissionSerializer}, parameters=[TOKEN]
+    )
     def create(self, request: Request) -> Response:
         data = valid(s.PermissionSerializer, request.data)
         return self.created(services.permission_create(**data, actor=request.user))
@@ -57,18 +72,22 @@ class RoleViewSet(StaffCrudViewSet):
     lookup_field = "code"
     filterset_fields = ["code"]
 
-    @extend_schema(request=s.RoleInSerializer, responses={201: s.RoleOutSerializer})
+    @extend_schema(
+        request=s.RoleInSerializer, responses={201: s.RoleOutSerializer}, parameters=[TOKEN]
+    )
     def create(self, request: Request) -> Response:
         data = valid(s.RoleInSerializer, request.data)
         return self.created(services.role_create(**data, actor=request.user))
 
-    @extend_schema(request=s.RoleUpdateSerializer, responses=s.RoleOutSerializer)
+    @extend_schema(
+        request=s.RoleUpdateSerializer, responses=s.RoleOutSerializer, parameters=[TOKEN]
+    )
     def update(self, request: Request, code: str) -> Response:
         data = valid(s.RoleUpdateSerializer, request.data)
         role = services.role_update(role=self.get_object(), **data, actor=request.user)
         return Response(self.get_serializer(selectors.role_list().get(pk=role.pk)).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None}, parameters=[TOKEN])
     def destroy(self, request: Request, code: str) -> Response:
         services.role_delete(role=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -79,12 +98,20 @@ class AssignmentViewSet(StaffCrudViewSet):
     queryset = selectors.assignment_list()
     filterset_fields = ["person", "role", "scope_unit"]
 
-    @extend_schema(request=s.AssignmentInSerializer, responses={201: s.AssignmentOutSerializer})
+    @extend_schema(
+        request=s.AssignmentInSerializer,
+        responses={201: s.AssignmentOutSerializer},
+        parameters=[TOKEN],
+    )
     def create(self, request: Request) -> Response:
         data = valid(s.AssignmentInSerializer, request.data)
         return self.created(services.assignment_create(**data, actor=request.user))
 
-    @extend_schema(request=s.AssignmentUpdateSerializer, responses=s.AssignmentOutSerializer)
+    @extend_schema(
+        request=s.AssignmentUpdateSerializer,
+        responses=s.AssignmentOutSerializer,
+        parameters=[TOKEN],
+    )
     def update(self, request: Request, pk: str) -> Response:
         data = valid(s.AssignmentUpdateSerializer, request.data)
         assignment = services.assignment_update(
@@ -92,7 +119,7 @@ class AssignmentViewSet(StaffCrudViewSet):
         )
         return Response(self.get_serializer(assignment).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None}, parameters=[TOKEN])
     def destroy(self, request: Request, pk: str) -> Response:
         services.assignment_delete(assignment=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -109,12 +136,18 @@ class DelegationViewSet(StaffCrudViewSet):
     pagination_class = CursorPagination
     ordering_fields: list[str] = []
 
-    @extend_schema(request=s.DelegationInSerializer, responses={201: s.DelegationOutSerializer})
+    @extend_schema(
+        request=s.DelegationInSerializer,
+        responses={201: s.DelegationOutSerializer},
+        parameters=[TOKEN],
+    )
     def create(self, request: Request) -> Response:
         data = valid(s.DelegationInSerializer, request.data)
         return self.created(services.delegation_create(**data, actor=request.user))
 
-    @extend_schema(request=s.DelegationTermsSerializer, responses=s.DelegationOutSerializer)
+    @extend_schema(
+        request=s.DelegationTermsSerializer, responses=s.DelegationOutSerializer, parameters=[TOKEN]
+    )
     def update(self, request: Request, pk: str) -> Response:
         data = valid(s.DelegationTermsSerializer, request.data)
         delegation = services.delegation_update(
@@ -122,7 +155,9 @@ class DelegationViewSet(StaffCrudViewSet):
         )
         return Response(self.get_serializer(delegation).data)
 
-    @extend_schema(request=s.RevokeSerializer, responses=s.DelegationOutSerializer)
+    @extend_schema(
+        request=s.RevokeSerializer, responses=s.DelegationOutSerializer, parameters=[TOKEN]
+    )
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str) -> Response:
         data = valid(s.RevokeSerializer, request.data)
@@ -165,7 +200,12 @@ class CheckView(GraphQuestionView):
         query = self.query(s.CheckQuerySerializer)
         person = selectors.person_get(query.validated_data["person"])
         graph = selectors.graph_for(actor=request.user, about=[person.pk])
-        result = graph.check(person.pk, query.validated_data["permission"], query.moment())
+        result = graph.consistent_check(
+            person.pk,
+            query.validated_data["permission"],
+            query.moment(),
+            consistency=query.validated_data["consistency"],
+        )
         return self.answer(s.CheckResultSerializer, result.as_dict())
 
 

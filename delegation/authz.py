@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -13,8 +12,6 @@ from delegation.graph import get_graph
 from delegation.graph.base import Scope
 from delegation.graph.sql import SqlGraphBackend
 from people.models import Person
-
-logger = logging.getLogger(__name__)
 
 User = AbstractBaseUser | AnonymousUser
 NOWHERE = Scope(everywhere=False)
@@ -40,9 +37,10 @@ def user_can(
     for org unit `unit` (None: the question is about no unit, so only unscoped grants count).
 
     Staff hold every permission; anyone else must hold it, through their Person, in the
-    delegation graph (`check`: an assignment or a valid delegation chain at that time). With
-    the graph store down, the SQL backend decides from the system of record (logged): a
-    permission-gated page never fails because the projection is unreachable.
+    delegation graph (`check`: an assignment or a valid delegation chain at that time). The
+    graph decides only when it has applied every committed write; when it lags, or is down
+    (logged), the SQL backend decides from the system of record: a permission-gated page never
+    fails because the projection is unreachable, nor is it answered from a stale one.
     """
     if _is_staff(user):
         return True
@@ -53,14 +51,12 @@ def user_can(
 
 
 def _decide(person_id: int, codename: str, at: datetime, unit: int | None) -> bool:
-    graph = get_graph()
-    if graph.name == SqlGraphBackend.name:
-        return graph.check(person_id, codename, at, explain=False, unit=unit).allowed
-    try:
-        return graph.check(person_id, codename, at, explain=False, unit=unit).allowed
-    except Exception:  # any driver failure: the system of record can answer instead
-        logger.warning("graph %s unavailable; user_can decided from SQL", graph.name, exc_info=True)
-        return SqlGraphBackend().check(person_id, codename, at, explain=False, unit=unit).allowed
+    """Fully consistent, always: a graph behind the newest write never decides (SQL does),
+    nor does one that fails to answer (`graph.consistency`)."""
+    result = get_graph().consistent_check(
+        person_id, codename, at, explain=False, unit=unit, report_position=False
+    )
+    return result.allowed
 
 
 def user_scope(user: User, codename: str, at: datetime | None = None) -> Scope:

@@ -1,54 +1,25 @@
 """Graphviz pictures of answers: the org chart, a check's proof, delegation chains.
 
-Each picture is DOT text; `render` turns it into SVG with the `dot` program, or returns None
-when graphviz is not installed (pages then show the DOT itself, which students can paste into
-any Graphviz viewer).
+Each picture is DOT text; `render` (`common.graphviz`) turns it into SVG with the `dot` program,
+or keeps the DOT alone when graphviz is not installed.
 """
 
 from __future__ import annotations
 
-import logging
-import shutil
-import subprocess
+import shutil  # noqa: F401 (tests replace `shutil.which` to run without graphviz)
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from common.graphviz import Picture, org_dot, quote, render
 from delegation.graph.base import Chain, Edge
 from people.models import Person
 
-logger = logging.getLogger(__name__)
+__all__ = ["Picture", "chains_dot", "edges_dot", "org_dot", "quote", "render"]
 EDGE_STYLE = {
     "assignment": 'color="#2b6cb0"',
     "inherits": 'color="#718096", style=dashed',
     "grants": 'color="#2f855a"',
     "delegation": 'color="#c05621", penwidth=1.6',
 }
-
-
-@dataclass
-class Picture:
-    dot: str
-    svg: str | None
-
-
-def quote(text: object) -> str:
-    """A DOT string literal: labels come from the database, so escape them."""
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
-
-
-def render(dot: str) -> Picture:
-    executable = shutil.which("dot")
-    if executable is None:
-        return Picture(dot, None)
-    try:
-        done = subprocess.run(
-            [executable, "-Tsvg"], input=dot, capture_output=True, text=True, timeout=10, check=True
-        )
-    except (subprocess.SubprocessError, OSError):
-        logger.warning("graphviz failed; showing DOT instead", exc_info=True)
-        return Picture(dot, None)
-    svg = done.stdout
-    return Picture(dot, svg[svg.find("<svg") :])
 
 
 def _names(node_ids: Iterable[str]) -> dict[str, str]:
@@ -103,20 +74,3 @@ def edges_dot(edges: list[Edge], title: str) -> str:
 def chains_dot(chains: list[Chain], title: str) -> str:
     edges = list({(e.id, e.source, e.target): e for chain in chains for e in chain.links}.values())
     return edges_dot(edges, title)
-
-
-def org_dot(rows: list[dict], highlight: int | None, title: str) -> str:
-    """People or units top-down; each row has `id`, `name`, and `parent` (None at the top)."""
-    lines = [
-        "digraph org {",
-        "  rankdir=TB; node [shape=box, style=rounded, fontname=Helvetica, fontsize=10];",
-        f"  labelloc=t; label={quote(title)};",
-    ]
-    for row in rows:
-        extra = f"\\n{row['people']} people" if "people" in row else ""
-        bold = ', style="rounded,bold"' if row["id"] == highlight else ""
-        lines.append(f'  n{row["id"]} [label="{quote(row["name"])[1:-1]}{extra}"{bold}];')
-        if row.get("parent") is not None:
-            lines.append(f"  n{row['parent']} -> n{row['id']};")
-    lines.append("}")
-    return "\n".join(lines)

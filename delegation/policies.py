@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from django.db.models import Q
+
 from common.actors import Actor
 from common.exceptions import ForbiddenError
 from delegation import authz
@@ -31,3 +33,12 @@ def may_ask_about(*, actor: Actor, people: Collection[int] | None) -> bool:
 def check_may_ask_about(*, actor: Actor, people: Collection[int] | None) -> None:
     if not may_ask_about(actor=actor, people=people):
         raise ForbiddenError(f"Questions about other people need the {VIEW} permission.")
+
+
+def askable_people(*, actor: Actor) -> Q:
+    """The people `actor` may ask about, as a filter on Person: everyone with `delegation.view`
+    (and system reads), else only the caller's own person (nobody without one)."""
+    if actor is None or (actor.is_authenticated and authz.user_can(actor, VIEW)):
+        return Q()
+    own = authz.person_id_of(actor) if actor.is_authenticated else None
+    return Q(pk=own) if own is not None else Q(pk__in=[])

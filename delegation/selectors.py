@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from common.actors import Actor
-from common.exceptions import NotFoundError
+from common.exceptions import NotFoundError, ServiceError
 from common.models import AuditEntry, OutboxEvent
 from delegation import policies
 from delegation.graph import get_graph
@@ -71,6 +72,49 @@ def person_get(person_id: int, *, field: str = "person") -> Person:
     if person is None:
         raise NotFoundError(f"No person with id {person_id}.", field=field)
     return person
+
+
+PEOPLE_SUGGESTED = 10
+# `Ada B. Ngata (#12)`: the label the explorer's suggestions offer, read back as id 12.
+_LABELLED_ID = re.compile(r"\(#(\d+)\)\s*$")
+
+
+def person_label(person: Person) -> str:
+    return f"{person.name} (#{person.pk})"
+
+
+def name_words(text: str) -> Q:
+    """Each word of `text` in the given or the family name ("ada ngata", "B. Ngata")."""
+    match = Q()
+    for word in text.split():
+        match &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
+    return match
+
+
+def people_named(*, actor: Actor, text: str, limit: int = PEOPLE_SUGGESTED) -> list[Person]:
+    """Up to `limit` people whose name matches `text`, among those `actor` may ask about
+    (one query), by family then given name."""
+    if not text.split():
+        return []
+    people = Person.objects.filter(policies.askable_people(actor=actor) & name_words(text))
+    ordered = people.only("id", "given_name", "family_name").order_by("family_name", "given_name")
+    return list(ordered[:limit])
+
+
+def person_from_text(*, actor: Actor, text: str, field: str = "person") -> Person:
+    """The person meant by `text`: an id, a suggestion's label, or a name that matches exactly
+    one person the caller may ask about; a ServiceError naming `field` otherwise."""
+    text = text.strip()
+    labelled = _LABELLED_ID.search(text)
+    if text.isdigit() or labelled:
+        return person_get(int(labelled.group(1) if labelled else text), field=field)
+    found = people_named(actor=actor, text=text, limit=6)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise NotFoundError(f"No one you may ask about is called {text!r}.", field=field)
+    names = ", ".join(person_label(person) for person in found[:5])
+    raise ServiceError(f"Several people match {text!r}: {names}. Pick one.", field=field)
 
 
 def unit_get(unit_id: int) -> OrgUnit:

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from common.models import AuditEntry
 from common.serializers import SlugRelatedField
+from delegation.graph.consistency import FULLY, Consistency
 from delegation.models import Delegation, Permission, Role, RoleAssignment
 from people.models import OrgUnit, Person
 
@@ -160,6 +161,23 @@ class AtQuerySerializer(serializers.Serializer):
 class CheckQuerySerializer(AtQuerySerializer):
     person = serializers.IntegerField(min_value=1)
     permission = serializers.CharField(max_length=100)
+    consistency = serializers.CharField(
+        max_length=60,
+        required=False,
+        default=FULLY,
+        help_text=(
+            "How fresh the deciding store must be: `fully_consistent` (default: every write "
+            "committed so far), `at_least_as_fresh:<token>` (every write up to a write's "
+            "`Consistency-Token`), or `minimize_latency` (the graph at whatever position it "
+            "has reached). A graph not fresh enough, or down, leaves the decision to SQL."
+        ),
+    )
+
+    def validate_consistency(self, value: str) -> Consistency:
+        try:
+            return Consistency.parse(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from error
 
 
 class WhoCanQuerySerializer(AtQuerySerializer):
@@ -209,6 +227,22 @@ class CheckResultSerializer(serializers.Serializer):
     proof = EdgeSerializer(many=True)
     cycles = serializers.ListField(child=serializers.ListField(child=serializers.IntegerField()))
     backend = serializers.CharField()
+    decided_by = serializers.CharField(
+        help_text="The store that decided: `sql`, or the graph backend's name (`neo4j`)."
+    )
+    position = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "The outbox position the deciding store reflected, as a consistency token: every "
+            "write with a token at or below it is included."
+        ),
+    )
+    consistency = serializers.CharField(
+        help_text=(
+            "The guarantee this answer carries: `fully_consistent` for SQL (the system of "
+            "record), else the mode asked for."
+        )
+    )
     query = serializers.CharField()
 
 

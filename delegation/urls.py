@@ -7,4 +7,5 @@ from delegation import views
 app_name = "delegation"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("people/", views.people_suggest, name="people"),
 ]

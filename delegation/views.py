@@ -12,11 +12,13 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from common import telemetry
+from common.actors import Actor
 from common.exceptions import ForbiddenError, ServiceError
 from common.forms import UtcDateTimeField
 from delegation import pictures, selectors
@@ -37,8 +39,12 @@ QUESTIONS = [
 
 class QuestionForm(forms.Form):
     question = forms.ChoiceField(choices=QUESTIONS)
-    person = forms.IntegerField(min_value=1, required=False, help_text="person id")
-    other = forms.IntegerField(min_value=1, required=False, help_text="second person id")
+    person = forms.CharField(
+        required=False, max_length=200, help_text="a name (suggested as you type) or an id"
+    )
+    other = forms.CharField(
+        required=False, max_length=200, help_text="second person: a name or an id"
+    )
     permission = forms.ChoiceField(required=False)
     unit = forms.IntegerField(min_value=1, required=False, help_text="org unit id (tree root)")
     at = UtcDateTimeField(
@@ -57,8 +63,14 @@ class QuestionForm(forms.Form):
         "units": (),
     }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.actor = actor
+        for name in ("person", "other"):
+            # Suggestions come from `people_suggest`, under the same access policy as answers.
+            self.fields[name].widget.attrs.update(
+                {"list": f"{name}-suggestions", "data-people-source": reverse("delegation:people")}
+            )
         codenames = selectors.permission_list().values_list("codename", flat=True)
         permission = cast(forms.ChoiceField, self.fields["permission"])
         permission.choices = [("", "—"), *((c, c) for c in codenames)]
@@ -72,9 +84,13 @@ class QuestionForm(forms.Form):
         for name in ("person", "other"):
             if data.get(name) and name not in self.errors:
                 try:
-                    selectors.person_get(data[name], field=name)
+                    person = selectors.person_from_text(
+                        actor=self.actor, text=data[name], field=name
+                    )
                 except ServiceError as error:
                     self.add_error(name, error.message)
+                else:
+                    data[name] = person.pk
         return data
 
 
@@ -85,6 +101,18 @@ class Result:
     summary: str = ""
     picture: pictures.Picture | None = None
     query: str = ""
+
+    @property
+    def columns(self) -> list[str]:
+        """Every key of every row, in order of first appearance: rows differ (a delegation edge
+        of a proof carries its grant and limits), and each needs a header."""
+        return list(dict.fromkeys(key for row in self.rows for key in row))
+
+    @property
+    def cells(self) -> list[list[Any]]:
+        """Each row's values under `columns`, blank where the row has no such key."""
+        columns = self.columns
+        return [[row.get(column) for column in columns] for row in self.rows]
 
 
 def _check(graph: GraphBackend, data: dict, at: datetime) -> Result:
@@ -225,10 +253,29 @@ def about(data: dict[str, Any]) -> list[int] | None:
     return [data[name] for name in ("person", "other") if data.get(name)]
 
 
+def ran(calls: telemetry.Stats) -> str:
+    """The graph calls of an answer as they ran (values in place), each under its label."""
+    events = calls.of("graph")
+    if len(events) == 1:
+        return str(events[0].detail.get("query", ""))
+    return "\n\n".join(f"-- {event.label}\n{event.detail.get('query', '')}" for event in events)
+
+
+@login_required
+def people_suggest(request: HttpRequest) -> JsonResponse:
+    """`?q=ada ng`: up to ten people the caller may ask about, for the explorer's name boxes."""
+    found = selectors.people_named(actor=request.user, text=request.GET.get("q", "")[:200])
+    results = [
+        {"id": person.pk, "name": person.name, "label": selectors.person_label(person)}
+        for person in found
+    ]
+    return JsonResponse({"results": results})
+
+
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """The explorer: the same questions, under the same access policy, as the API."""
-    form = QuestionForm(request.GET or None)
+    form = QuestionForm(request.GET or None, actor=request.user)
     result = None
     status = 200
     at = timezone.now()
@@ -236,7 +283,9 @@ def index(request: HttpRequest) -> HttpResponse:
         at = form.cleaned_data.get("at") or at
         try:
             graph = selectors.graph_for(actor=request.user, about=about(form.cleaned_data))
-            result = ANSWER[form.cleaned_data["question"]](graph, form.cleaned_data, at)
+            with telemetry.collect() as calls:
+                result = ANSWER[form.cleaned_data["question"]](graph, form.cleaned_data, at)
+            result.query = ran(calls) or result.query
         except ServiceError as error:
             status = 403 if isinstance(error, ForbiddenError) else 200  # bad input: a form error
             form.add_error(error.field if error.field in form.fields else None, error.message)

@@ -11,18 +11,23 @@ pay instead. Refusals are shown as messages in words.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from common.actors import Actor
 from common.admin import ReadOnlyAdmin
+from common.changelists import IndexedSearchAdmin, year_filter
 from common.exceptions import ServiceError
+from common.search import MATCH_CAP, any_id, key_prefix, present
 from library import desk, policies, selectors, services
 from library.models import (
     Author,
@@ -38,6 +43,8 @@ from library.models import (
     MemberCategory,
 )
 from library.services.catalogue import CIRCULATING
+from people.admin import register_person_links
+from people.models import Person
 
 M = TypeVar("M", bound=Model)
 
@@ -173,17 +180,68 @@ class CopyInline(admin.TabularInline):
     extra = 1
 
 
+def changelist_link(model: type[Model], label: str, **lookups: Any) -> str:
+    """A link to `model`'s changelist filtered by `lookups` (e.g. `member__id__exact=7`)."""
+    url = reverse(f"admin:library_{model._meta.model_name}_changelist")
+    query = "&".join(f"{name}={value}" for name, value in lookups.items())
+    return format_html('<a href="{}?{}">{}</a>', url, query, label)
+
+
+def links(*pairs: str) -> str:
+    return format_html_join(" · ", "{}", ((pair,) for pair in pairs))
+
+
+def member_links(member_id: int) -> str:
+    """The member's loans, holds and fines: the changelists filtered by member."""
+    by_member = {"member__id__exact": member_id}
+    return links(
+        changelist_link(Loan, "loans", **by_member),
+        changelist_link(Hold, "holds", **by_member),
+        changelist_link(Fine, "fines", **by_member),
+    )
+
+
+# What each search field matches; every kind is resolved to ids through an index first.
+TITLE_HELP = (
+    "title: the words of a title or subtitle (full text; a misspelt title by similar words)"
+)
+AUTHOR_HELP = "author: every word in an author's name"
+BARCODE_HELP = "barcode: the barcode or its beginning (B0001234)"
+MEMBER_HELP = "member: card number or username or its beginning, email, or every word of the name"
+CAP_HELP = f"Each kind reaches its first {MATCH_CAP:,} matches."
+
+
+def search_help(*kinds: str) -> str:
+    return "Search by " + "; ".join(kinds) + ". " + CAP_HELP
+
+
 @admin.register(Book)
-class BookAdmin(ServiceAdmin):
+class BookAdmin(IndexedSearchAdmin, ServiceAdmin):
     """The book and its credits are one `book_create`/`book_update` (one audit entry, the
     credits in it); each added, changed or deleted copy is its own copy service call."""
 
-    list_display = ["title", "isbn", "language", "year", "category"]
+    list_display = ["title", "isbn", "language", "year", "category", "circulation"]
     list_filter = ["language"]
     list_select_related = ["category"]
-    search_fields = ["title", "isbn"]
+    search_fields = ["title", "subtitle", "isbn", "authors__name"]
+    search_help_text = search_help(TITLE_HELP, AUTHOR_HELP, "ISBN: exactly")
     autocomplete_fields = ["category"]
     inlines = [BookAuthorInline, CopyInline]
+    readonly_fields = ["circulation"]
+
+    def search_conditions(self, term: str) -> list[Q]:
+        by_author = selectors.book_ids_by_author(term, MATCH_CAP)
+        return present([selectors.book_condition(term), Q(isbn=term), any_id("pk", by_author)])
+
+    @admin.display(description="copies and queue")
+    def circulation(self, book: Book) -> str:
+        """Links to the book's copies and to its hold queue (active holds, in queue order)."""
+        if book.pk is None:
+            return "-"
+        return links(
+            changelist_link(Copy, "copies", book__id__exact=book.pk),
+            changelist_link(Hold, "hold queue", book__id__exact=book.pk, queue="active"),
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Book]:
         # The tsvector is the widest column and no admin page shows it.
@@ -264,7 +322,7 @@ def _set_copy_status(status: str) -> Callable[..., None]:
 
 
 @admin.register(Copy)
-class CopyAdmin(ServiceAdmin):
+class CopyAdmin(IndexedSearchAdmin, ServiceAdmin):
     """The status is read-only: circulation sets it, the actions move it between available,
     lost and withdrawn (refused while the copy is lent or set aside)."""
 
@@ -272,6 +330,12 @@ class CopyAdmin(ServiceAdmin):
     list_filter = ["status"]
     list_select_related = ["book"]
     search_fields = ["barcode", "book__title"]
+    search_help_text = search_help(BARCODE_HELP, TITLE_HELP)
+
+    def search_conditions(self, term: str) -> list[Q]:
+        books = selectors.book_ids_matching(term, MATCH_CAP)
+        return present([key_prefix("barcode", term), any_id("book_id", books)])
+
     autocomplete_fields = ["book"]
     readonly_fields = ["status"]
     actions = [
@@ -342,13 +406,28 @@ class LoanInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(ServiceAdmin):
-    list_display = ["card_number", "user", "category", "active"]
+class MemberAdmin(IndexedSearchAdmin, ServiceAdmin):
+    list_display = ["card_number", "user", "category", "active", "history"]
     list_filter = ["category", "active"]
     list_select_related = ["user", "category"]
-    search_fields = ["card_number", "user__username", "user__last_name"]
+    search_fields = [
+        "card_number",
+        "user__username",
+        "user__email",
+        "user__first_name",
+        "user__last_name",
+    ]
+    search_help_text = search_help(MEMBER_HELP)
     autocomplete_fields = ["user", "category"]
+    readonly_fields = ["history"]
     inlines = [LoanInline]
+
+    def search_conditions(self, term: str) -> list[Q]:
+        return present([any_id("pk", selectors.member_ids_matching(term, MATCH_CAP))])
+
+    @admin.display(description="loans, holds, fines")
+    def history(self, member: Member) -> str:
+        return member_links(member.pk) if member.pk else "-"
 
     def create(self, actor: Actor, fields: dict[str, Any]) -> Model:
         return services.member_create(actor=actor, **fields)
@@ -360,7 +439,7 @@ class MemberAdmin(ServiceAdmin):
         services.member_delete(actor=actor, member=obj)
 
 
-class CirculationAdmin(ReadOnlyAdmin):
+class CirculationAdmin(IndexedSearchAdmin, ReadOnlyAdmin):
     """Read-only rows that change only through circulation: at the desk and by the actions,
     which need `library.circulate` (policies) like the API's desk endpoints."""
 
@@ -383,16 +462,64 @@ class ActiveFilter(admin.SimpleListFilter):
         return queryset
 
 
+def end_of_week(now: datetime) -> datetime:
+    """Next Monday 00:00 local time: the end of the week `now` is in."""
+    today = timezone.localdate(now)
+    return timezone.make_aware(
+        datetime.combine(today + timedelta(days=7 - today.weekday()), time())
+    )
+
+
+class DueFilter(admin.SimpleListFilter):
+    """Loans still out, by when they are due; the partial index on `due_at` of active loans
+    (`loan_active_due_idx`) serves both."""
+
+    title = "due"
+    parameter_name = "due"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("overdue", "Overdue"), ("week", "Due this week")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Loan]) -> QuerySet[Loan]:
+        now = timezone.now()
+        if self.value() == "overdue":
+            return queryset.filter(returned_at__isnull=True, due_at__lt=now)
+        if self.value() == "week":  # from now to the end of Sunday, not yet overdue
+            return queryset.filter(
+                returned_at__isnull=True, due_at__gte=now, due_at__lt=end_of_week(now)
+            )
+        return queryset
+
+
+def loan_search_conditions(term: str, copy_field: str, member_field: str) -> list[Q]:
+    """Rows of loans (or of fines, through their loan) whose copy has the barcode, whose book
+    matches the title or author, or whose member matches: ids first, each through an index."""
+    books = selectors.book_ids_matching(term, MATCH_CAP)
+    copies = selectors.copy_ids_with_barcode(term, MATCH_CAP)
+    copies += selectors.copy_ids_of_books(books, MATCH_CAP)
+    members = selectors.member_ids_matching(term, MATCH_CAP)
+    return present([any_id(copy_field, copies), any_id(member_field, members)])
+
+
 @admin.register(Loan)
 class LoanAdmin(CirculationAdmin):
+    """No `date_hierarchy`: it lists the years present with `SELECT DISTINCT` over every loan
+    (and MIN/MAX over the filtered ones); the year filter reads the index's two ends instead."""
+
     list_display = ["copy", "member", "loaned_at", "due_at", "returned_at", "renewals_used"]
-    list_filter = [ActiveFilter]
+    list_filter = [ActiveFilter, DueFilter, year_filter("loaned_at", "lent in")]
     list_select_related = ["copy", "member__user"]
-    search_fields = ["copy__barcode", "member__card_number"]
-    date_hierarchy = "loaned_at"
+    search_fields = [
+        "copy__barcode",
+        "copy__book__title",
+        "member__card_number",
+        "member__user__username",
+    ]
+    search_help_text = search_help(BARCODE_HELP, TITLE_HELP, AUTHOR_HELP, MEMBER_HELP)
     actions = ["return_loans", "renew_loans"]
-    # The loan list grows without bound: no COUNT(*) of the whole table on every page.
-    show_full_result_count = False
+
+    def search_conditions(self, term: str) -> list[Q]:
+        return loan_search_conditions(term, "copy_id", "member_id")
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(desk.desk_view)
@@ -420,13 +547,37 @@ def _return(request: HttpRequest, loan: Loan) -> None:
         messages.add_message(request, level, message)
 
 
+class QueueFilter(admin.SimpleListFilter):
+    """Holds in the queue: ready for pickup (the partial index `hold_ready_idx`) or all active
+    (the active-hold unique index); the book's page links to its queue with this filter."""
+
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("ready", "Ready for pickup"), ("active", "In the queue (waiting or ready)")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Hold]) -> QuerySet[Hold]:
+        if self.value() == "ready":
+            return queryset.filter(status=Hold.Status.READY)
+        if self.value() == "active":
+            return queryset.filter(status__in=Hold.ACTIVE)
+        return queryset
+
+
 @admin.register(Hold)
 class HoldAdmin(CirculationAdmin):
     list_display = ["book", "member", "position", "status", "copy", "placed_at"]
-    list_filter = ["status"]
+    list_filter = [QueueFilter, "status"]
     list_select_related = ["book", "member__user", "copy"]
-    search_fields = ["book__title", "member__card_number"]
+    search_fields = ["book__title", "member__card_number", "member__user__username"]
+    search_help_text = search_help(TITLE_HELP, AUTHOR_HELP, MEMBER_HELP)
     actions = ["cancel_holds"]
+
+    def search_conditions(self, term: str) -> list[Q]:
+        books = selectors.book_ids_matching(term, MATCH_CAP)
+        members = selectors.member_ids_matching(term, MATCH_CAP)
+        return present([any_id("book_id", books), any_id("member_id", members)])
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Hold]:
         return super().get_queryset(request).defer(*selectors.without_wide_book_columns("book"))
@@ -440,6 +591,25 @@ class HoldAdmin(CirculationAdmin):
         run_each(self, request, holds, cancel, "Cancelled")
 
 
+class UnpaidFilter(admin.SimpleListFilter):
+    """Fines still owed (neither paid nor waived): the partial index `fine_unpaid_idx`."""
+
+    title = "settled"
+    parameter_name = "settled"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("unpaid", "Unpaid"), ("paid", "Paid"), ("waived", "Waived")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Fine]) -> QuerySet[Fine]:
+        if self.value() == "unpaid":
+            return queryset.filter(Fine.OWED)
+        if self.value() == "paid":
+            return queryset.filter(paid_at__isnull=False)
+        if self.value() == "waived":
+            return queryset.filter(waived_at__isnull=False)
+        return queryset
+
+
 @admin.register(Fine)
 class FineAdmin(CirculationAdmin):
     list_display = [
@@ -451,9 +621,14 @@ class FineAdmin(CirculationAdmin):
         "paid_at",
         "waived_at",
     ]
+    list_filter = [UnpaidFilter]
     list_select_related = ["loan__copy", "loan__member__user", "member__user"]
-    search_fields = ["member__card_number"]
+    search_fields = ["member__card_number", "member__user__username", "loan__copy__book__title"]
+    search_help_text = search_help(MEMBER_HELP, TITLE_HELP, AUTHOR_HELP, BARCODE_HELP)
     actions = ["pay_fines"]
+
+    def search_conditions(self, term: str) -> list[Q]:
+        return loan_search_conditions(term, "loan__copy_id", "member_id")
 
     @admin.action(description="Record the selected fines as paid", permissions=["circulate"])
     def pay_fines(self, request: HttpRequest, queryset: QuerySet[Fine]) -> None:
@@ -468,5 +643,19 @@ class CirculationEventAdmin(CirculationAdmin):
     list_display = ["at", "action", "outcome", "reason", "actor", "member", "barcode"]
     list_filter = ["action", "outcome"]
     list_select_related = ["actor", "member__user"]
-    search_fields = ["barcode", "reason"]
-    show_full_result_count = False
+    search_fields = ["barcode", "member__card_number", "member__user__username"]
+    search_help_text = search_help("barcode: as typed at the desk, or its beginning", MEMBER_HELP)
+
+    def search_conditions(self, term: str) -> list[Q]:
+        members = selectors.member_ids_matching(term, MATCH_CAP)
+        # The barcode as typed (refused attempts may name no copy): its own index.
+        return present([key_prefix("barcode", term), any_id("member_id", members)])
+
+
+def person_member_links(person: Person) -> str:
+    """On a person's admin page: the loans, holds and fines of the member with their login."""
+    member = selectors.member_for_user_id(person.user_id) if person.user_id else None
+    return member_links(member.pk) if member else ""
+
+
+register_person_links(person_member_links)

@@ -18,6 +18,13 @@ from library.selectors import BOOK_ROW_STRATEGIES, BookRow
 STRATEGIES = tuple(BOOK_ROW_STRATEGIES)
 
 
+# The lab page times each strategy this many times (after one warm-up) and shows the median with
+# the fastest and slowest run: one run is noise (a reload once reversed two strategies).
+RUNS = 7
+# Page sizes of the lab's query-count chart (each strategy loaded once per size).
+CHART_SIZES = (1, 5, 10, 25, 50)
+
+
 @dataclass
 class StrategyReport:
     strategy: str
@@ -25,6 +32,13 @@ class StrategyReport:
     milliseconds: float
     sql: list[str]
     rows: list[BookRow]
+    runs: int = 1
+    fastest: float = 0.0
+    slowest: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.fastest = self.fastest or self.milliseconds
+        self.slowest = self.slowest or self.milliseconds
 
 
 def measure(strategy: str, limit: int) -> StrategyReport:
@@ -65,8 +79,22 @@ def _recorder(sql: list[str]) -> Callable[..., Any]:
 
 
 def measure_median(strategy: str, limit: int, repeat: int) -> StrategyReport:
-    """`measure` `repeat` times after one warm-up run; the time reported is the median."""
+    """`measure` `repeat` times after one warm-up run; the time reported is the median, with
+    the fastest and the slowest run beside it."""
     measure(strategy, limit)
     reports = [measure(strategy, limit) for _ in range(repeat)]
-    reports[0].milliseconds = median(report.milliseconds for report in reports)
-    return reports[0]
+    times = [report.milliseconds for report in reports]
+    first = reports[0]
+    first.milliseconds, first.runs = median(times), repeat
+    first.fastest, first.slowest = min(times), max(times)
+    return first
+
+
+def query_counts(sizes: tuple[int, ...] = CHART_SIZES) -> dict[str, list[tuple[int, int]]]:
+    """`{strategy: [(books loaded, queries), ...]}` at each page size: one load per point (the
+    count does not vary between runs, so no repeats)."""
+    points: dict[str, list[tuple[int, int]]] = {}
+    for strategy in STRATEGIES:
+        reports = [measure(strategy, size) for size in sizes]
+        points[strategy] = sorted({(len(r.rows), r.queries) for r in reports})
+    return points

@@ -19,6 +19,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from common.search import trigram_index
+
 # Text search configuration of the stored search document; the query must use the same one.
 SEARCH_CONFIG = "english"
 
@@ -29,7 +31,11 @@ class Author(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["name"], name="author_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="author_name_idx"),
+            # The admin's search of books by author: any word of the name (`icontains`).
+            trigram_index("name", "author_name_trgm"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -342,7 +348,13 @@ class Hold(models.Model):
                 violation_error_message="A ready hold names the copy set aside for it.",
             ),
         ]
-        indexes = [models.Index(fields=["member", "status"], name="hold_member_status_idx")]
+        indexes = [
+            models.Index(fields=["member", "status"], name="hold_member_status_idx"),
+            # The admin's "ready for pickup" filter: the hold shelf, newest first.
+            models.Index(
+                fields=["-placed_at"], condition=Q(status="ready"), name="hold_ready_search"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} #{self.position} for {self.book}"
@@ -437,7 +449,13 @@ class CirculationEvent(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["member", "-id"], name="event_member_idx")]
+        indexes = [
+            models.Index(fields=["member", "-id"], name="event_member_idx"),
+            # The admin's search by barcode as typed (a refused attempt may name no copy).
+            models.Index(
+                fields=["barcode"], opclasses=["varchar_pattern_ops"], name="event_barcode_search"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.outcome}"

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 
 from common.actors import user_of
 from common.exceptions import NotFoundError, ServiceError
+from common.search import all_words, key_prefix
 from library import policies
 from library.models import (
     SEARCH_CONFIG,
@@ -364,6 +365,10 @@ def member_for_user(user: User) -> Member | None:
     return Member.objects.filter(user_id=user.pk).first() if user.is_authenticated else None
 
 
+def member_for_user_id(user_id: int) -> Member | None:
+    return Member.objects.filter(user_id=user_id).only("pk").first()
+
+
 def all_loans() -> QuerySet[Loan]:
     loans = Loan.objects.select_related("copy__book", "member__user")
     return loans.defer(*without_wide_book_columns("copy__book"))
@@ -565,3 +570,79 @@ def active_holds_for_update(book_id: int) -> list[Hold]:
     """The book's queue in order, locked (callers lock the book)."""
     holds = Hold.objects.select_for_update().filter(book_id=book_id, status__in=Hold.ACTIVE)
     return list(holds.order_by("position", "placed_at", "pk"))
+
+
+# --- Admin search: what staff type, resolved to ids through indexes (`library.admin`) --------
+def book_condition(term: str) -> Q:
+    """Books whose title or subtitle matches `term`, as a condition on `Book` itself.
+
+    PostgreSQL: full text on the GIN-indexed `search_document` (stemmed words, all of them);
+    only when full text finds no book at all, the titles with similar words (the trigram
+    index), so a misspelling still finds its book. SQLite: icontains on the title.
+    """
+    if connection.vendor != "postgresql":
+        return Q(title__icontains=term) | Q(subtitle__icontains=term)
+    if full_text_finds(term):
+        return Q(search_document=_text_query(term))
+    return Q(title__trigram_word_similar=term)
+
+
+def book_ids_matching(term: str, cap: int) -> list[int]:
+    """Up to `cap` books whose title matches `term` (`book_condition`), with that ISBN, or by an
+    author whose name holds every word of it (`book_ids_by_author`)."""
+    by_title = Book.objects.filter(book_condition(term) | Q(isbn=term)).order_by()
+    titled = list(by_title.values_list("pk", flat=True)[:cap])
+    return list(dict.fromkeys([*titled, *book_ids_by_author(term, cap - len(titled))]))
+
+
+def book_ids_by_author(term: str, cap: int) -> list[int]:
+    """Up to `cap` books by an author whose name holds every word of `term` (the trigram index
+    on the author's name, then the credits' author index); one query."""
+    if cap <= 0:
+        return []
+    authors = Author.objects.filter(all_words(["name"], term)).order_by().values("pk")
+    credited = BookAuthor.objects.filter(author__in=authors[:cap]).order_by()
+    return list(credited.values_list("book_id", flat=True)[:cap])
+
+
+def copy_ids_with_barcode(term: str, cap: int) -> list[int]:
+    """Copies whose barcode starts with `term` (as typed or in capitals): the barcode's b-tree."""
+    copies = Copy.objects.filter(key_prefix("barcode", term)).order_by("barcode")
+    return list(copies.values_list("pk", flat=True)[:cap])
+
+
+def copy_ids_of_books(book_ids: list[int], cap: int) -> list[int]:
+    """The copies of `book_ids` (the copy's book index)."""
+    if not book_ids:
+        return []
+    return list(
+        Copy.objects.filter(book_id__in=book_ids).order_by().values_list("pk", flat=True)[:cap]
+    )
+
+
+def member_ids_matching(term: str, cap: int) -> list[int]:
+    """Members whose card number or username starts with `term`, whose email starts with it, or
+    whose user's or linked person's name holds every word of it; one query.
+
+    Card numbers and usernames: their b-tree indexes (prefix). The person's names: the trigram
+    indexes on `people_person`. `auth_user`'s names and email are read row by row: Django owns
+    that table and it holds one row per account (5,000 on the large seed: about a millisecond).
+    """
+    from django.contrib.auth import get_user_model
+
+    from people.models import Person
+
+    users = get_user_model()._default_manager.filter(
+        key_prefix("username", term)
+        | Q(email__startswith=term.lower())
+        | all_words(["first_name", "last_name"], term)
+    )
+    people = Person.objects.filter(user__isnull=False).filter(
+        all_words(["given_name", "family_name", "email"], term)
+    )
+    members = Member.objects.filter(
+        key_prefix("card_number", term)
+        | Q(user_id__in=users.values("pk"))
+        | Q(user_id__in=people.values("user_id"))
+    )
+    return list(members.order_by().values_list("pk", flat=True)[:cap])

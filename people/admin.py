@@ -5,14 +5,19 @@ be deleted: Django's "cannot delete" page says what refers to it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.html import format_html_join
 
 from common.admin import ServiceDeleteAdmin
+from common.changelists import IndexedSearchAdmin
 from common.exceptions import ServiceError
+from common.search import all_words
 from people import services
 from people.models import OrgUnit, Person, ReportingLine
 
@@ -53,13 +58,38 @@ class OrgUnitAdmin(ServiceDeleteAdmin):
         services.org_unit_delete(actor=request.user, unit=obj)
 
 
+# Links from a person's page to their records in the apps above `people` (the library's loans,
+# holds and fines of the member with the person's login), which register a function returning
+# the links' HTML (or "") from their admin module: `people` cannot import them.
+PersonLinks = Callable[[Person], str]
+PERSON_LINKS: list[PersonLinks] = []
+
+
+def register_person_links(links: PersonLinks) -> None:
+    PERSON_LINKS.append(links)
+
+
 @admin.register(Person)
-class PersonAdmin(ServiceDeleteAdmin):
+class PersonAdmin(IndexedSearchAdmin, ServiceDeleteAdmin):
     list_display = ["name", "email", "kind", "org_unit", "active"]
     list_filter = ["kind", "active"]
     list_select_related = ["org_unit"]
     search_fields = ["given_name", "family_name", "email"]
+    search_help_text = (
+        "Search by every word of the name (Ada Ngata) or any part of the email, in any case "
+        "(trigram indexes on the names and the email)."
+    )
     autocomplete_fields = ["user", "org_unit"]
+    readonly_fields = ["elsewhere"]
+
+    def search_conditions(self, term: str) -> list[Q]:
+        return [all_words(["given_name", "family_name", "email"], term)]
+
+    @admin.display(description="records elsewhere")
+    def elsewhere(self, person: Person) -> str:
+        """The person's records in other apps (e.g. their library loans, holds and fines)."""
+        found = [html for links in PERSON_LINKS if person.pk and (html := links(person))]
+        return format_html_join(" · ", "{}", ((html,) for html in found)) if found else "-"
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         if change:

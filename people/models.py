@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from common.search import trigram_index
+
 
 class OrgUnit(models.Model):
     """A department or office; units form a tree through `parent`."""
@@ -63,7 +65,14 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]
-        indexes = [models.Index(fields=["family_name", "given_name"], name="person_name_idx")]
+        indexes = [
+            models.Index(fields=["family_name", "given_name"], name="person_name_idx"),
+            # The admin's search by any part of a name or email: `icontains` is
+            # `UPPER(col) LIKE UPPER('%word%')`, which these trigram indexes on UPPER(col) serve.
+            trigram_index("given_name", "person_given_name_trgm"),
+            trigram_index("family_name", "person_family_name_trgm"),
+            trigram_index("email", "person_email_trgm"),
+        ]
         verbose_name_plural = "people"
 
     def __str__(self) -> str:

@@ -7,13 +7,18 @@ save and delete as Django does (PROTECT refuses a section with enrolments, or a 
 term with sections)."""
 
 from typing import TYPE_CHECKING, Any, TypedDict
+from urllib.parse import urlencode
 
 from django import forms
-from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from common.changelists import ScaledAdmin
 from common.exceptions import ServiceError
+from common.search import MATCH_CAP, all_words
+from people.models import Person
 from school import selectors, services
 from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
 
@@ -75,8 +80,8 @@ class TeachingAssignmentAdmin(admin.ModelAdmin):
 
 
 class EnrollmentForm(forms.ModelForm):
-    """Staff grade, complete and drop here; taking a seat again goes through `enrollment_create`
-    (capacity, clashes, the last-seat lock), which the admin cannot honour."""
+    """Staff grade, complete and drop here; taking a seat again is "Add enrollment", which goes
+    through `enrollment_create` (capacity, clashes, the last-seat lock)."""
 
     class Meta:
         model = Enrollment
@@ -91,29 +96,111 @@ class EnrollmentForm(forms.ModelForm):
         return status
 
 
+def _picker(field: str) -> AutocompleteSelect:
+    """The admin's search-as-you-type select for `Enrollment.<field>` (12,000 people would
+    make a plain select of every row)."""
+    return AutocompleteSelect(Enrollment._meta.get_field(field), admin.site)
+
+
+class EnrollmentAddForm(forms.ModelForm):
+    """Who and where; everything else is `enrollment_create`'s decision.
+
+    The form's row is the pair's existing enrolment when there is one (a dropped one is taken
+    up again by the service, which the unique (student, section) pair would refuse in a new
+    row); the service then says why it refuses the rest.
+    """
+
+    class Meta:
+        model = Enrollment
+        fields = ["student", "section"]
+        widgets = {"student": _picker("student"), "section": _picker("section")}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        student, section = data.get("student"), data.get("section")
+        if student is not None and section is not None:
+            existing = selectors.enrollment_of(student=student, section=section)
+            self.instance = existing or self.instance
+        return data
+
+
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
-    """Enrolments are created by `enrollment_create` (the API); here staff grade and drop, through
-    `enrollment_update`, so each change is audited."""
+class EnrollmentAdmin(ScaledAdmin):
+    """ "Add enrollment" calls `enrollment_create`, as the API does: its refusals (full section,
+    ended term, already enrolled, timetable clash, not a student...) come back as messages in
+    its words, with the form filled in again. Staff grade and drop through `enrollment_update`,
+    so each change is audited.
+
+    No `date_hierarchy`: it lists the years present with `SELECT DISTINCT` over every enrolment;
+    the year filter reads the index's two ends.
+    """
 
     form = EnrollmentForm
 
     list_display = ["student", "section", "status", "grade", "enrolled_at"]
     list_select_related = ["student", "section__course", "section__term"]
     list_filter = ["status", "section__term"]
-    search_fields = ["student__family_name", "student__email", "section__course__code"]
+    search_fields = ["student__given_name", "student__family_name", "student__email"]
+    search_help_text = (
+        "Search by student: every word of the name, or part of the email (trigram indexes); "
+        "or a course code exactly (PHY101)."
+    )
+    autocomplete_fields = ["student", "section"]
     readonly_fields = ["student", "section", "enrolled_at"]
-    date_hierarchy = "enrolled_at"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Enrollment], search_term: str
+    ) -> tuple[QuerySet[Enrollment], bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        students = all_words(["given_name", "family_name", "email"], term)
+        by_student = Q(student__in=Person.objects.filter(students).values("pk")[:MATCH_CAP])
+        in_course = Q(section__course__code__in=[term, term.upper()])
+        return queryset.filter(by_student | in_course), False
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = EnrollmentAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return list(self.readonly_fields) if obj else []
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return (
+            ["student", "section", "enrolled_at", "status", "grade"]
+            if obj
+            else ["student", "section"]
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         """A dropped enrolment is kept as history (and re-used on re-enrolment): drop, never
         delete. This also removes "Delete selected"."""
         return False
 
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """A refusal of `enrollment_create` rolls the add back (the admin's own transaction) and
+        comes back to the add form with the student and section still chosen, and why."""
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ServiceError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            chosen = {name: request.POST.get(name, "") for name in ("student", "section")}
+            return HttpResponseRedirect(f"{request.path}?{urlencode(chosen)}")
+
     def save_model(self, request: HttpRequest, obj: Enrollment, form: Any, change: bool) -> None:
+        if not change:
+            chosen = form.cleaned_data
+            enrolled = services.enrollment_create(
+                actor=request.user, student=chosen["student"], section=chosen["section"]
+            )
+            obj.pk, obj._state.adding = enrolled.pk, False
+            return
         services.enrollment_update(
             actor=request.user, enrollment=obj, status=obj.status, grade=obj.grade
         )

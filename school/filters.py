@@ -51,12 +51,16 @@ class DirectoryPersonFilter(django_filters.FilterSet):
         self.access = access or DirectoryAccess()
 
     def filter_q(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
-        """Names match for everyone; an email only where the caller may see it."""
-        return queryset.filter(
-            Q(given_name__icontains=value)
-            | Q(family_name__icontains=value)
-            | (Q(email__icontains=value) & self.access.private_rows())
-        )
+        """Each word matches a name (for everyone) or an email (only where the caller may see
+        it): "ada ngata" and "Ada B. Ngata", the label the page suggests, find Ada B. Ngata."""
+        match = Q()
+        for word in value.split():
+            match &= (
+                Q(given_name__icontains=word)
+                | Q(family_name__icontains=word)
+                | (Q(email__icontains=word) & self.access.private_rows())
+            )
+        return queryset.filter(match)
 
     def filter_preference(
         self, queryset: QuerySet[Person], name: str, value: str

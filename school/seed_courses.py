@@ -18,6 +18,7 @@ from django.db import transaction
 
 from common.seed import analyze
 from people.models import OrgUnit, Person
+from people.seed import demo_name
 from school import selectors
 from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
 
@@ -151,10 +152,13 @@ def _ensure_students() -> None:
     if Person.objects.filter(kind=Person.Kind.STUDENT).exists():
         return
     units = _unit_cycle()
+    # Numbered after everyone already seeded, so their demo names stay unique.
+    first = Person.objects.count()
+    names = [demo_name(first + n) for n in range(STUDENTS_WHEN_NONE)]
     rows = [
         Person(
-            given_name=SUBJECTS[n % len(SUBJECTS)][:3] + "ia",
-            family_name=f"Student {n}",
+            given_name=names[n][0],
+            family_name=names[n][1],
             email=f"student{n}@campus.example",
             kind=Person.Kind.STUDENT,
             org_unit=next(units),

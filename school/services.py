@@ -129,7 +129,7 @@ def check_status_change(*, was: str | None, status: str) -> None:
     """Staff grade, complete and drop; taking a seat again needs `enrollment_create`'s checks."""
     if status == Enrollment.Status.ENROLLED and was != Enrollment.Status.ENROLLED:
         raise ConflictError(
-            "Re-enrol through the API: it checks seats and the student's timetable.",
+            "Re-enrol with Add enrollment (or the API): it checks seats and the timetable.",
             field="status",
             code="re_enrol",
         )

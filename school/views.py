@@ -8,7 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from common.exceptions import ServiceError
+from people.models import Person
 from school import directory, policies
+from school.filters import DirectoryPersonFilter
 
 PAGE_SIZE = 20
 FIELDS = "name,email,kind"
@@ -24,12 +26,18 @@ def index(request: HttpRequest) -> HttpResponse:
         plan = directory.Plan.parse(fields=FIELDS, expand=expand, use_cache=use_cache)
     except ServiceError as refused:
         plan, error = directory.Plan.parse(fields=FIELDS, expand=""), refused.message
+    access = policies.directory_access(actor=request.user)
+    search = DirectoryPersonFilter(request.GET, queryset=plan.queryset(), access=access)
+    if not search.is_valid():
+        error = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in search.errors.items())
+    people = search.qs if search.is_valid() else plan.queryset().none()
     with directory.store_usage() as usage:
-        page = Paginator(plan.queryset(), PAGE_SIZE).get_page(request.GET.get("page"))
-        answer = directory.resolve(
-            plan, list(page.object_list), access=policies.directory_access(actor=request.user)
-        )
+        page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+        answer = directory.resolve(plan, list(page.object_list), access=access)
     context = {
+        "search": search.form,
+        "kinds": Person.Kind.choices,
+        "query": _query_without_page(request),
         "plan": plan,
         "expansions": directory.EXPANSIONS,
         "origin": directory.ORIGIN,
@@ -39,3 +47,10 @@ def index(request: HttpRequest) -> HttpResponse:
         "error": error,
     }
     return render(request, "school/index.html", context)
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    """The page's query string minus `page`, for the previous and next links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

@@ -113,3 +113,16 @@ ensure_graphviz() {
   if [ "${CI:-}" = "true" ]; then die "graphviz's dot is needed in CI and could not be installed"; fi
   say "graphviz's dot is missing: pictures fall back to DOT text"
 }
+
+# Debian's chromium and the chromium-driver of the same source and version (the end-to-end tests
+# and scripts/screenshots.sh drive it through Selenium; nothing downloads a browser).
+ensure_chromium() {
+  command -v chromium >/dev/null && command -v chromedriver >/dev/null && return 0
+  say "installing chromium and chromium-driver from Debian packages"
+  { apt_install chromium chromium-driver \
+      && command -v chromium >/dev/null && command -v chromedriver >/dev/null; } && return 0
+  if [ "${CI:-}" = "true" ]; then
+    die "chromium and chromium-driver are needed in CI (end-to-end tests) and could not be installed"
+  fi
+  say "chromium or chromium-driver is missing: the end-to-end tests (-m e2e) will be skipped"
+}

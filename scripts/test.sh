@@ -15,6 +15,7 @@ ensure_venv
 ensure_postgres "$DATABASE_URL"
 ensure_redis "$REDIS_URL"
 ensure_graphviz
+ensure_chromium
 
 say "ruff"
 "$VENV/bin/ruff" check .

@@ -1,4 +1,8 @@
+import html
+
 import pytest
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.utils import ConnectionHandler
 from django.test import Client
 
 from blog.models import Post
@@ -61,3 +65,38 @@ def test_schema_lab_lists_each_step_with_its_sql(client: Client) -> None:
     assert "0012_author_profile_contract" in page
     assert "CREATE UNIQUE INDEX CONCURRENTLY" in page  # PostgreSQL's SQL for 0005
     assert "The blog schema is current" in page
+
+
+def _sqlite() -> BaseDatabaseWrapper:
+    """A SQLite connection (in memory) beside the test database: the embedded default."""
+    return ConnectionHandler(
+        {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    )["default"]
+
+
+def test_schema_lab_shows_postgresql_sql_even_on_sqlite(client: Client, monkeypatch) -> None:
+    monkeypatch.setattr("blog.views.connection", _sqlite())
+    page = html.unescape(client.get("/blog/schema/").content.decode())
+
+    # The statements the history documents, under the text that describes them ...
+    assert 'CREATE UNIQUE INDEX CONCURRENTLY "blog_post_slug_uniq"' in page
+    assert 'ADD CONSTRAINT "blog_post_slug_not_null" CHECK ("slug" IS NOT NULL) NOT VALID' in page
+    # ... and, said plainly, what SQLite runs instead.
+    assert "This site runs on SQLite, which does not do what the text promises." in page
+    assert "What SQLite runs instead: <strong>a table rebuild</strong>" in page
+    assert 'CREATE TABLE "new__blog_post"' in page
+    rebuilds = page.split("migrations rebuild a table:", 1)[1].split("</p>", 1)[0]
+    assert "0004_post_slug_status_contract" in rebuilds
+    assert "0002_post_slug_status_expand" in rebuilds  # the "no table rewrite" step, on SQLite
+    assert "0006_tag_expand" not in rebuilds  # new tables: nothing to rebuild
+
+
+def test_schema_lab_on_postgresql_shows_no_sqlite_notice(client: Client) -> None:
+    page = client.get("/blog/schema/").content.decode()
+    assert "runs instead" not in page and "CONCURRENTLY" in page
+
+
+def test_schema_lab_renders_markdown_code_as_code(client: Client) -> None:
+    page = client.get("/blog/schema/").content.decode()
+    assert "<code>manage.py migrate blog zero</code> drops the tables" in page
+    assert "`" not in page.split("<main>", 1)[1].split("</main>", 1)[0]

@@ -36,7 +36,9 @@ import logging
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -230,7 +232,10 @@ def _wait_for_other(slots: list[Slot], generations: dict) -> dict[Slot, Any]:
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
-        usable = _usable(slots, _get_bytes([_key(s) for s in slots]), generations)
+        keys = [_key(s) for s in slots]
+        found = _get_bytes(keys)
+        _tally("value", keys, found)
+        usable = _usable(slots, found, generations)
         if len(usable) == len(slots):
             return {slot: value for slot, (_, value) in usable.items()}
     return {}
@@ -253,8 +258,42 @@ def _count(counter: Counter[str], slots: Iterable[Slot]) -> None:
     counter.update(family.name for family, _ in slots)
 
 
+@dataclass
+class KeyTally:
+    """The keys read-through `get_many` calls asked for in a block, and how many came back, per
+    kind: `value` (entries) and `generation` (tokens). The toolbar's stock Cache panel counts
+    every key of a `get_many` as a hit or a miss; this says which of them were tokens, which
+    exist only after an invalidation, so an absent one is the normal state, not a cache miss."""
+
+    asked: Counter[str] = field(default_factory=Counter)
+    found: Counter[str] = field(default_factory=Counter)
+
+
+_tallies: ContextVar[tuple[KeyTally, ...]] = ContextVar("readthrough_key_tallies", default=())
+
+
+@contextmanager
+def tally_keys() -> Iterator[KeyTally]:
+    """Count the keys the read-through asks for inside the block (the Cache families panel)."""
+    tally = KeyTally()
+    token = _tallies.set((*_tallies.get(), tally))
+    try:
+        yield tally
+    finally:
+        _tallies.reset(token)
+
+
+def _tally(kind: str, keys: Sequence[str], found: dict[str, Any]) -> None:
+    for tally in _tallies.get():
+        tally.asked[kind] += len(keys)
+        tally.found[kind] += sum(1 for key in keys if key in found)
+
+
 def _read_cached(slots: list[Slot], load: SlotLoader, read: Read) -> None:
-    found = _get_bytes([*map(_key, slots), *_generation_keys(slots)])
+    value_keys, generation_keys = list(map(_key, slots)), _generation_keys(slots)
+    found = _get_bytes([*value_keys, *generation_keys])
+    _tally("value", value_keys, found)
+    _tally("generation", generation_keys, found)
     generations = _generations(slots, found)
     usable = _usable(slots, found, generations)
     missing = [slot for slot in slots if slot not in usable]

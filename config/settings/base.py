@@ -8,6 +8,7 @@ so that `manage.py runserver` works with no environment at all:
 | DATABASE_URL    | PostgreSQL, psycopg 3, native pool | SQLite file `db.sqlite3`          |
 | REDIS_URL       | Redis via django-redis, fail-open  | LocMemCache                       |
 | NEO4J_BOLT_URL  | Neo4j via neomodel                 | graph on its SQL backend          |
+| NEO4J_ENTERPRISE| existence constraints installed    | Community: none (verify reports)  |
 """
 
 from ipaddress import ip_network
@@ -54,6 +55,8 @@ MIDDLEWARE = [
     # Before anything reads the body or routes the path: hostile input is a 4xx here.
     "common.middleware.RequestHygieneMiddleware",
     "common.middleware.ApiNotFoundMiddleware",
+    # Outside the views: a write's token is known once its transaction has committed.
+    "common.middleware.ConsistencyTokenMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -185,6 +188,9 @@ INTERNALS_PUBLIC = True
 # --- Graph ------------------------------------------------------------------------------------
 NEO4J_BOLT_URL = env("NEO4J_BOLT_URL", default="")
 GRAPH_BACKEND = "neo4j" if NEO4J_BOLT_URL else "sql"
+# Neo4j Enterprise has property existence constraints (Community refuses them):
+# graph_install_constraints installs one per required property only when this is true.
+NEO4J_ENTERPRISE = env.bool("NEO4J_ENTERPRISE", default=False)
 
 
 # --- Auth, i18n, static -----------------------------------------------------------------------

@@ -19,11 +19,13 @@ def show_toolbar(request: HttpRequest) -> bool:
     return DEBUG
 
 
-# The default panels, plus the graph queries of each request (backend, time, SQL or Cypher) and
-# the read-through cache's counters per family.
+# The project's panels first, where students look (the graph queries of each request: backend,
+# time, SQL or Cypher; the read-through cache's counters per family, which also explain the stock
+# Cache panel's numbers), then the default panels. The toolbar generates stats last panel first,
+# so the Cache families panel sees the stock Cache panel's counts.
 DEBUG_TOOLBAR_PANELS = [
-    *PANELS_DEFAULTS,
     "delegation.panels.GraphPanel",
     "common.cache.panel.CacheCountersPanel",
+    *PANELS_DEFAULTS,
 ]
 DEBUG_TOOLBAR_CONFIG = {"SHOW_TOOLBAR_CALLBACK": "config.settings.local.show_toolbar"}

@@ -23,7 +23,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from delegation.graph.consistency import Consistency
 
 # The longest delegation chain any query follows; services refuse a re-delegation limit that
 # would need a longer one, so the bound never cuts a chain short.
@@ -59,6 +62,11 @@ class CheckResult:
     weight: int = 0
     cycles: list[list[int]] = field(default_factory=list)
     query: str = ""
+    # Set by `consistent_check`: the store that decided (`sql` or the graph's name), the
+    # outbox position it reflected (a consistency token), and the guarantee the answer carries.
+    decided_by: str = ""
+    position: str | None = None
+    consistency: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -265,6 +273,39 @@ class GraphBackend(ABC):
         particular (the whole school), so only unscoped assignments count. A delegation
         carries the scope of the assignment at the root of its chain.
         """
+
+    @abstractmethod
+    def applied_position(self) -> int:
+        """The highest outbox position P such that every event at or below P is reflected in
+        this store (SQL: every committed one, so the newest visible; the Cypher graph: its
+        watermark)."""
+
+    def consistent_check(
+        self,
+        person_id: int,
+        permission: str,
+        at: datetime,
+        *,
+        consistency: Consistency | None = None,
+        explain: bool = True,
+        unit: int | None = None,
+        report_position: bool = True,
+    ) -> CheckResult:
+        """`check` decided by a store at least as fresh as `consistency` asks (default
+        `fully_consistent`): this one when it has applied enough, SQL otherwise or when this
+        one fails; the answer says who decided and at which position (`graph.consistency`)."""
+        from delegation.graph import consistency as modes  # it imports the SQL backend
+
+        return modes.decide(
+            self,
+            person_id,
+            permission,
+            at,
+            consistency=consistency or modes.FULLY_CONSISTENT,
+            explain=explain,
+            unit=unit,
+            report_position=report_position,
+        )
 
     def scope(self, person_id: int, permission: str, at: datetime) -> Scope:
         """Where the person holds `permission` at `at` (`check` allowed for exactly the units

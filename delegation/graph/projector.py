@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from common import outbox
 from common.models import OutboxEvent
 from delegation import selectors
+from delegation.graph import watermark
 from delegation.graph.neo4j.cypher_sync import DELETE, UPSERT
 
 Runner = Callable[[str, dict[str, Any]], Any]
@@ -102,20 +103,26 @@ def _hold_drainer_lock(*, wait: bool) -> bool:
         return cursor.fetchone()[0] != "false"
 
 
-def _apply_pending(run: Runner, batch: int) -> int:
+def _apply_pending(run: Runner, batch: int, *, advance: bool = True) -> int:
+    """Apply pending events batch by batch; with `advance`, raise the graph's watermark after
+    each batch (also when nothing was pending: gaps may have settled since). A rebuild passes
+    False: its snapshot is older than the horizon a batch observes, so the drain after it
+    raises the watermark instead."""
     applied = 0
     while True:
         with transaction.atomic():
             if not _hold_drainer_lock(wait=False):
                 return applied
+            horizon = watermark.observe() if advance else None  # before the pending read
             pending = selectors.outbox_pending_for_update(limit=batch)
-            if not pending:
-                return applied
             for statement, params in statements((e.kind, e.payload, e.pk) for e in pending):
                 run(statement, params)
-            OutboxEvent.objects.filter(pk__in=[e.pk for e in pending]).update(
-                processed_at=timezone.now()
-            )
+            done = [e.pk for e in pending]
+            OutboxEvent.objects.filter(pk__in=done).update(processed_at=timezone.now())
+            if horizon is not None:
+                watermark.advance(run, horizon, done)
+            if not pending:
+                return applied
             applied += len(pending)
 
 
@@ -144,10 +151,6 @@ def last_positions() -> dict[tuple[str, int], int]:
     return newest
 
 
-def top_position() -> int:
-    return OutboxEvent.objects.aggregate(top=Max("id"))["top"] or 0
-
-
 def rebuild(run: Runner, graph_keys: Callable[[str], set[int]], chunk: int = 2000) -> int:
     """Project every SQL row over the graph in place, then the events after the snapshot.
 
@@ -161,7 +164,8 @@ def rebuild(run: Runner, graph_keys: Callable[[str], set[int]], chunk: int = 200
     with transaction.atomic():
         _snapshot_isolation()
         _hold_drainer_lock(wait=True)
-        stamps, top = last_positions(), top_position()
+        watermark.reset(run)
+        stamps, top = last_positions(), outbox.top_position()
         for statement, params in rebuild_statements(stamps, chunk):
             run(statement, params)
         for element in reversed(REBUILD_ORDER):
@@ -169,7 +173,7 @@ def rebuild(run: Runner, graph_keys: Callable[[str], set[int]], chunk: int = 200
             extra = sorted(graph_keys(element) - present)
             if extra:
                 run(DELETE[element], {"rows": [{"id": key, "pos": top} for key in extra]})
-        return _apply_pending(run, chunk)
+        return _apply_pending(run, chunk, advance=False)
 
 
 def _snapshot_isolation() -> None:

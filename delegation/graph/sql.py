@@ -6,6 +6,7 @@ per question), each timed as one graph call. The SQL text lives in `sql_queries`
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -13,7 +14,7 @@ from typing import Any, cast
 
 from django.db import connection
 
-from common import telemetry
+from common import outbox, sql_text, telemetry
 from common.exceptions import NotFoundError
 from delegation.graph import sql_queries as q
 from delegation.graph.base import (
@@ -59,15 +60,26 @@ class SqlGraphBackend(GraphBackend):
     name = "sql"
 
     def _fetch(self, label: str, sql: str, params: dict[str, Any]) -> list[tuple]:
-        with (
-            telemetry.timed("graph", label, backend=self.name, query=sql),
-            connection.cursor() as cur,
-        ):
-            cur.execute(sql, params)
-            return cur.fetchall()
+        """Rows of one statement, timed as one graph call; the call's `query` is the statement
+        with the values that ran (what the explorer and the toolbar's Graph panel show)."""
+        shown = sql
+        started = time.perf_counter()
+        try:
+            with connection.cursor() as cur:
+                cur.execute(sql, params)
+                shown = sql_text.executed(connection, cur.cursor, sql, params)
+                return cur.fetchall()
+        finally:
+            seconds = time.perf_counter() - started
+            telemetry.record("graph", seconds, label, backend=self.name, query=shown)
 
     def ping(self) -> None:
         self._fetch("ping", "SELECT 1", {})
+
+    def applied_position(self) -> int:
+        """The tables are the truth: every committed write is reflected, so the newest
+        position visible now."""
+        return outbox.top_position()
 
     # --- org chart ---------------------------------------------------------------------------
     def manager_chains(self, ids: Sequence[int], at: datetime) -> tuple[dict, str]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -127,3 +129,65 @@ def test_graph_panel_lists_the_graph_calls_of_the_request(school: School):
     assert stats["queries"][0]["backend"] == "sql"
     assert "WITH RECURSIVE" in stats["queries"][0]["query"]
     assert panel.nav_subtitle.startswith(f"{stats['count']} calls in ")
+
+
+def test_the_query_is_shown_with_the_values_that_ran(client: Client, chart: School):
+    query: dict[str, Any] = {
+        "question": "check",
+        "person": chart.bob.pk,
+        "permission": "library.circulate",
+        "at": AT,
+    }
+    response = client.get(URL, query)
+    shown = html.unescape(response.content.decode().split("with the values that ran", 1)[1])
+    assert "%(" not in shown  # no placeholder left
+    assert "'library.circulate'" in shown and f"IN ({chart.bob.pk})" in shown
+    assert "2026-01-02" in shown  # the `at` of the question
+
+
+def test_the_query_block_wraps(client: Client, chart: School):
+    org: dict[str, Any] = {"question": "org", "person": chart.bob.pk, "at": AT}
+    response = client.get(URL, org)
+    assert '<pre class="sql query">' in response.content.decode()
+    css = (settings.BASE_DIR / "static" / "css" / "site.css").read_text()
+    assert "pre.sql { white-space: pre-wrap;" in css
+
+
+def test_people_are_found_by_name(client: Client, chart: School):
+    name = f"{chart.bob.given_name} {chart.bob.family_name}"
+    response = client.get(URL, {"question": "what_can", "person": name, "at": AT})
+    assert response.status_code == 200
+    assert "1 permissions" in response.content.decode()
+
+
+def test_a_suggestion_label_names_its_person(client: Client, chart: School):
+    label = f"Anything at all (#{chart.bob.pk})"
+    response = client.get(URL, {"question": "what_can", "person": label, "at": AT})
+    assert "1 permissions" in response.content.decode()
+
+
+def test_an_ambiguous_name_lists_the_candidates(client: Client, chart: School):
+    chart.carol.family_name = chart.bob.family_name = "Same"
+    chart.carol.save()
+    chart.bob.save()
+    response = client.get(URL, {"question": "what_can", "person": "Same", "at": AT})
+    page = response.content.decode()
+    assert "Several people match" in page and f"(#{chart.bob.pk})" in page
+    assert f"(#{chart.carol.pk})" in page
+
+
+def test_suggestions_are_people_the_caller_may_ask_about(client: Client, chart: School):
+    staff = client.get("/delegation/people/", {"q": chart.bob.given_name}).json()
+    assert [row["id"] for row in staff["results"]] == [chart.bob.pk]
+    assert staff["results"][0]["label"].endswith(f"(#{chart.bob.pk})")
+
+    member = User.objects.create_user("bobs-account")
+    chart.bob.user = member
+    chart.bob.save()
+    client.force_login(member)  # without delegation.view: only oneself
+    assert client.get("/delegation/people/", {"q": "Alice"}).json() == {"results": []}
+    own = client.get("/delegation/people/", {"q": chart.bob.given_name}).json()["results"]
+    assert [row["id"] for row in own] == [chart.bob.pk]
+    # and a name the caller may not ask about is not resolved either
+    answer = client.get(URL, {"question": "what_can", "person": "Alice", "at": AT})
+    assert "No one you may ask about" in answer.content.decode()

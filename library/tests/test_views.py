@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from library import lab
 from library.tests.factories import BookAuthorFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,3 +45,31 @@ def test_the_lab_is_bounded_and_throttled(client, settings) -> None:
     statuses = [client.get(reverse("library:lab"), {"limit": 1}).status_code for _ in range(3)]
 
     assert statuses[:2] == [200, 200] and statuses[2] == 429
+
+
+def test_lab_times_each_strategy_as_a_median_of_several_runs(client):
+    BookAuthorFactory.create_batch(2)
+    response = client.get(reverse("library:lab"), {"limit": 2})
+    html = response.content.decode()
+    assert "median of the 7 runs" in html and "fastest \N{EN DASH} slowest (ms)" in html
+    for report in response.context["reports"]:
+        assert report.runs == 7
+        assert report.fastest <= report.milliseconds <= report.slowest
+
+
+def test_lab_draws_query_count_against_page_size(client):
+    BookAuthorFactory.create_batch(6)
+    response = client.get(reverse("library:lab"), {"limit": 2})
+    chart = response.content.decode().split('<figure class="chart">', 1)[1].split("</figure>")[0]
+    assert chart.startswith("<svg") and chart.count("<polyline") == 5
+    # lazy: a few queries per book; the others: a fixed count whatever the page size
+    lazy = lab.measure("lazy", 6).queries
+    assert lazy > 6 and f"lazy: {lazy} queries for 6 books" in chart
+    assert "only: 2 queries for 1 books" in chart and "only: 2 queries for 6 books" in chart
+
+
+def test_lab_sql_is_shown_with_values_and_wraps(client):
+    BookAuthorFactory(book__title="Patterns of persistence")
+    html = client.get(reverse("library:lab"), {"limit": 1}).content.decode()
+    assert '<pre class="sql">SELECT' in html
+    assert "LIMIT 1" in html and "%s" not in html

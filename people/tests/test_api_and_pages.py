@@ -79,3 +79,10 @@ def test_unit_page_shows_each_member_with_their_manager(member: Client, chart: d
 def test_pages_need_a_login(client: Client, chart: dict) -> None:
     response = client.get(reverse("people:units"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_unit_tree_page_draws_the_chart(member: Client, chart: dict) -> None:
+    html = member.get(reverse("people:units")).content.decode()
+    picture = html.split("The chart as a picture", 1)[1]
+    assert "<svg" in picture or "digraph org" in picture
+    assert "Unit 11" in picture and "12 people" in picture

@@ -40,7 +40,7 @@ def test_re_enrolling_in_the_admin_is_refused_and_writes_nothing(admin_client: C
     )
 
     assert refused.status_code == 200
-    assert "Re-enrol through the API" in refused.content.decode()
+    assert "Re-enrol with Add enrollment" in refused.content.decode()
     enrollment.refresh_from_db()
     assert enrollment.status == "dropped" and trail.audit() == []
 

@@ -53,10 +53,6 @@ def test_section_changelist_shows_seats_taken(admin_client: Client) -> None:
     assert response.context["cl"].result_list[0].seats_taken == 2
 
 
-def test_enrolments_are_not_added_in_the_admin(admin_client: Client) -> None:
-    assert admin_client.get("/admin/school/enrollment/add/").status_code == 403
-
-
 def test_staff_grade_and_drop_but_do_not_re_enrol_in_the_admin(admin_client: Client) -> None:
     enrollment = EnrollmentFactory()
     url = f"/admin/school/enrollment/{enrollment.pk}/change/"
@@ -69,7 +65,7 @@ def test_staff_grade_and_drop_but_do_not_re_enrol_in_the_admin(admin_client: Cli
     refused = admin_client.post(url, {"status": "enrolled", "grade": ""})
     enrollment.refresh_from_db()
     assert refused.status_code == 200 and enrollment.status == "dropped"
-    assert "Re-enrol through the API" in refused.content.decode()
+    assert "Re-enrol with Add enrollment" in refused.content.decode()
 
 
 def test_a_grade_needs_a_completed_enrolment(admin_client: Client) -> None:

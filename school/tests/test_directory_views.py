@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from common.testing import count_queries
 from school.tests.directory_factories import make_school
 
 pytestmark = pytest.mark.django_db
@@ -37,3 +38,58 @@ def test_unknown_expansions_are_reported_not_raised(staff_user: User) -> None:
     response = client.get(URL, {"expand": "shoe_size"})
     assert response.status_code == 200
     assert "Unknown expand: shoe_size" in response.content.decode()
+
+
+def test_the_page_searches_and_filters_people(staff_user: User) -> None:
+    school = make_school(people=3)
+    client = Client()
+    client.force_login(staff_user)
+    student = school["students"][0]
+
+    named = client.get(URL, {"q": f"{student.given_name} {student.family_name}"})
+    assert [row["id"] for row in named.context["answer"].rows] == [student.pk]
+    teachers = client.get(URL, {"kind": "teacher"}).context["answer"].rows
+    assert teachers and {row["kind"] for row in teachers} == {"teacher"}
+    both = client.get(URL, {"q": student.family_name, "kind": "teacher"})
+    assert student.pk not in [row["id"] for row in both.context["answer"].rows]
+    assert 'value="teacher" selected' in both.content.decode()
+
+
+def test_a_bad_kind_is_reported_not_raised(staff_user: User) -> None:
+    client = Client()
+    client.force_login(staff_user)
+    response = client.get(URL, {"kind": "wizard"})
+    assert response.status_code == 200
+    assert "kind: Select a valid choice" in response.content.decode()
+
+
+def test_search_costs_the_same_queries_for_few_and_many_matches(staff_user: User) -> None:
+    school = make_school(people=12)
+    client = Client()
+    client.force_login(staff_user)
+    one = school["students"][0]
+    params = {"expand": ["unit", "courses"], "cache": "off"}
+    many, _ = count_queries(client, URL, kind="student", **params)
+    few, _ = count_queries(client, URL, q=f"{one.given_name} {one.family_name}", **params)
+    assert few == many
+
+
+def test_page_links_keep_the_search(staff_user: User) -> None:
+    make_school(people=25)
+    client = Client()
+    client.force_login(staff_user)
+    html = client.get(URL, {"kind": "student"}).content.decode()
+    link = html.split(">next</a>")[0].rsplit("<a", 1)[1]
+    assert "kind=student" in link and "page=2" in link
+
+
+def test_the_suggestions_source_answers_a_signed_in_page(staff_user: User) -> None:
+    """The search box's suggestions come from the directory API, with the page's session."""
+    school = make_school(people=2)
+    client = Client()
+    client.force_login(staff_user)
+    html = client.get(URL).content.decode()
+    source = html.split('data-people-source="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    student = school["students"][0]
+    answer = client.get(source + f"&q={student.given_name} {student.family_name}").json()
+    assert [row["name"] for row in answer["results"]] == [student.name]

@@ -8,16 +8,18 @@ Each query is timed as one graph call (`common.telemetry`), with its text for th
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from neomodel import db, get_config
 
 from common import outbox, telemetry
 from common.exceptions import NotFoundError
-from delegation.graph import projector
+from delegation.graph import projector, watermark
 from delegation.graph.base import (
     MAX_CHAIN,
     MAX_ORG_DEPTH,
@@ -37,7 +39,7 @@ from delegation.graph.explain import RoleGraph, delegation_edge, parse_grant
 from delegation.graph.neo4j import cypher_authz as authz
 from delegation.graph.neo4j import cypher_org as org
 from delegation.graph.neo4j import cypher_sync as sync
-from delegation.graph.neo4j.nodes import NODE_CLASSES
+from delegation.graph.neo4j.nodes import NODE_CLASSES, required_properties
 
 
 def epoch(at: datetime) -> float:
@@ -48,6 +50,15 @@ def moment(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
 
 
+def with_params(cypher: str, params: dict[str, Any]) -> str:
+    """The Cypher preceded by its parameters as Neo4j Browser `:param` lines, so the text shown
+    is one a student can paste and run with the values that ran."""
+    lines = [
+        f":param {name} => {json.dumps(value, default=str)};" for name, value in params.items()
+    ]
+    return "\n".join([*lines, cypher]) if lines else cypher
+
+
 class Neo4jGraphBackend(GraphBackend):
     name = "neo4j"
 
@@ -56,7 +67,8 @@ class Neo4jGraphBackend(GraphBackend):
 
     def run(self, label: str, cypher: str, params: dict[str, Any] | None = None) -> list[dict]:
         """One timed Cypher call; rows as dicts keyed by the RETURN names."""
-        with telemetry.timed("graph", label, backend=self.name, query=cypher):
+        shown = with_params(cypher, params or {})
+        with telemetry.timed("graph", label, backend=self.name, query=shown):
             rows, columns = db.cypher_query(cypher, params or {})
         return [dict(zip(columns, row, strict=True)) for row in rows]
 
@@ -65,12 +77,24 @@ class Neo4jGraphBackend(GraphBackend):
 
     # --- maintenance: constraints, projection, verification -----------------------------------
     def install_constraints(self) -> list[str]:
+        """Uniqueness constraints of every key (neomodel's `install_labels`), the validity
+        indexes on relationships, and, on Enterprise only (`NEO4J_ENTERPRISE`), an existence
+        constraint per required property. Returns what was installed."""
         for cls in NODE_CLASSES:
             db.install_labels(cls)
-        return [cls.__name__ for cls in NODE_CLASSES]
+        installed = [cls.__name__ for cls in NODE_CLASSES]
+        for statement in sync.RELATIONSHIP_INDEXES:
+            self.run("schema", statement)
+        installed.append(f"{len(sync.RELATIONSHIP_INDEXES)} relationship indexes")
+        if settings.NEO4J_ENTERPRISE:
+            constraints = sync.existence_constraints(required_properties())
+            for statement in constraints:
+                self.run("schema", statement)
+            installed.append(f"{len(constraints)} existence constraints")
+        return installed
 
-    def apply(self, statement: str, params: dict[str, Any]) -> None:
-        self.run("sync", statement, params)
+    def apply(self, statement: str, params: dict[str, Any]) -> list[dict]:
+        return self.run("sync", statement, params)
 
     def sync(self) -> int:
         """Drain the outbox into the graph; returns the number of events applied."""
@@ -78,8 +102,14 @@ class Neo4jGraphBackend(GraphBackend):
 
     def rebuild(self) -> int:
         """Project every SQL row again over the graph in place (no empty window), then the
-        pending events; returns how many of those were applied (`projector.rebuild`)."""
-        return projector.rebuild(self.apply, self.keys)
+        pending events (`projector.rebuild`), then drain once more, which sets the watermark
+        the rebuild reset; returns how many pending events were applied."""
+        applied = projector.rebuild(self.apply, self.keys)
+        return applied + self.sync()
+
+    def applied_position(self) -> int:
+        """The graph's watermark: every outbox event at or below it is applied here."""
+        return watermark.read(self.apply).pos
 
     def keys(self, element: str) -> set[int]:
         return {row["id"] for row in self.run("keys", sync.KEYS[element])}
@@ -97,18 +127,51 @@ class Neo4jGraphBackend(GraphBackend):
 
     def delete(self, element: str, ids: Iterable[int]) -> None:
         """Repair: remove elements SQL no longer has, as of the newest outbox position."""
-        top = projector.top_position()
+        top = outbox.top_position()
         self.apply(sync.DELETE[element], {"rows": [{"id": key, "pos": top} for key in ids]})
 
-    def upsert(self, element: str, instances: Iterable[Any]) -> None:
-        """Repair: project SQL's rows, at the position of the newest event about each."""
-        stamps = projector.last_positions()
+    def upsert(
+        self, element: str, instances: Iterable[Any], floor: dict[int, int] | None = None
+    ) -> None:
+        """Repair: project SQL's rows, each at the position of the newest event about it, or at
+        `floor[id]` (the position the graph holds for it) when higher: SQL's current state is
+        at least as new as every event already applied, and an outbox pruned since would
+        otherwise leave a position the graph refuses as older."""
+        stamps, floor = projector.last_positions(), floor or {}
         rows = [
-            projector.graph_row(element, outbox.state(item), stamps.get((element, item.pk), 0))
+            projector.graph_row(
+                element,
+                outbox.state(item),
+                max(stamps.get((element, item.pk), 0), floor.get(item.pk, 0)),
+            )
             for item in instances
         ]
         if rows:
             self.apply(sync.UPSERT[element], {"rows": rows})
+
+    def verified_rows(self, element: str) -> list[dict]:
+        """Every element of a kind with its verified properties and position (`verify`)."""
+        return self.run("verify", sync.VERIFY[element])
+
+    def missing_required(self) -> list[tuple[str, str, str, int]]:
+        """`(kind, label or type, property, key)` of every node or edge lacking a property
+        its class declares required."""
+        return [
+            (kind, name, prop, row["id"])
+            for kind, name, prop in required_properties()
+            for row in self.run("required", sync.missing_required(kind, name, prop))
+        ]
+
+    @classmethod
+    def elements_of(cls, found: Iterable[tuple[str, str, str, int]]) -> dict[str, list[int]]:
+        """`missing_required` rows grouped as `{element: [keys]}`."""
+        by_type = {rel: element for element, (rel, _) in sync.EDGE_KEYS.items()}
+        grouped: dict[str, list[int]] = defaultdict(list)
+        for kind, name, _, key in found:
+            element = cls.element_of_label(name) if kind == "node" else by_type[name]
+            if key is not None and key not in grouped[element]:
+                grouped[element].append(key)
+        return dict(grouped)
 
     @staticmethod
     def element_of_label(label: str) -> str:

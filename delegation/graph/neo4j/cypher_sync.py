@@ -184,3 +184,115 @@ ORDER BY size(cycle), cycle LIMIT 20"""
 INHERITANCE_CYCLES = """
 MATCH path = (r:Role)-[:INHERITS*1..32]->(r)
 RETURN [n IN nodes(path) | n.sql_id] AS cycle LIMIT 20"""
+
+# The applied watermark (`delegation.graph.watermark`): one node, never lowered by a write but
+# reset to 0 by a rebuild. `holders` is a comma-separated text (a list property would need
+# FalkorDB and Neo4j to agree on empty lists): the transactions a candidate waits for.
+WATERMARK_READ = """
+MATCH (w:Watermark {name: 'outbox'})
+RETURN w.pos AS pos, w.candidate AS candidate, w.holders AS holders"""
+WATERMARK_WRITE = """
+MERGE (w:Watermark {name: 'outbox'})
+SET w.pos = CASE WHEN w.pos IS NULL OR w.pos < $pos THEN $pos ELSE w.pos END,
+    w.candidate = $candidate, w.holders = $holders"""
+WATERMARK_RESET = """
+MERGE (w:Watermark {name: 'outbox'})
+SET w.pos = 0, w.candidate = null, w.holders = ''"""
+
+# What graph_verify hashes per element (`delegation.graph.verify`): the properties the upsert
+# sets and the element's ends, under the names of the outbox payload, so that the same dict
+# comes from a SQL row (through `projector.graph_row`) and from the graph. A person's unit and
+# a unit's parent are lists here: a corrupt graph may hold two.
+VERIFIED_FIELDS = {
+    "person": ("name", "given_name", "family_name", "email", "active", "org_unit_id"),
+    "unit": ("code", "name", "parent_id"),
+    "reporting_line": ("person_id", "manager_id", "valid_from", "valid_to"),
+    "permission": ("codename",),
+    "role": ("code", "name"),
+    "role_permission": ("role_id", "permission_id"),
+    "role_inheritance": ("role_id", "parent_id"),
+    "assignment": ("person_id", "role_id", "valid_from", "valid_to", "scope_unit_id"),
+    "delegation": (
+        "delegator_id",
+        "delegatee_id",
+        "grant",
+        "valid_from",
+        "expires_at",
+        "revoked_at",
+        "weight",
+        "max_redelegations",
+    ),
+}
+LIST_FIELDS = {"person": "org_unit_id", "unit": "parent_id"}
+# The ends of each edge element, as payload names: (start node's, end node's).
+EDGE_ENDS = {
+    "reporting_line": ("person_id", "manager_id"),
+    "role_permission": ("role_id", "permission_id"),
+    "role_inheritance": ("role_id", "parent_id"),
+    "assignment": ("person_id", "role_id"),
+    "delegation": ("delegator_id", "delegatee_id"),
+}
+# Payload names the graph stores under another property name.
+GRAPH_NAMES = {("assignment", "scope_unit_id"): "scope_unit"}
+
+
+def _verify_node(element: str, label: str) -> str:
+    fields = [name for name in VERIFIED_FIELDS[element] if name != LIST_FIELDS.get(element)]
+    listed = {"person": "(n)-[:MEMBER_OF]->(x:OrgUnit)", "unit": "(n)-[:PART_OF]->(x:OrgUnit)"}
+    optional = f"\nOPTIONAL MATCH {listed[element]}" if element in listed else ""
+    columns = ", ".join(f"n.{name} AS {name}" for name in fields)
+    collected = f", collect(x.sql_id) AS {LIST_FIELDS[element]}" if element in listed else ""
+    return f"""
+MATCH (n:{label}){optional}
+RETURN n.sql_id AS id, n.pos AS pos, {columns}{collected}"""
+
+
+def _verify_edge(element: str) -> str:
+    rel, key = EDGE_KEYS[element]
+    start, end = EDGE_ENDS[element]
+    props = [name for name in VERIFIED_FIELDS[element] if name not in (start, end)]
+    columns = "".join(f", e.{GRAPH_NAMES.get((element, name), name)} AS {name}" for name in props)
+    return f"""
+MATCH (a)-[e:{rel}]->(b)
+RETURN e.{key} AS id, e.pos AS pos, a.sql_id AS {start}, b.sql_id AS {end}{columns}"""
+
+
+VERIFY = {
+    **{element: _verify_node(element, label) for element, label in NODE_LABELS.items()},
+    **{element: _verify_edge(element) for element in EDGE_KEYS},
+}
+
+
+def missing_required(kind: str, name: str, prop: str) -> str:
+    """The keys of the nodes (kind `node`, label `name`) or edges (`edge`, type `name`) that
+    lack required property `prop`."""
+    if kind == "node":
+        return f"MATCH (n:{name}) WHERE n.{prop} IS NULL RETURN n.sql_id AS id"
+    key = dict(EDGE_KEYS.values())[name]
+    return f"MATCH ()-[e:{name}]->() WHERE e.{prop} IS NULL RETURN e.{key} AS id"
+
+
+def existence_constraints(required: list[tuple[str, str, str]]) -> list[str]:
+    """Neo4j 5 Enterprise property existence constraints, one per required property
+    (Community refuses them; FalkorDB has no Cypher form for them)."""
+    statements = []
+    for kind, name, prop in required:
+        pattern = f"(n:{name})" if kind == "node" else f"()-[n:{name}]-()"
+        label = f"{name.lower()}_{prop}_exists"
+        statements.append(
+            f"CREATE CONSTRAINT {label} IF NOT EXISTS FOR {pattern} REQUIRE n.{prop} IS NOT NULL"
+        )
+    return statements
+
+
+# Range indexes on the relationship properties the expansions filter on (README lists what
+# each serves). Named and IF NOT EXISTS, so installing twice is harmless on Neo4j 5; FalkorDB
+# parses neither a name nor IF NOT EXISTS (the test adapter drops both, see tests/falkordb.py).
+RELATIONSHIP_INDEXES = [
+    "CREATE INDEX delegates_validity IF NOT EXISTS FOR ()-[d:DELEGATES]-()"
+    " ON (d.valid_from, d.expires_at, d.revoked_at)",
+    "CREATE INDEX has_role_validity IF NOT EXISTS FOR ()-[a:HAS_ROLE]-()"
+    " ON (a.valid_from, a.valid_to)",
+    "CREATE INDEX reports_to_validity IF NOT EXISTS FOR ()-[r:REPORTS_TO]-()"
+    " ON (r.valid_from, r.valid_to)",
+]

@@ -1,9 +1,13 @@
 """`manage.py graph_verify [--fix]`: report cycles, and drift and orphans in the Neo4j graph.
 
 Always: reporting-line cycles now and role inheritance cycles in SQL (services refuse both;
-a hand-edited table may still hold them), and pending outbox events. With Neo4j: every element
-kind's keys compared with SQL (missing, extra), placeholder nodes no SQL row backs (orphans),
-cycles in the graph. `--fix` re-projects what is missing, deletes extras and orphans.
+a hand-edited table may still hold them), and pending outbox events. With Neo4j, per element
+kind: a hash of each element's properties and ends, computed the same way from SQL rows and
+from the graph (`delegation.graph.verify`), giving the elements missing, extra and different;
+nodes and edges lacking a property their class declares required; placeholder nodes no SQL row
+backs (orphans); cycles in the graph. `--fix` re-projects what is missing or different through
+the projector (each at its current position, never below the graph's), deletes extras and
+orphans. Pending events count as drift until the worker applies them: verify a drained graph.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from django.utils import timezone
 from common import outbox
 from common.models import OutboxEvent
 from delegation import services
+from delegation.graph import verify
 from delegation.graph.sql import SqlGraphBackend
 from delegation.management.commands._graph import neo4j_backend
 from delegation.models import RoleInheritance
@@ -63,15 +68,25 @@ class Command(BaseCommand):
         problems = 0
         for model, spec in outbox.ELEMENTS.items():
             element = spec.name
-            in_sql = set(model._default_manager.values_list("pk", flat=True))
-            in_graph = graph.keys(element)
-            missing, extra = sorted(in_sql - in_graph), sorted(in_graph - in_sql)
-            problems += self.report(f"{element} missing", missing)
-            problems += self.report(f"{element} extra", extra)
-            if fix and missing:
-                graph.upsert(element, model._default_manager.filter(pk__in=missing))
-            if fix and extra:
-                graph.delete(element, extra)
+            in_graph, positions = verify.graph_hashes(graph.verified_rows(element), element)
+            drift = verify.compare(verify.sql_hashes(element), in_graph, positions)
+            problems += self.report(f"{element} missing", drift.missing)
+            problems += self.report(f"{element} extra", drift.extra)
+            problems += self.report(f"{element} different", drift.different)
+            repair = drift.missing + drift.different
+            if fix and repair:
+                instances = model._default_manager.filter(pk__in=repair)
+                graph.upsert(element, instances, floor=drift.positions)
+            if fix and drift.extra:
+                graph.delete(element, drift.extra)
+        lacking = graph.missing_required()
+        problems += self.report(
+            "graph required properties missing",
+            [f"{name} {key}: {prop}" for _, name, prop, key in lacking],
+        )
+        if fix:  # a lost `pos` hashes alike, so these are re-projected on their own account
+            for element, keys in graph.elements_of(lacking).items():
+                graph.upsert(element, outbox.model_of(element)._default_manager.filter(pk__in=keys))
         orphans = graph.orphans()
         problems += self.report("graph orphans", orphans)
         if fix:

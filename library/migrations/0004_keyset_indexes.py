@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("library", "0002_integrity_messages_fine_waiver"),
+        ("library", "0003_admin_search_indexes"),
     ]
 
     operations = [

@@ -1,0 +1,132 @@
+"""Photograph the pages the README shows, in Debian's headless Chromium (run by screenshots.sh).
+
+    python scripts/screenshots.py BASE_URL OUT_DIR
+
+BASE_URL is a running server on local settings whose database this process reads too (the same
+DATABASE_URL): it picks who to sign in as and what to ask from the demo data, then writes one
+1200 x 800 PNG per page into OUT_DIR. Reads only, apart from the sessions it signs in with.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import django
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+django.setup()
+
+from django.contrib.auth.models import User  # noqa: E402
+from django.db.models import Count, Q  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+
+from common import testing_browser  # noqa: E402
+from delegation.models import Delegation  # noqa: E402
+from library.models import Member  # noqa: E402
+
+WIDTH, HEIGHT = 1200, 800
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    path: Callable[[], str]
+    user: Callable[[], User | None]
+    toolbar: bool = False  # the debug toolbar open (else folded to its handle)
+    scroll_to: str = ""  # CSS of what the picture starts at (an answer below the form)
+
+
+def admin() -> User:
+    return User.objects.get(username="admin")
+
+
+def reader() -> User:
+    """The demo reader with the most books on loan (demo readers cannot sign in with a password;
+    the browser gets a session instead)."""
+    return busiest_member().user
+
+
+def busiest_member() -> Member:
+    member = (
+        Member.objects.annotate(on_loan=Count("loans", filter=Q(loans__returned_at__isnull=True)))
+        .order_by("-on_loan", "card_number")
+        .select_related("user")
+        .first()
+    )
+    if member is None:
+        raise SystemExit("no library members: seed the database first (manage.py seed_demo)")
+    return member
+
+
+def busiest_card() -> str:
+    return busiest_member().card_number
+
+
+def explorer_check() -> str:
+    """A check the demo data allows, as the explorer's own "Try" links ask it."""
+    delegation = (
+        Delegation.objects.filter(revoked_at__isnull=True, permission__isnull=False)
+        .select_related("permission")
+        .order_by("-pk")
+        .first()
+    )
+    if delegation is None or delegation.permission is None:
+        return "/delegation/"
+    return (
+        f"/delegation/?question=check&person={delegation.delegatee_id}"
+        f"&permission={delegation.permission.codename}"
+    )
+
+
+SHOTS = [
+    Shot("home", lambda: "/", lambda: None),
+    Shot("library-lab", lambda: "/library/lab/", lambda: None, toolbar=True),
+    Shot("blog-schema-lab", lambda: "/blog/schema/", lambda: None),
+    Shot("delegation-explorer", explorer_check, admin, scroll_to="main section"),
+    Shot("directory", lambda: "/school/", admin),
+    Shot("admin-desk", lambda: f"/admin/library/loan/desk/?card={busiest_card()}", admin),
+    Shot("account", lambda: "/accounts/", reader),
+]
+
+
+def take(browser: WebDriver, base_url: str, shot: Shot, out: Path) -> Path:
+    browser.delete_all_cookies()
+    user = shot.user()
+    if user is not None:
+        testing_browser.sign_in_as(browser, base_url, user)
+    else:
+        browser.get(f"{base_url}/favicon.ico")
+    # The toolbar remembers in the page's storage whether it is open.
+    show = "true" if shot.toolbar else "false"
+    browser.execute_script("localStorage.setItem('djdt.show', arguments[0])", show)
+    browser.get(base_url + shot.path())
+    testing_browser.wait_for(browser, "main, #content")
+    if shot.scroll_to:
+        browser.execute_script(
+            "const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView();",
+            shot.scroll_to,
+        )
+    time.sleep(0.5)  # the toolbar's script places itself after the page loads
+    path = out / f"{shot.name}.png"
+    browser.save_screenshot(str(path))
+    return path
+
+
+def main(base_url: str, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    browser = testing_browser.launch(width=WIDTH, height=HEIGHT)
+    try:
+        for shot in SHOTS:
+            sys.stdout.write(f"  {take(browser, base_url, shot, out)}\n")
+    finally:
+        browser.quit()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1].rstrip("/"), Path(sys.argv[2]))
