@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
-from django.db.models import Field, Model, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 Default = TypeVar("Default", bound=int | None)
 
@@ -42,41 +44,164 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return requested_page_size(request, self.page_size)
 
 
-class CursorPagination(pagination.CursorPagination):
-    """For large, growing lists: pages cost the same however deep (keyset, no OFFSET).
+def _invert(column: str) -> str:
+    return column[1:] if column.startswith("-") else f"-{column}"
 
-    A cursor the client forged (not ours, or a position that is not a value of the ordering
-    column) is a 400 naming `cursor`, never a query the database refuses."""
+
+def after_key(ordering: Sequence[str], values: Sequence[Any]) -> Q:
+    """Rows strictly after `values` in `ordering` (a keyset condition).
+
+    `(a, b, id) > (x, y, z)` written out as `a >= x AND (a > x OR (a = x AND (b > y OR ...)))`:
+    the leading bound is what an index on the ordering's columns turns into a range, so a deep
+    page reads only its own rows; the rest sorts out ties on the leading column.
+    """
+    condition: Q | None = None
+    for column, value in reversed(list(zip(ordering, values, strict=True))):
+        name, step = column.lstrip("-"), "lt" if column.startswith("-") else "gt"
+        beyond = Q(**{f"{name}__{step}": value})
+        condition = beyond if condition is None else beyond | (Q(**{name: value}) & condition)
+    assert condition is not None, "an ordering has at least one column"
+    first = ordering[0]
+    bound = Q(**{f"{first.lstrip('-')}__{'lte' if first.startswith('-') else 'gte'}": values[0]})
+    return bound & condition
+
+
+def _key_text(value: Any) -> Any:
+    """A key value as JSON keeps it exactly (datetimes to the microsecond, decimals as text)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+class CursorPagination(pagination.CursorPagination):
+    """For large, growing lists: keyset pages, each costing the same however deep (no OFFSET,
+    no COUNT).
+
+    DRF's CursorPagination keys a page on the ordering's *first* column and skips ties with an
+    offset, capped at `offset_cutoff` (1000); the large seed has 1,600 fines per `assessed_at`,
+    so a page inside such a tie could never be reached. This subclass keys on the *whole*
+    ordering, which ends in the primary key so that every key is unique; it keeps DRF's cursor
+    encoding, links, response and schema. Each ordering column must be a non-null model field
+    (an index on the ordering's columns serves every page).
+
+    A cursor the client forged (not ours, the wrong number of values, a value that is not one
+    of its column) is a 400 naming `cursor`; `page` (page numbers) is a 400 naming `page`.
+    """
 
     page_size_query_param = "page_size"
-    ordering = "-id"
+    ordering: str | tuple[str, ...] = "-id"
     model: type[Model] | None = None
+    position: list[Any] | None = None
 
     def get_page_size(self, request: Request) -> int | None:
         return requested_page_size(request, self.page_size)
 
+    def get_ordering(self, request: Request, queryset: Any, view: Any) -> tuple[str, ...]:
+        """The ordering asked for (OrderingFilter) or declared, ending in the primary key."""
+        ordering = tuple(
+            column.replace("pk", "id") if column.lstrip("-") == "pk" else column
+            for column in super().get_ordering(request, queryset, view)
+        )
+        if not any(self._unique(column) for column in ordering):
+            ordering = (*ordering, "-id" if ordering[-1].startswith("-") else "id")
+        return ordering
+
+    def _unique(self, column: str) -> bool:
+        """Whether `column` alone tells rows apart (the primary key, a unique field)."""
+        name = column.lstrip("-")
+        if name == "id" or self.model is None:
+            return name == "id"
+        field = self.model._meta.get_field(name)
+        return bool(getattr(field, "unique", False))
+
     def paginate_queryset(
         self, queryset: QuerySet[Any] | Sequence[Any], request: Request, view: Any = None
     ) -> list[Any] | None:
-        self.model = getattr(queryset, "model", None)
-        return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        if not self.page_size:
+            return None
+        if "page" in request.query_params:
+            raise ValidationError({"page": ["This list is paged by cursor: follow `next`."]})
+        assert isinstance(queryset, QuerySet), "keyset pages need a queryset"
+        self.model = queryset.model
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        self.cursor = self.decode_cursor(request)
+        reverse = bool(self.cursor and self.cursor.reverse)
+        order = tuple(map(_invert, self.ordering)) if reverse else self.ordering
+        rows = queryset.order_by(*order)
+        if self.position is not None:
+            rows = rows.filter(after_key(order, self.position))
+        found = list(rows[: self.page_size + 1])
+        more = len(found) > self.page_size
+        self.page = found[: self.page_size]
+        if reverse:
+            self.page.reverse()
+        self.has_next = more if not reverse else True
+        self.has_previous = self.position is not None if not reverse else more
+        return self.page
+
+    def key_of(self, row: Any) -> list[Any]:
+        return [_key_text(getattr(row, column.lstrip("-"))) for column in self.ordering]
+
+    def link_after(self, base_url: str, key: Sequence[Any]) -> str:
+        """`base_url` with the cursor of the page after the row whose key is `key` (for links
+        built outside a request, e.g. the directory's `reports.next`)."""
+        self.base_url = base_url
+        return self._link(reverse=False, key=[_key_text(value) for value in key])
+
+    def _link(self, *, reverse: bool, key: list[Any] | None) -> str:
+        position = None if key is None else json.dumps(key, separators=(",", ":"))
+        # The stubs type a position as int; DRF itself carries any text (here a JSON key).
+        cursor = pagination.Cursor(offset=0, reverse=reverse, position=cast(Any, position))
+        return self.encode_cursor(cursor)
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        # An empty page reached backwards: the next page starts where this cursor pointed.
+        key = self.key_of(self.page[-1]) if self.page else self.position
+        return self._link(reverse=False, key=key)
+
+    def get_previous_link(self) -> str | None:
+        if not self.has_previous:
+            return None
+        key = self.key_of(self.page[0]) if self.page else self.position
+        return self._link(reverse=True, key=key)
 
     def decode_cursor(self, request: Request) -> pagination.Cursor | None:
+        self.position = None
         try:
             cursor = super().decode_cursor(request)
         except NotFound:
             raise ValidationError({"cursor": ["Invalid cursor."]}) from None
-        if cursor is not None and cursor.position is not None and self.model is not None:
-            # paginate_queryset has made `ordering` a tuple; the cursor holds its first column.
-            first = self.ordering if isinstance(self.ordering, str) else self.ordering[0]
-            column = first.lstrip("-")
-            field = self.model._meta.get_field(column)
-            try:
-                if isinstance(field, Field):
-                    field.to_python(cursor.position)
-            except DjangoValidationError:
-                raise ValidationError({"cursor": ["Invalid cursor."]}) from None
+        if cursor is None or cursor.position is None:
+            return cursor
+        self.position = self._position(str(cursor.position))
         return cursor
+
+    def _position(self, text: str) -> list[Any]:
+        """The key a cursor carries, each value checked against its column; else a 400."""
+        try:
+            values = json.loads(text)
+            if not isinstance(values, list) or len(values) != len(self.ordering):
+                raise ValueError(text)
+            return [
+                self._value(column, value)
+                for column, value in zip(self.ordering, values, strict=True)
+            ]
+        except (ValueError, TypeError, DjangoValidationError):
+            raise ValidationError({"cursor": ["Invalid cursor."]}) from None
+
+    def _value(self, column: str, value: Any) -> Any:
+        if isinstance(value, list | dict) or value is None:
+            raise ValueError(value)
+        assert self.model is not None
+        field = self.model._meta.get_field(column.lstrip("-"))
+        return field.to_python(value) if isinstance(field, Field) else value
 
 
 class BoundedCountPaginator(Paginator):
@@ -102,24 +227,10 @@ class BoundedCountPaginator(Paginator):
 
 
 class BoundedCountPagination(PageNumberPagination):
-    """Page numbers whose `count` is exact up to `API_COUNT_CAP`, then `count_exact: false`.
+    """Page numbers whose `count` is exact up to `API_COUNT_CAP`, then `count_exact: false`
+    (the library's book search: a common word matches half the books)."""
 
-    Subclasses say in `bounds_count(request)` which requests need the bound (e.g. searches);
-    the others count exactly. The answer has the same shape either way.
-    """
-
-    def bounds_count(self, request: Request) -> bool:
-        return True
-
-    def paginate_queryset(
-        self,
-        queryset: QuerySet[Any, Any] | Sequence[Any],
-        request: Request,
-        view: APIView | None = None,
-    ) -> list[Any] | None:
-        bounded = self.bounds_count(request)
-        self.django_paginator_class = BoundedCountPaginator if bounded else Paginator
-        return super().paginate_queryset(queryset, request, view)
+    django_paginator_class = BoundedCountPaginator
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)

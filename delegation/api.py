@@ -132,6 +132,9 @@ class DelegationViewSet(StaffCrudViewSet):
     serializer_class = s.DelegationOutSerializer
     queryset = selectors.delegation_list()
     filterset_fields = ["delegator", "delegatee", "permission", "role"]
+    # Newest first in keyset pages: the table grows with every loan of authority.
+    pagination_class = CursorPagination
+    ordering_fields: list[str] = []
 
     @extend_schema(
         request=s.DelegationInSerializer,

@@ -3,12 +3,14 @@ staff see all and act for anyone), and the loading-strategy lab."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.pagination import BasePagination
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -69,22 +71,78 @@ class IsStaffOrReadOnly(BasePermission):
         return request.method in SAFE_METHODS or bool(request.user and request.user.is_staff)
 
 
-class SearchPagination(BoundedCountPagination):
-    """A search (`q`) counts its matches up to the cap: a common word matches half the books."""
+class CatalogueKeyset(CursorPagination):
+    ordering = ("title", "id")  # book_title_id_idx
 
-    def bounds_count(self, request: Request) -> bool:
+
+class BookPagination(BasePagination):
+    """The catalogue in keyset pages by title (`cursor`); a search (`q`) in numbered pages.
+
+    A search is ordered by relevance, a rank computed per request over every match: any page,
+    first or deep, ranks them all, so a keyset would save nothing, and there is no index to
+    serve the order. Its pages are numbered with a count bounded at `API_COUNT_CAP`, which also
+    bounds how deep they go (the first `count` matches).
+    """
+
+    def __init__(self) -> None:
+        self.search = BoundedCountPagination()
+        self.keyset = CatalogueKeyset()
+        self.active: BasePagination = self.keyset
+
+    @staticmethod
+    def is_search(request: Request) -> bool:
         return bool(request.query_params.get("q", "").strip())
+
+    def paginate_queryset(
+        self,
+        queryset: QuerySet[Any, Any] | Sequence[Any],
+        request: Request,
+        view: APIView | None = None,
+    ) -> list[Any] | None:
+        self.active = self.search if self.is_search(request) else self.keyset
+        return self.active.paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return self.active.get_paginated_response(data)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        answer = self.keyset.get_paginated_response_schema(schema)
+        searched = self.search.get_paginated_response_schema(schema)["properties"]
+        for name in ("count", "count_exact"):
+            only = " Searches (`q`) only: the catalogue otherwise pages by `cursor`."
+            answer["properties"][name] = {
+                **searched[name],
+                "description": searched[name].get("description", "Matches.") + only,
+            }
+        return answer
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        by_cursor = self.keyset.get_schema_operation_parameters(view)
+        numbered = self.search.get_schema_operation_parameters(view)
+        names = {parameter["name"] for parameter in by_cursor}
+        return [*by_cursor, *(p for p in numbered if p["name"] not in names)]
+
+
+class CopyKeyset(CursorPagination):
+    ordering = "barcode"  # unique, so the barcode alone is the key
+
+
+class FineKeyset(CursorPagination):
+    ordering = ("-assessed_at", "-id")  # fine_assessed_idx
 
 
 class BookListView(generics.ListAPIView):
     """Books with authors (credit order), category and available copies; `q` searches (full
-    text; titles close to the words when full text finds nothing). With `q`, `count` stops at
-    the cap and `count_exact` is false beyond it."""
+    text; titles close to the words when full text finds nothing). Without `q`: keyset pages by
+    title (`cursor`); with `q`: numbered pages by relevance whose `count` stops at the cap
+    (`count_exact` false beyond it)."""
 
     serializer_class = BookSerializer
-    pagination_class = SearchPagination
+    pagination_class = BookPagination
     filterset_class = BookFilter
-    ordering_fields = ["title", "year", "id"]
+    # Keyset pages need non-null, indexed ordering columns: title (then id) or id. (`year` is
+    # nullable and is a filter, `year_min`/`year_max`.)
+    ordering_fields = ["title", "id"]
     permission_classes = [IsStaffOrReadOnly]
 
     def get_queryset(self) -> QuerySet:
@@ -139,8 +197,12 @@ class CategoryListView(generics.ListCreateAPIView):
 
 
 class CopyListView(generics.ListAPIView):
+    """Copies by barcode, in keyset pages."""
+
     serializer_class = CopySerializer
     filterset_class = CopyFilter
+    pagination_class = CopyKeyset
+    ordering_fields = ["barcode"]
     permission_classes = [IsStaffOrReadOnly]
 
     def get_queryset(self) -> QuerySet:
@@ -200,8 +262,12 @@ class LoanListView(generics.ListAPIView):
 
 
 class FineListView(generics.ListAPIView):
+    """Newest first, in keyset pages on (assessed_at, id)."""
+
     serializer_class = FineSerializer
     permission_classes = [IsAuthenticated]
+    pagination_class = FineKeyset
+    ordering_fields: list[str] = []
 
     def get_queryset(self) -> QuerySet:
         return selectors.fine_list(user=self.request.user)

@@ -274,6 +274,10 @@ class Loan(models.Model):
             models.Index(
                 fields=["due_at"], condition=Q(returned_at__isnull=True), name="loan_active_due_idx"
             ),
+            # `loans?active=true`, newest first: keyset pages over the unreturned loans only.
+            models.Index(
+                fields=["-id"], condition=Q(returned_at__isnull=True), name="loan_active_id_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -393,7 +397,9 @@ class Fine(models.Model):
         indexes = [
             models.Index(
                 fields=["member"], condition=Q(paid_at__isnull=True), name="fine_unpaid_idx"
-            )
+            ),
+            # The list's order (newest first): keyset pages read only their own rows.
+            models.Index(fields=["-assessed_at", "-id"], name="fine_assessed_idx"),
         ]
 
     def __str__(self) -> str:

@@ -17,8 +17,8 @@ from rest_framework.views import APIView
 
 from common.cache.readthrough import read_one
 from common.exceptions import NotFoundError
-from common.pagination import PageNumberPagination
 from people import selectors as people_selectors
+from people.api import NameKeyset
 from people.models import Person
 from school import directory, policies, selectors, services
 from school.caching import COURSE_LIST
@@ -28,6 +28,7 @@ from school.serializers import (
     DirectoryPersonAnswerSerializer,
     DirectoryPersonSerializer,
     DirectoryQuerySerializer,
+    DirectReportSerializer,
     EnrollmentCreateSerializer,
     EnrollmentSerializer,
 )
@@ -58,8 +59,9 @@ class DirectoryFilterBackend(DjangoFilterBackend):
         return {**super().get_filterset_kwargs(request, queryset, view), "access": view.access}
 
 
-class DirectoryPagination(PageNumberPagination):
-    """Pages of the directory carry a `meta` object beside `results`."""
+class DirectoryPagination(NameKeyset):
+    """Keyset pages of the directory (by name unless `ordering` says otherwise), each with a
+    `meta` object beside `results`."""
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         paginated = super().get_paginated_response_schema(schema)
@@ -81,6 +83,9 @@ class PeopleView(_DirectoryView, ListAPIView):
     @extend_schema(parameters=[DirectoryQuerySerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Person]:
+        return _plan(self.request).queryset()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = _plan(request)
@@ -111,6 +116,34 @@ class PersonView(_DirectoryView):
                 raise NotFoundError(f"No person with id {pk}.")
             answer = directory.resolve(plan, [person], access=self.access)
         return Response({**answer.rows[0], "meta": {**answer.meta, "stores": usage}})
+
+
+class PersonReportsView(_DirectoryView, ListAPIView):
+    """The people reporting directly to this person now, by name, in keyset pages; each with
+    the count of their own direct reports, whose list is this route for them (deeper levels).
+    Private like the `reports` part: the person, staff, and `school.view_directory` over their
+    unit (`policies.directory_access`); anyone else gets a 403."""
+
+    serializer_class = DirectReportSerializer
+    pagination_class = NameKeyset
+    filter_backends: list[Any] = []
+
+    @extend_schema(
+        responses={
+            200: DirectReportSerializer(many=True),
+            403: OpenApiResponse(description="Not someone whose reports you may see."),
+            404: OpenApiResponse(description="No such person."),
+        }
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Person]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no person to look up
+            return Person.objects.none()
+        manager = selectors.directory_person(person_id=self.kwargs["pk"])
+        policies.check_sees_private(access=self.access, person=manager, part="reports")
+        return selectors.direct_reports(manager_id=manager.pk)
 
 
 class CourseListView(GenericAPIView):

@@ -19,7 +19,12 @@ from common.events import PERSON_FACTS, org_changed
 from people.models import Person
 from school.models import Course, Enrollment, Section, TeachingAssignment, Term
 
-GRAPH_FACTS = {fact: Family(f"directory.{fact}") for fact in sorted(PERSON_FACTS)}
+# The facts `org_changed` announces. Version 2 of `manager_chain` and `reports`: bounded objects
+# (`{"count", "items", "next"}`) instead of whole lists.
+FACT_VERSIONS = {"manager_chain": 2, "reports": 2}
+GRAPH_FACTS = {
+    fact: Family(f"directory.{fact}", FACT_VERSIONS.get(fact, 1)) for fact in sorted(PERSON_FACTS)
+}
 COURSES = Family("directory.courses")  # per student: their enrolments
 TEACHING = Family("directory.teaching")  # per teacher: the sections they teach
 COURSE_LIST = Family("directory.course_list")  # per query string: a page of the course list

@@ -113,6 +113,12 @@ class DirectoryAccess:
         return Q() if self.staff else Q(pk=self.own_person)
 
 
+def check_sees_private(*, access: DirectoryAccess, person: Person, part: str) -> None:
+    """Refuse a read of `person`'s private `part` (their reports, ...) the caller may not see."""
+    if not access.sees_private(person.pk, person.org_unit_id):
+        raise ForbiddenError(f"You may not see this person's {part}.", field=part)
+
+
 # What staff and system reads (benchmarks, management commands) see.
 EVERYTHING = DirectoryAccess(staff=True)
 

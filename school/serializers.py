@@ -30,8 +30,30 @@ class _NamedRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class _ReportSerializer(_NamedRefSerializer):
-    depth = serializers.IntegerField()
+class _BoundedPeopleSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many there are in all.")
+    items = _NamedRefSerializer(many=True, help_text="The first of them, nearest or by name.")
+    next = serializers.CharField(
+        allow_null=True, help_text="Where the rest are (a path), or null when `items` is all."
+    )
+
+
+class _ManagerChainSerializer(_BoundedPeopleSerializer):
+    """The nearest managers first, up to the part's depth; `next` is the whole chain."""
+
+
+class _ReportsSerializer(_BoundedPeopleSerializer):
+    """Direct reports only, by name; `count` counts every direct report; `next` is a cursor
+    page of `people/{id}/reports/`, each report with their own count, to go deeper."""
+
+
+class DirectReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    unit_id = serializers.IntegerField(source="org_unit_id", allow_null=True)
+    reports_count = serializers.IntegerField(help_text="Their own direct reports.")
 
 
 class _UnitSerializer(serializers.Serializer):
@@ -80,8 +102,8 @@ class DirectoryPersonSerializer(serializers.Serializer):
     active = serializers.BooleanField(required=False)
     unit_id = serializers.IntegerField(required=False, allow_null=True)
     unit = _UnitSerializer(required=False, allow_null=True)
-    manager_chain = _NamedRefSerializer(many=True, required=False, allow_null=True)
-    reports = _ReportSerializer(many=True, required=False, allow_null=True)
+    manager_chain = _ManagerChainSerializer(required=False, allow_null=True)
+    reports = _ReportsSerializer(required=False, allow_null=True)
     roles = _RoleSerializer(many=True, required=False, allow_null=True)
     permissions = serializers.ListField(
         child=serializers.CharField(), required=False, allow_null=True

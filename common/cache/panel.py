@@ -1,11 +1,12 @@
 """A django-debug-toolbar panel: this request's hits, stale reads, misses, invalidations and
 errors per cache family, beside the totals and each family's TTL.
 
-It also reconciles its numbers with the stock Cache panel's, which counts every key of every
-`get_many` as a hit or a miss: a read-through page asks for each entry *and* its generation
-tokens (`common.cache.readthrough`), and a token exists only once something was invalidated.
-The panel shows how many keys of each kind this request asked for and found, read through
-`readthrough.tally_keys()` and the stock panel's public stats; nothing of the stock panel is
+It also reconciles its numbers with the stock Cache panel's, which sees Django's cache methods
+only: a read-through page asks for each entry *and* its generation tokens
+(`common.cache.readthrough`) as bytes in one MGET (`get_many_bytes`), which the stock panel does
+not see, and a token exists only once something was invalidated. The panel shows how many keys
+of each kind this request asked for and found, read through `readthrough.tally_keys()`, and the
+stock panel's public stats as the other callers' share; nothing of the stock panel is
 overridden.
 """
 
@@ -96,13 +97,13 @@ def reconcile(tally: KeyTally, stock: tuple[int, int] | None) -> dict[str, Any]:
     }
     result: dict[str, Any] = {"rows": rows, "stock": None}
     if stock is not None:
+        # The read-through's keys are read as bytes (`get_many_bytes`), which the stock panel
+        # never sees: everything it counted is another caller's.
         hits, misses = stock
-        found = sum(row["found"] for row in rows.values())
-        absent = sum(row["absent"] for row in rows.values())
         result["stock"] = {
             "hits": hits,
             "misses": misses,
-            "other_hits": hits - found,
-            "other_misses": misses - absent,
+            "other_hits": hits,
+            "other_misses": misses,
         }
     return result

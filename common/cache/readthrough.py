@@ -1,7 +1,10 @@
 """Read-through caching by family: versioned keys, TTL per family, exact invalidation, stampede
 protection, counters, and reads that survive a Redis outage.
 
-A *family* is one kind of cached value (a person's manager chain, a page of courses, ...). Its
+A *family* is one kind of cached value (a person's manager chain, a page of courses, ...). Values
+are JSON data (dicts, lists, strings, numbers, booleans, null; dates as ISO text), stored with
+their envelope as compact JSON bytes: a page reads hundreds of keys in one MGET, and decoding
+JSON of plain data is what it costs, not an unpickling per key. Its
 TTL comes from `settings.CACHE_TTLS[name]` (else `["default"]`). Keys look like
 `<family>:v<version>:<id>`; bump `version` in code when the shape of the value changes.
 
@@ -28,6 +31,7 @@ cool-down (CIRCUIT_BREAKER_COOLDOWN) after Redis answers again.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 import uuid
@@ -40,6 +44,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connections, transaction
 
 from common.breaker import breaker
@@ -75,6 +80,12 @@ class Family:
     def grace(self) -> int:
         """Seconds a value may be served stale while one caller refreshes it."""
         return max(1, self.ttl // 5)
+
+    def __hash__(self) -> int:
+        # Every slot of a page is a dict key holding its family: the generated hash builds and
+        # hashes a tuple each time, the name's hash is cached by the string (equal families
+        # still compare name and version).
+        return hash(self.name)
 
     def key(self, ident: Hashable) -> str:
         return f"{self.name}:v{self.version}:{ident}"
@@ -129,6 +140,45 @@ def _key(slot: Slot) -> str:
     return slot[0].key(slot[1])
 
 
+# Values and generation tokens are stored as bytes the helpers encode themselves (lean JSON of
+# plain data, no pickling per key), read and written in one round trip each.
+Envelope = list  # [[family generation, entry generation], fresh until (epoch s), value]
+
+
+def _encode(envelope: Envelope) -> bytes:
+    return json.dumps(envelope, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+
+
+def _decode(raw: bytes | None) -> Envelope | None:
+    """The envelope stored, or None for anything else (absent, or an older format: a miss)."""
+    if raw is None:
+        return None
+    try:
+        envelope = json.loads(raw)
+    except ValueError:
+        return None
+    return envelope if isinstance(envelope, list) and len(envelope) == 3 else None
+
+
+def _token(raw: bytes | None) -> str | None:
+    return None if raw is None else raw.decode(errors="replace")
+
+
+def _get_bytes(keys: list[str]) -> dict[str, bytes]:
+    return (
+        _call("get_many_bytes", keys)
+        if hasattr(cache, "get_many_bytes")
+        else _call("get_many", keys)
+    )
+
+
+def _set_bytes(values: dict[str, bytes], timeout: int) -> None:
+    if hasattr(cache, "get_many_bytes"):
+        _call("set_many_bytes", values, timeout)
+    else:  # a plain Django cache (a test's own): it pickles the bytes, which reads back alike
+        _call("set_many", values, timeout=timeout)
+
+
 def _lock_key(slots: Iterable[Slot]) -> str:
     digest = hashlib.sha1(",".join(sorted(map(_key, slots))).encode()).hexdigest()[:16]
     return f"lock:{digest}"
@@ -140,12 +190,12 @@ def _generation_keys(slots: Sequence[Slot]) -> list[str]:
     return entries + [family.family_generation_key for family in families]
 
 
-def _generations(slots: Sequence[Slot], found: dict[str, Any]) -> dict[Slot, tuple]:
+def _generations(slots: Sequence[Slot], found: dict[str, bytes]) -> dict[Slot, list]:
     return {
-        (family, ident): (
-            found.get(family.family_generation_key),
-            found.get(family.generation_key(ident)),
-        )
+        (family, ident): [
+            _token(found.get(family.family_generation_key)),
+            _token(found.get(family.generation_key(ident))),
+        ]
         for family, ident in slots
     }
 
@@ -155,20 +205,20 @@ def _usable(slots: Iterable[Slot], found: dict, generations: dict) -> dict[Slot,
     now = time.time()
     usable = {}
     for slot in slots:
-        envelope = found.get(_key(slot))
+        envelope = _decode(found.get(_key(slot)))
         if envelope is not None and envelope[0] == generations[slot]:
             usable[slot] = (envelope[1] > now, envelope[2])
     return usable
 
 
 def _store(values: dict[Slot, Any], generations: dict) -> None:
-    by_timeout: dict[tuple[int, int], dict[str, tuple]] = defaultdict(dict)
+    by_timeout: dict[tuple[int, int], dict[str, bytes]] = defaultdict(dict)
     now = time.time()
     for (family, ident), value in values.items():
-        envelope = (generations[(family, ident)], now + family.ttl, value)
+        envelope = _encode([generations[(family, ident)], now + family.ttl, value])
         by_timeout[(family.ttl, family.grace)][family.key(ident)] = envelope
     for (ttl, grace), entries in by_timeout.items():
-        _call("set_many", entries, timeout=ttl + grace)
+        _set_bytes(entries, ttl + grace)
 
 
 def _load_and_store(slots: list[Slot], generations: dict, load: SlotLoader) -> dict[Slot, Any]:
@@ -183,7 +233,7 @@ def _wait_for_other(slots: list[Slot], generations: dict) -> dict[Slot, Any]:
     while time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
         keys = [_key(s) for s in slots]
-        found = _call("get_many", keys)
+        found = _get_bytes(keys)
         _tally("value", keys, found)
         usable = _usable(slots, found, generations)
         if len(usable) == len(slots):
@@ -241,7 +291,7 @@ def _tally(kind: str, keys: Sequence[str], found: dict[str, Any]) -> None:
 
 def _read_cached(slots: list[Slot], load: SlotLoader, read: Read) -> None:
     value_keys, generation_keys = list(map(_key, slots)), _generation_keys(slots)
-    found = _call("get_many", [*value_keys, *generation_keys])
+    found = _get_bytes([*value_keys, *generation_keys])
     _tally("value", value_keys, found)
     _tally("generation", generation_keys, found)
     generations = _generations(slots, found)
@@ -313,8 +363,8 @@ def read_one(family: Family, ident: Hashable, load: Callable[[], Any]) -> Read:
 def _new_generations(keys: list[str], timeout: int) -> None:
     # A fresh random token rather than a counter: one set_many for any number of keys, on any
     # backend. It outlives every value tagged with the previous token (their TTL + grace).
-    token = uuid.uuid4().hex
-    _call("set_many", dict.fromkeys(keys, token), timeout=timeout)
+    token = uuid.uuid4().hex.encode()
+    _set_bytes(dict.fromkeys(keys, token), timeout)
 
 
 def _generation_timeout(family: Family) -> int:

@@ -45,7 +45,17 @@ def test_a_lone_surrogate_in_a_choice_field_is_a_400(
 
 @pytest.mark.parametrize(
     "url",
-    ["/api/library/loans/", "/api/library/events/", "/api/delegation/audit/"],
+    [
+        "/api/library/loans/",
+        "/api/library/events/",
+        "/api/delegation/audit/",
+        # keyset pages since issue 13
+        "/api/library/books/",
+        "/api/library/copies/",
+        "/api/library/fines/",
+        "/api/delegation/delegations/",
+        "/api/school/people/",
+    ],
 )
 def test_a_forged_cursor_is_a_400(staff: APIClient, url: str) -> None:
     response = staff.get(url, {"cursor": "cD1hYmM="})

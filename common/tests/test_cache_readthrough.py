@@ -13,6 +13,8 @@ from django.test import override_settings
 from django_redis.cache import RedisCache
 
 from common import telemetry
+from common.cache import readthrough
+from common.cache.backends import BytesCache
 from common.cache.counters import counters
 from common.cache.readthrough import (
     Family,
@@ -140,8 +142,11 @@ def test_a_missing_hot_key_is_computed_once_by_concurrent_readers() -> None:
 
 def make_stale(ident: str) -> None:
     """Age the entry past its fresh TTL, as time would (it stays within its grace period)."""
-    generations, _, value = cache.get(FAMILY.key(ident))
-    cache.set(FAMILY.key(ident), (generations, time.time() - 1, value), timeout=60)
+    key, stored = FAMILY.key(ident), cast(BytesCache, cache)
+    envelope = readthrough._decode(stored.get_many_bytes([key])[key])
+    assert envelope is not None
+    generations, _, value = envelope
+    stored.set_many_bytes({key: readthrough._encode([generations, time.time() - 1, value])}, 60)
 
 
 def test_an_expired_hot_key_is_refreshed_by_one_reader_while_others_serve_it_stale() -> None:
@@ -189,7 +194,8 @@ def test_slots_of_several_families_cost_one_round_trip_when_cached() -> None:
 
     def load(slots: list) -> dict:
         batches.append(slots)
-        return {(family, ident): (family.name, origin.values[ident]) for family, ident in slots}
+        # Cached values are JSON data: lists (a tuple would read back as a list).
+        return {(family, ident): [family.name, origin.values[ident]] for family, ident in slots}
 
     slots = [(FAMILY, "a"), (FAMILY, "b"), (other, "a")]
     first = read_slots(slots, load)
@@ -198,5 +204,5 @@ def test_slots_of_several_families_cost_one_round_trip_when_cached() -> None:
 
     assert len(batches) == 1 and len(batches[0]) == 3  # the misses of all families, loaded at once
     assert second.values == first.values
-    assert second.values[(other, "a")] == ("test.others", 1)
-    assert [event.label for event in stats.of("cache")] == ["get_many"]
+    assert second.values[(other, "a")] == ["test.others", 1]
+    assert [event.label for event in stats.of("cache")] == ["get_many_bytes"]

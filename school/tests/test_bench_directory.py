@@ -27,6 +27,12 @@ def test_bench_reports_every_measure_and_no_stale_read() -> None:
     )
     results = json.loads(out.getvalue())
 
+    bounded = results["bounded"]
+    assert set(bounded) == {"5 people, every expansion", "the principal, expand=reports"}
+    for row in bounded.values():
+        assert row["floor"]["p50_ms"] > 0 and row["kb"] > 0
+        assert set(row["goals"]) == {"page <= 100 KB", "cold p50 <= 2x floor", "warm p50 <= 10 ms"}
+        assert row["goals"]["page <= 100 KB"] is True
     assert set(results["page"]) == {"cold_10", "cold", "warm_10", "warm", "no_cache"}
     assert results["page"]["warm"]["graph_queries"] == 0
     assert results["page"]["cold"]["graph_queries"] > 0

@@ -1,10 +1,14 @@
 """`manage.py bench_directory [--json]`: the directory measured in one run.
 
-On the seeded org (`seed_demo --size large`): a page of people with every expansion, cold (the
-directory's cache families invalidated before each run) and warm, and with the cache disabled;
-store calls at two page sizes (they must not grow); then a replay of single-person reads with
-Zipf-distributed ids and a share of writes, each write followed by reads of the people it
-affected, compared with a read that bypasses the cache (a stale read is any difference).
+On the seeded org (`seed_demo --size large`), first the bounded answers side by side: for "50
+people, every expansion" and "the principal with expand=reports", the answer's size in KB, cold
+and warm p50/p95, and the floor (the same answer as one hand-written SQL statement,
+`school.directory_floor`), each goal met or missed. Then a page of people with every expansion,
+cold (the directory's cache families invalidated before each run) and warm, and with the cache
+disabled; store calls at two page sizes (they must not grow); then a replay of single-person
+reads with Zipf-distributed ids and a share of writes, each write followed by reads of the
+people it affected, compared with a read that bypasses the cache (a stale read is any
+difference).
 
 Run with DJANGO_DEBUG=false: DEBUG keeps a log of every query, which costs time.
 """
@@ -21,6 +25,7 @@ from itertools import accumulate
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.serializers.json import DjangoJSONEncoder
 
 from common import telemetry
 from common.cache.counters import counters, difference, hit_ratio
@@ -28,13 +33,17 @@ from common.cache.readthrough import invalidate_family
 from common.exceptions import ServiceError
 from people import services as people_services
 from people.models import Person, ReportingLine
-from school import services
+from school import directory_floor, services
 from school.caching import PER_PERSON
 from school.directory import EXPANSIONS, Answer, Plan, resolve
 from school.models import Enrollment, Section
 from school.policies import EVERYTHING
 
 EVERY = ",".join(EXPANSIONS)
+# The goals of issue 13 for the bounded directory.
+MAX_PAGE_KB = 100
+MAX_COLD_OVER_FLOOR = 2.0
+MAX_WARM_P50_MS = 10.0
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -76,6 +85,36 @@ def measure(run: Callable[[], Answer], iterations: int, before: Callable[[], Non
         "graph_queries": stats.count("graph"),
         "partial": answer.meta["partial"],
     }
+
+
+def answer_kb(answer: Answer) -> float:
+    """The size of the JSON the API sends for `answer` (rows and meta; links aside)."""
+    body = {"next": None, "previous": None, "results": answer.rows, "meta": answer.meta}
+    return round(len(json.dumps(body, cls=DjangoJSONEncoder).encode()) / 1024, 1)
+
+
+def floor(sql: str, iterations: int, **params: Any) -> dict[str, float]:
+    """p50/p95 of the one-statement answer (`school.directory_floor`)."""
+    samples = [directory_floor.run(sql, **params)[1] for _ in range(iterations)]
+    return {
+        "p50_ms": round(percentile(samples, 0.5), 2),
+        "p95_ms": round(percentile(samples, 0.95), 2),
+    }
+
+
+def principal() -> int:
+    """The top of the org: reports to nobody now, and has the most direct reports."""
+    managers = ReportingLine.objects.filter(valid_to__isnull=True)
+    top = (
+        Person.objects.exclude(pk__in=managers.values("person_id"))
+        .filter(pk__in=managers.values("manager_id"))
+        .order_by("id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if top is None:
+        raise CommandError("No org chart: seed first (manage.py seed_demo --size large).")
+    return top
 
 
 class Replay:
@@ -217,6 +256,7 @@ class Command(BaseCommand):
         results = {
             "people": people,
             "page_size": options["page_size"],
+            "bounded": self._bounded(options["page_size"], options["iterations"]),
             "page": self._page(options["page_size"], options["iterations"]),
             "replay": self._replay(options),
         }
@@ -225,6 +265,40 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(results, indent=2))
         else:
             self._table(results)
+
+    def _bounded(self, size: int, iterations: int) -> dict[str, Any]:
+        """Issue 13's goals, side by side: size, cold, warm and the one-statement floor."""
+        every = Plan.parse(fields=None, expand=EVERY)
+        reports = Plan.parse(fields=None, expand="reports")
+        top = principal()
+        cases = {
+            f"{size} people, every expansion": (
+                lambda: page(every, size),
+                lambda: floor(directory_floor.every_part_sql(), iterations, size=size),
+            ),
+            "the principal, expand=reports": (
+                lambda: person(reports, top),
+                lambda: floor(directory_floor.one_with_reports_sql(), iterations, person=top),
+            ),
+        }
+        results = {}
+        for label, (run, one_statement) in cases.items():
+            kb = answer_kb(run())  # also warms connections and the database's buffers
+            cold = measure(run, iterations, forget_directory)
+            warm = measure(run, iterations, nothing)
+            results[label] = {"kb": kb, "cold": cold, "warm": warm, "floor": one_statement()}
+            results[label]["goals"] = self._bounded_goals(results[label])
+        return results
+
+    @staticmethod
+    def _bounded_goals(row: dict[str, Any]) -> dict[str, bool]:
+        ratio = row["cold"]["p50_ms"] / max(row["floor"]["p50_ms"], 1e-6)
+        row["cold_over_floor"] = round(ratio, 2)
+        return {
+            f"page <= {MAX_PAGE_KB} KB": row["kb"] <= MAX_PAGE_KB,
+            f"cold p50 <= {MAX_COLD_OVER_FLOOR:g}x floor": ratio <= MAX_COLD_OVER_FLOOR,
+            f"warm p50 <= {MAX_WARM_P50_MS:g} ms": row["warm"]["p50_ms"] <= MAX_WARM_P50_MS,
+        }
 
     def _page(self, size: int, iterations: int) -> dict[str, Any]:
         cached = Plan.parse(fields=None, expand=EVERY)
@@ -271,10 +345,32 @@ class Command(BaseCommand):
             ),
         }
 
+    def _bounded_table(self, bounded: dict[str, Any]) -> None:
+        write = self.stdout.write
+        write(
+            f"{'bounded answer':<34}{'KB':>7}{'cold p50':>10}{'cold p95':>10}{'warm p50':>10}"
+            f"{'warm p95':>10}{'floor p50':>11}{'floor p95':>11}{'cold/floor':>12}"
+        )
+        for label, row in bounded.items():
+            cold, warm, one = row["cold"], row["warm"], row["floor"]
+            write(
+                f"{label:<34}{row['kb']:>7.1f}{cold['p50_ms']:>10.2f}{cold['p95_ms']:>10.2f}"
+                f"{warm['p50_ms']:>10.2f}{warm['p95_ms']:>10.2f}{one['p50_ms']:>11.2f}"
+                f"{one['p95_ms']:>11.2f}{row['cold_over_floor']:>12.2f}"
+            )
+        write("(floor: the same answer as one hand-written SQL statement, school.directory_floor)")
+        for label, row in bounded.items():
+            verdicts = ", ".join(
+                f"{goal}: {'met' if met else 'MISSED'}" for goal, met in row["goals"].items()
+            )
+            write(f"goals, {label}: {verdicts}")
+        write("")
+
     def _table(self, results: dict[str, Any]) -> None:
         page, replay, goals = results["page"], results["replay"], results["goals"]
         write = self.stdout.write
         write(f"bench_directory: {results['people']} people, expand={EVERY}\n")
+        self._bounded_table(results["bounded"])
         header = f"{'page of people':<24}{'db q':>6}{'cache':>7}{'graph q':>9}"
         write(f"{header}{'p50 ms':>10}{'p95 ms':>10}")
         write("(db q counts the SQL graph backend's queries too; graph q is the graph's share)")
