@@ -6,7 +6,8 @@ Here the pair comes from two tiers:
 1. **this process**, for `AUTH_TOKEN_LOCAL_TTL` seconds (a small LRU; each request gets its own
    copies of the instances, so nothing one request sets on `request.user` reaches another);
 2. **the cache** (`common.cache.readthrough`, family `auth.token`, keyed by a digest of the token
-   so that no key in Redis is a credential), else the database.
+   so that no key in Redis is a credential; the entry holds the two rows' columns as JSON, without
+   the password hash), else the database.
 
 Every change that can revoke or alter the pair invalidates it after commit: deleting a token,
 saving or deleting its user (deactivation, a password or staff change). The cache tier is
@@ -24,16 +25,20 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from common.cache.readthrough import Family, invalidate_on_commit, read_many
+
+M = TypeVar("M", bound=Model)
 
 TOKENS = Family("auth.token")
 LOCAL_ENTRIES = 1024  # tokens one process holds at most
@@ -101,14 +106,44 @@ class CachedTokenAuthentication(TokenAuthentication):
             return found
         origin = super().authenticate_credentials  # the query, and DRF's refusals
 
-        def load(_idents: list[str]) -> dict[str, tuple[Any, Any]]:
-            return {ident: origin(key)}
+        def load(_idents: list[str]) -> dict[str, dict[str, Any]]:
+            return {ident: pair_data(*origin(key))}
 
-        user, token = read_many(TOKENS, [ident], load).of(TOKENS)[ident]
+        user, token = pair_from_data(read_many(TOKENS, [ident], load).of(TOKENS)[ident])
         if ttl > 0:
             local_tokens.put(ident, user, token, ttl)
             return _own_copies(user, token)
         return user, token
+
+
+def _row_data(instance: Model, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The instance's column values as JSON data (the read-through stores JSON, not pickles)."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if field.attname not in skip:
+            value = field.value_from_object(instance)
+            data[field.attname] = value.isoformat() if isinstance(value, datetime) else value
+    return data
+
+
+def _row_from_data(model: type[M], data: dict[str, Any]) -> M:
+    """An instance as if loaded by a query; the columns `data` lacks are deferred."""
+    fields = [field for field in model._meta.concrete_fields if field.attname in data]
+    values = [field.to_python(data[field.attname]) for field in fields]
+    return model.from_db(DEFAULT_DB_ALIAS, [field.attname for field in fields], values)
+
+
+def pair_data(user: Any, token: Any) -> dict[str, Any]:
+    # The password hash stays out of the cache: nothing on the API path reads it, and a read
+    # of the deferred column (a password check) loads it from the database.
+    return {"user": _row_data(user, skip=frozenset({"password"})), "token": _row_data(token)}
+
+
+def pair_from_data(data: dict[str, Any]) -> tuple[Any, Any]:
+    user = _row_from_data(get_user_model(), data["user"])
+    token = _row_from_data(Token, data["token"])
+    token.user = user
+    return user, token
 
 
 def _invalidate(idents: list[str]) -> None:

@@ -143,6 +143,12 @@ DOORS: list[Door] = [
         about_classmate=whole,
         sees=DIRECTORY_SEES,
     ),
+    Door(
+        "get",
+        "/api/school/people/{id}/reports/",
+        {"anonymous": 401, **dict.fromkeys(NON_STAFF, 403), "unit_head": 200, "staff": 200},
+        filled("/api/school/people/{classmate}/reports/"),  # private like the `reports` part
+    ),
     Door("get", "/api/school/courses/", everyone(200), fixed("/api/school/courses/")),
     Door(
         "post",
