@@ -56,6 +56,13 @@ def split_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip(",").split(",") if part]
 
 
+# who_can's delegation candidates are "sparse" below this many valid delegations lending the
+# grant after the cursor: then they are read through the grant's valid-until index and sorted
+# (at most this many rows); above it they are dense enough for a scan in person order to
+# meet a page of them soon. See "who-can pages" in the README.
+WHO_CAN_DENSE = 1000
+
+
 class SqlGraphBackend(GraphBackend):
     name = "sql"
 
@@ -260,7 +267,8 @@ class SqlGraphBackend(GraphBackend):
         items: list[dict[str, Any]] = []
         scan, cursor = limit + 1, after
         while True:
-            rows = self._fetch("who_can", sql, params | {"after": cursor, "scan": scan})
+            bounds = {"after": cursor, "scan": scan, "dense": WHO_CAN_DENSE}
+            rows = self._fetch("who_can", sql, params | bounds)
             *holders, (_, last, _, scanned) = rows
             items += [{"id": id_, "name": name, "hops": hops} for _, id_, name, hops in holders]
             if len(items) > limit or scanned < scan:
