@@ -290,10 +290,14 @@ PIECES["lent_after"] = render("""d.delegatee_id > %(after)s AND $lends_valid
 # the page and not the whole closure. Every holder is a candidate: they hold an assignment of a
 # role in `$roles` (the roles that include the permission), or receive a delegation valid at T
 # lending the permission or one of those roles. The first `scan` candidates after `after` come
-# from two scans in person order that stop at `scan` people (the planner picks the person-ordered
-# index for a common grant, the grant's own index and a sort for a rare one: `$roles` are bound
-# values it has statistics for, unlike a CTE). Each candidate is then proved by the backwards
-# walk of `check` (`$chain`, any scope), which also gives the fewest hops. The last row says how
+# from scans in person order that stop at `scan` people. For the delegations, `lent_density`
+# first counts (up to `dense`) those valid at T lending the grant, through the valid-until
+# indexes; a one-time filter on it runs one branch only: `sparse` reads them through those
+# indexes and sorts them (`+ 0`: not by the person-ordered index), `dense` scans in person
+# order, meeting a page of them soon. Decided on the count, not by the planner, which takes
+# "lends g" and "valid at T" as independent while expired history lends rare grants more
+# often than live rows do (README, "who-can pages"). Each candidate is then proved by the
+# backwards walk of `check` (`$chain`, any scope), which also gives the fewest hops. The last row says how
 # far the candidates went (`scanned`: the last id and how many), so the backend asks for more
 # only when fewer holders than a page were among them.
 WHO_CAN = Query("""
