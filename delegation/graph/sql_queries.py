@@ -297,9 +297,9 @@ PIECES["lent_after"] = render("""d.delegatee_id > %(after)s AND $lends_valid
 # order, meeting a page of them soon. Decided on the count, not by the planner, which takes
 # "lends g" and "valid at T" as independent while expired history lends rare grants more
 # often than live rows do (README, "who-can pages"). Each candidate is then proved by the
-# backwards walk of `check` (`$chain`, any scope), which also gives the fewest hops. The last row says how
-# far the candidates went (`scanned`: the last id and how many), so the backend asks for more
-# only when fewer holders than a page were among them.
+# backwards walk of `check` (`$chain`, any scope), which also gives the fewest hops. The last
+# row says how far the candidates went (`scanned`: the last id and how many), so the backend
+# asks for more only when fewer holders than a page were among them.
 WHO_CAN = Query("""
 WITH RECURSIVE $cover,
 lent_density(n) AS MATERIALIZED (
