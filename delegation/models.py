@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import DateTimeField, F, Q, Value
+from django.db.models.functions import Cast, Coalesce, Least
 from django.utils import timezone
 
 from people.models import OrgUnit, Person
@@ -134,6 +135,19 @@ class RoleAssignment(models.Model):
         return f"{self.person_id} has {self.role_id}"
 
 
+def _never(field: str) -> Coalesce:
+    """`field`, or the end of time when it is null (PostgreSQL's 'infinity')."""
+    return Coalesce(F(field), Cast(Value("infinity"), DateTimeField()))
+
+
+# When a delegation stops counting: the earlier of its expiry and its revocation, 'infinity' when
+# neither is set. "Valid at T" is `valid_from <= T AND VALID_UNTIL > T`: one range on this
+# expression, which is what lets an index skip lapsed history for any T (an index predicate
+# cannot say "not expired now"). `sql_queries.VALID_UNTIL` spells the same expression in SQL;
+# PostgreSQL only ('infinity'); the test in `tests/test_who_can_index.py` checks they agree.
+VALID_UNTIL = Least(_never("expires_at"), _never("revoked_at"))
+
+
 class Delegation(models.Model):
     """DELEGATES edge: `delegator` lends a permission or a role to `delegatee` for a while.
 
@@ -205,6 +219,24 @@ class Delegation(models.Model):
             # who_can() and paths() walk them forwards from the delegator.
             models.Index(
                 fields=["delegator", "valid_from", "expires_at"], name="delegation_delegator_idx"
+            ),
+            # who_can()'s candidates for a rare grant: the delegations lending it that are still
+            # valid at T, as one index range whatever the expired history (delegatee last: the
+            # keyset's `delegatee > after` is checked in the index). One per kind of grant, each
+            # partial on its kind. PostgreSQL only (migration 0005).
+            models.Index(
+                F("permission"),
+                VALID_UNTIL,
+                F("delegatee"),
+                condition=Q(permission__isnull=False),
+                name="delegation_perm_until_idx",
+            ),
+            models.Index(
+                F("role"),
+                VALID_UNTIL,
+                F("delegatee"),
+                condition=Q(role__isnull=False),
+                name="delegation_role_until_idx",
             ),
         ]
 

@@ -56,6 +56,26 @@ def split_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip(",").split(",") if part]
 
 
+# who_can's delegation candidates are "sparse" below this many valid delegations lending the
+# grant after the cursor: then they are read through the grant's valid-until index and sorted
+# (at most this many rows); above it they are dense enough for a scan in person order to
+# meet a page of them soon. See "who-can pages" in the README.
+WHO_CAN_DENSE = 1000
+
+
+def who_can_bounds(after: int, scan: int) -> dict[str, int]:
+    """The page's parameters of `q.WHO_CAN`: `scan` candidates after the id `after`."""
+    return {"after": after, "scan": scan, "dense": WHO_CAN_DENSE}
+
+
+def who_can_scan(missing: int, rounds: int) -> int:
+    """How many candidates a who_can statement proves to find `missing` more holders: each costs
+    its backwards walk, and a few (a delegation from someone who no longer holds what they
+    lent) prove to hold nothing. A slack of a tenth spares most pages a second statement, and
+    the slack doubles with each further round, so a run of non-holders costs few statements."""
+    return missing + (missing // 10 + 2) * 2**rounds
+
+
 class SqlGraphBackend(GraphBackend):
     name = "sql"
 
@@ -248,28 +268,36 @@ class SqlGraphBackend(GraphBackend):
 
     def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:
         """One statement per page as a rule (`q.WHO_CAN`): its candidates are the next
-        `limit + 1` people after `after`, widened (doubling) only while candidates that prove
-        to hold nothing leave the page short."""
-        found = self._permission_roles(permission)
+        `limit + 1` people after `after` plus a slack (`who_can_scan`), so that the few
+        candidates who prove to hold nothing rarely leave the page short; when they do, the
+        next statement continues from the last candidate for the holders still missing."""
+        found = self.permission_roles(permission)
         if found is None:
             return Page([], None, True, render(q.WHO_CAN, q.WHO_CAN_ORIGINS))
-        permission_id, role_ids = found
-        roles, params = in_list(role_ids, "r")
-        sql = render(q.WHO_CAN, q.WHO_CAN_ORIGINS, roles)
-        params |= self._chain_params(at, ("p", permission_id), 0)
+        sql, params = self.who_can_statement(*found, at)
         items: list[dict[str, Any]] = []
-        scan, cursor = limit + 1, after
+        cursor, rounds = after, 0
         while True:
-            rows = self._fetch("who_can", sql, params | {"after": cursor, "scan": scan})
+            scan = who_can_scan(limit + 1 - len(items), rounds)
+            rows = self._fetch("who_can", sql, params | who_can_bounds(cursor, scan))
             *holders, (_, last, _, scanned) = rows
             items += [{"id": id_, "name": name, "hops": hops} for _, id_, name, hops in holders]
             if len(items) > limit or scanned < scan:
                 break
-            cursor, scan = last, scan * 2
+            cursor, rounds = last, rounds + 1
         page, more = items[:limit], len(items) > limit
         return Page(page, page[-1]["id"] if more else None, not more, sql)
 
-    def _permission_roles(self, codename: str) -> tuple[int, list[int]] | None:
+    def who_can_statement(
+        self, permission_id: int, role_ids: list[int], at: datetime
+    ) -> tuple[str, dict[str, Any]]:
+        """`q.WHO_CAN` for the permission and the roles that include it, with its parameters
+        but the page's (`who_can_bounds`)."""
+        roles, params = in_list(role_ids, "r")
+        sql = render(q.WHO_CAN, q.WHO_CAN_ORIGINS, roles)
+        return sql, params | self._chain_params(at, ("p", permission_id), 0)
+
+    def permission_roles(self, codename: str) -> tuple[int, list[int]] | None:
         """The permission's id and the ids of every role that includes it, or None."""
         rows = self._fetch("permission", render(q.PERMISSION_ROLES), {"codename": codename})
         if not rows:

@@ -63,10 +63,29 @@ STEP = {
     "sqlite": "JOIN $delegation d ON d.{end}_id = {walk}.person_id",
 }
 CONTAINS = {"postgresql": "strpos", "sqlite": "instr"}
+# When delegation `d` stops counting (`models.VALID_UNTIL`, spelt as PostgreSQL prints it, so the
+# planner matches the expression of the indexes `delegation_perm_until_idx` and
+# `delegation_role_until_idx`): valid at T is `valid_from <= T AND VALID_UNTIL > T`, one index
+# range that skips every lapsed row whatever T. SQLite has no 'infinity' and no such index.
+VALID_UNTIL = (
+    "LEAST(COALESCE(d.expires_at, 'infinity'::timestamp with time zone), "
+    "COALESCE(d.revoked_at, 'infinity'::timestamp with time zone))"
+)
+LENDS_VALID = {
+    "postgresql": f"d.valid_from <= %(at)s AND {VALID_UNTIL} > %(at)s",
+    "sqlite": "$valid_delegation",
+}
 # Filled after import: kept as placeholders while the shared pieces and statements render.
 LATE = {
     name: f"${name}"
-    for name in ("contains", "delegations_into", "delegations_from", "origins", "roles")
+    for name in (
+        "contains",
+        "delegations_into",
+        "delegations_from",
+        "lends_valid",
+        "origins",
+        "roles",
+    )
 }
 
 
@@ -94,6 +113,7 @@ def vendor_pieces(vendor: str) -> dict[str, str]:
     step = STEP[vendor]
     return {
         "contains": CONTAINS[vendor],
+        "lends_valid": render(LENDS_VALID[vendor]),
         # `delegatee` walks backwards (into the person), `delegator` forwards (from them).
         "delegations_into": render(step.format(end="delegatee", walk="c")),
         "delegations_from": render(step.format(end="delegator", walk="w")),
@@ -262,18 +282,30 @@ JOIN $permission pm ON pm.id = cover.nid
 GROUP BY held.origin, pm.codename
 ORDER BY 1, 2, 3""")
 
+# The delegations after `after` valid at T that lend the permission or a role including it.
+PIECES["lent_after"] = render("""d.delegatee_id > %(after)s AND $lends_valid
+              AND (d.permission_id = %(nid)s OR d.role_id IN ($roles))""")
+
 # who_can(permission, at): one page of holders by person id, after the id `after`, costing
 # the page and not the whole closure. Every holder is a candidate: they hold an assignment of a
 # role in `$roles` (the roles that include the permission), or receive a delegation valid at T
 # lending the permission or one of those roles. The first `scan` candidates after `after` come
-# from two scans in person order that stop at `scan` people (the planner picks the person-ordered
-# index for a common grant, the grant's own index and a sort for a rare one: `$roles` are bound
-# values it has statistics for, unlike a CTE). Each candidate is then proved by the backwards
-# walk of `check` (`$chain`, any scope), which also gives the fewest hops. The last row says how
-# far the candidates went (`scanned`: the last id and how many), so the backend asks for more
-# only when fewer holders than a page were among them.
+# from scans in person order that stop at `scan` people. For the delegations, `lent_density`
+# first counts (up to `dense`) those valid at T lending the grant, through the valid-until
+# indexes; a one-time filter on it runs one branch only: `sparse` reads them through those
+# indexes and sorts them (`+ 0`: not by the person-ordered index), `dense` scans in person
+# order, meeting a page of them soon. Decided on the count, not by the planner, which takes
+# "lends g" and "valid at T" as independent while expired history lends rare grants more
+# often than live rows do (README, "who-can pages"). Each candidate is then proved by the
+# backwards walk of `check` (`$chain`, any scope), which also gives the fewest hops. The last
+# row says how far the candidates went (`scanned`: the last id and how many), so the backend
+# asks for more only when fewer holders than a page were among them.
 WHO_CAN = Query("""
 WITH RECURSIVE $cover,
+lent_density(n) AS MATERIALIZED (
+    SELECT COUNT(*) FROM (
+        SELECT 1 FROM $delegation d WHERE $lent_after LIMIT %(dense)s) probe
+),
 candidates(person_id) AS (
     SELECT person_id FROM (
         SELECT person_id FROM (
@@ -282,10 +314,14 @@ candidates(person_id) AS (
             ORDER BY a.person_id LIMIT %(scan)s) assigned
         UNION
         SELECT person_id FROM (
+            SELECT d.delegatee_id + 0 AS person_id FROM $delegation d
+            WHERE $lent_after GROUP BY 1 ORDER BY 1 LIMIT %(scan)s) sparse
+        WHERE (SELECT n FROM lent_density) < %(dense)s
+        UNION
+        SELECT person_id FROM (
             SELECT DISTINCT d.delegatee_id AS person_id FROM $delegation d
-            WHERE d.delegatee_id > %(after)s AND $valid_delegation
-              AND (d.permission_id = %(nid)s OR d.role_id IN ($roles))
-            ORDER BY d.delegatee_id LIMIT %(scan)s) lent
+            WHERE $lent_after ORDER BY d.delegatee_id LIMIT %(scan)s) dense
+        WHERE (SELECT n FROM lent_density) >= %(dense)s
     ) candidate
     ORDER BY person_id LIMIT %(scan)s
 ),

@@ -37,6 +37,7 @@ SAMPLE: dict[str, Any] = {
     "after": 0,
     "limit": 51,
     "scan": 51,
+    "dense": 1000,
     "k": 3,
     "source": 1,
     "target": 2,
