@@ -1,4 +1,4 @@
-"""`Idempotency-Key` for API writes (Stripe's header, IETF draft-ietf-httpapi-idempotency-key-header).
+"""`Idempotency-Key` for API writes (Stripe's header; IETF draft-ietf-httpapi-idempotency-key).
 
 A client that sends `Idempotency-Key: <key>` with a write and loses the answer (a 503 after the
 server committed, a reset connection) retries with the same key and gets the original answer,

@@ -113,9 +113,7 @@ def test_a_key_longer_than_255_characters_is_a_400(staff_client):
 
 
 @pytest.mark.django_db
-def test_an_expired_key_starts_afresh_and_prune_deletes_only_expired_rows(
-    staff_client, settings
-):
+def test_an_expired_key_starts_afresh_and_prune_deletes_only_expired_rows(staff_client, settings):
     settings.IDEMPOTENCY_KEY_RETENTION = 60
     assert _post(staff_client, _checkout_body(), "old").status_code == 201
     assert _post(staff_client, _checkout_body(), "new").status_code == 201
