@@ -78,16 +78,16 @@ def respond_once(request: Request, execute: Callable[[], Response]) -> Response:
     key = request.headers.get(HEADER)
     if key is None:
         return execute()
-    key = _valid_key(request, key)
+    user_id, key = _caller(request), _valid_key(key)
     fingerprint = _fingerprint(request)
     try:
         with transaction.atomic():
-            _claim(request.user.pk, key)
-            stored = _stored(request.user.pk, key)
+            _claim(user_id, key)
+            stored = _stored(user_id, key)
             if stored is not None:
                 return _replayed(stored, request, fingerprint)
             response = _executed(execute)
-            _store(request, key, fingerprint, response)
+            _store(request, user_id, key, fingerprint, response)
             return response
     except IntegrityError as error:
         if not _is_key_clash(error):
@@ -95,9 +95,14 @@ def respond_once(request: Request, execute: Callable[[], Response]) -> Response:
         raise _in_flight() from error
 
 
-def _valid_key(request: Request, key: str) -> str:
-    if not request.user.is_authenticated:
-        raise ServiceError("Sign in to use an Idempotency-Key.", field=HEADER, code="invalid")
+def _caller(request: Request) -> int:
+    """Keys are scoped to a user: the caller's id."""
+    if not request.user.is_authenticated or request.user.pk is None:
+        raise ServiceError("Sign in to use an Idempotency-Key.", field=HEADER)
+    return int(request.user.pk)
+
+
+def _valid_key(key: str) -> str:
     if not 0 < len(key) <= MAX_KEY_LENGTH:
         raise ServiceError(
             f"An Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters.", field=HEADER
@@ -175,13 +180,13 @@ def _executed(execute: Callable[[], Response]) -> Response:
         return response
 
 
-def _store(request: Request, key: str, fingerprint: str, response: Response) -> None:
+def _store(request: Request, user_id: int, key: str, fingerprint: str, response: Response) -> None:
     # The body as the renderer will write it, so the replay is the same JSON.
     response.data = json.loads(json.dumps(response.data, cls=JSONEncoder))
     IdempotentRequest.objects.create(
-        user_id=request.user.pk,
+        user_id=user_id,
         key=key,
-        method=request.method,
+        method=request.method or "",
         path=request.path[:255],
         body_hash=fingerprint,
         status=response.status_code,

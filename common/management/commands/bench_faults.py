@@ -405,6 +405,7 @@ class CheckoutWriter:
             "retries": self.retries,
             "201_on_retry": len(created - first),
             "unknown": len(self.pending),  # still no answer after the grace
+            "unknown_last": dict(Counter(str(self.answers[b]) for b in self.pending)),
         }
 
 
@@ -592,7 +593,8 @@ class Command(BaseCommand):
             )
             self.stdout.write(
                 f"  idempotent retries: {writes['retries']} sent, {writes['201_on_retry']} "
-                f"checkouts obtained their 201 on a retry, {writes['unknown']} still unanswered"
+                f"checkouts obtained their 201 on a retry, {writes['unknown']} still unanswered "
+                f"{writes['unknown_last']}"
             )
         line = f"  time to recover: {result['recover_s']:.2f} s"
         if result["stale_reads"] is not None:
