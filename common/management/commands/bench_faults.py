@@ -412,6 +412,7 @@ class CheckoutWriter:
             "201_on_retry": len(created - first),
             "unknown": len(self.pending),  # still no answer after the grace
             "unknown_last": dict(Counter(str(self.answers[b]) for b in self.pending)),
+            "final": dict(sorted(Counter(str(status) for status in self.answers.values()).items())),
         }
 
 
@@ -600,7 +601,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  idempotent retries: {writes['retries']} sent, {writes['201_on_retry']} "
                 f"checkouts obtained their 201 on a retry, {writes['unknown']} still unanswered "
-                f"{writes['unknown_last']}"
+                f"{writes['unknown_last']}; last answers {writes['final']}"
             )
         line = f"  time to recover: {result['recover_s']:.2f} s"
         if result["stale_reads"] is not None:
