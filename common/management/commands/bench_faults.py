@@ -394,7 +394,7 @@ class CheckoutWriter:
             self.retries += 1
             self._send(barcode, key, payload)
 
-    def audit(self) -> dict[str, int]:
+    def audit(self) -> dict[str, Any]:
         lent = set(
             apps.get_model("library", "Loan")
             .objects.filter(copy__barcode__in=list(self.answers), loaned_at__gte=self.started)
