@@ -94,3 +94,35 @@ class PendingInvalidation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.family}: {len(self.keys)} keys"
+
+
+class IdempotentRequest(models.Model):
+    """The answer a write gave under a client's `Idempotency-Key` (`common.idempotency`).
+
+    Written in the write's own transaction: a committed write always has its stored answer, a
+    rolled-back one none, so a client that lost the answer in transit retries with the same key
+    and is told the outcome instead of writing twice. One row per (user, key)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=255)
+    # sha256 of the request's parsed body as canonical JSON: the same key with another body is
+    # another request, refused (422), not replayed.
+    body_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                name="idempotentrequest_unique_user_key",
+                violation_error_message="This idempotency key was already used.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}] -> {self.status}"

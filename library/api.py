@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from common import idempotency
 from common.exceptions import ForbiddenError
 from common.pagination import BoundedCountPagination, CursorPagination
 from library import lab, policies, selectors, services
@@ -298,15 +299,22 @@ class CheckoutView(APIView):
                 CheckoutResultSerializer, "Partial mode, nothing lent: see `refused`."
             ),
             **ERRORS,
+            **idempotency.RESPONSES,
         },
+        parameters=[idempotency.PARAMETER],
         summary="Lend copies to a member",
         description=(
             "`all_or_nothing`: any refusal rolls everything back (409 `copy_on_loan` names the "
             "copy; 400 for limits and member blocks). `partial`: each copy in its own savepoint; "
-            "`refused` lists the copies not lent and why. Refusals are logged either way."
+            "`refused` lists the copies not lent and why. Refusals are logged either way. "
+            "With an `Idempotency-Key`, a retry gets the first answer (refusals included) "
+            "instead of lending again."
         ),
     )
     def post(self, request: Request) -> Response:
+        return idempotency.respond_once(request, lambda: self._checkout(request))
+
+    def _checkout(self, request: Request) -> Response:
         data = _valid(CheckoutInputSerializer, request.data)
         result = services.loan_checkout(
             actor=request.user,

@@ -141,6 +141,12 @@ DATABASES = {"default": database_config(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
+# --- Idempotency keys (common.idempotency) ---------------------------------------------------
+# Seconds a stored answer is replayed for its key; older rows count as absent and
+# `manage.py idempotency_prune` deletes them. A day, as Stripe keeps its keys.
+IDEMPOTENCY_KEY_RETENTION = env.int("IDEMPOTENCY_KEY_RETENTION", default=86400)
+
+
 # --- Circuit breakers (common.breaker): database, cache, graph ------------------------------
 # Consecutive failures that open a store's breaker, and seconds before one probe may close it.
 CIRCUIT_BREAKER_FAILURES = env.int("CIRCUIT_BREAKER_FAILURES", default=2)

@@ -33,6 +33,10 @@ PROJECT_APPS = {"common", "people", "delegation", "school", "library", "blog"}
 
 # (model, field): why the rows it takes are audited anyway.
 AUDITED_CASCADES = {
+    ("common.IdempotentRequest", "user"): (
+        "not audited data: the replay cache of a user's answers (the writes they answered are "
+        "audited or logged on their own); a deleted user retries nothing"
+    ),
     ("library.BookAuthor", "book"): "a book's credits are in its audit snapshot (book_delete)",
     ("delegation.RolePermission", "role"): "a role's grants are in its snapshot (role_delete)",
     ("delegation.RoleInheritance", "role"): "a role's parents are in its snapshot (role_delete)",

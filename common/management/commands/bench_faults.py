@@ -9,11 +9,14 @@ status mix, p50/p99 during and after, time to recover (from the end of the fault
 answer that was not a 2xx), and, for the Redis faults, stale reads: an enrolment is made while
 Redis is out; afterwards the cached course list is compared with a fresh one (a query string the
 cache has never seen) until the end of the run. During the PostgreSQL faults one more client
-lends copies (`POST /api/library/checkouts/`, one copy each) throughout; afterwards the loans in
-the database are compared with the 201 answers: a 201 without a loan is a lost write, a loan
-without a 201 a write the client was told had failed. The graph store is a proxy with nothing
-behind it, so the graph is hung for the whole of its run (the driver connects, the handshake
-never completes). Last, every goal of issue 12 is printed with its figure, met or missed.
+lends copies (`POST /api/library/checkouts/`, one copy each) throughout, each checkout with an
+`Idempotency-Key` of its own, retried under the same key after a 503 or no answer once the
+service answers again (as a client of `common.idempotency` should); afterwards the loans in
+the database are compared with the 201s the client obtained, first answers or retries: a 201
+without a loan is a lost write, a loan without a 201 a write the client was never told of. The
+graph store is a proxy with nothing behind it, so the graph is hung for the whole of its run
+(the driver connects, the handshake never completes). Last, every goal of issue 12 is printed
+with its figure, met or missed.
 
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL: it migrates and seeds the small demo data there,
 so give it databases of its own.
@@ -44,6 +47,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from common.testing_faults import FaultProxy
@@ -98,10 +102,16 @@ class Run:
 
 
 def request(
-    port: int, path: str, *, method: str = "GET", body: Any = None, token: str = ""
+    port: int,
+    path: str,
+    *,
+    method: str = "GET",
+    body: Any = None,
+    token: str = "",
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"Host": "127.0.0.1", "Content-Type": "application/json"}
+    headers = {"Host": "127.0.0.1", "Content-Type": "application/json", **(headers or {})}
     if token:
         headers["Authorization"] = f"Token {token}"
     try:
@@ -319,46 +329,90 @@ def measure(
 
 
 class CheckoutWriter:
-    """Lends one available copy per request during a PostgreSQL fault; `audit()` afterwards
-    compares the loans made with the 201 answers."""
+    """Lends one available copy per checkout during a PostgreSQL fault, each checkout under its
+    own `Idempotency-Key`; a checkout answered 503 or not at all is retried with the same key
+    once the service answers again (another request got an answer). `audit()` afterwards
+    compares the loans made with the 201s the client obtained, first answers or retries."""
+
+    RETRY_GRACE = 5.0  # seconds after the run in which pending checkouts are still retried
+    # (within the 15 s measure() waits for its threads)
 
     def __init__(self, port: int, token: str) -> None:
         # By name: common sits below the library (import-linter's layers), a benchmark may
         # still drive it.
         copy, member = apps.get_model("library", "Copy"), apps.get_model("library", "Member")
         self.port, self.token = port, token
+        # Any copy on the shelf (the small seed has few never lent); loans are then told apart
+        # by being made after this moment.
+        self.started = timezone.now()
         self.copies = list(
-            copy.objects.filter(status="available", loans__isnull=True)
+            copy.objects.filter(status="available")
             .order_by("pk")
             .values_list("barcode", flat=True)[:2000]
         )
         self.members = list(member.objects.filter(active=True).values_list("pk", flat=True)[:500])
-        self.answers: dict[str, int] = {}
+        self.answers: dict[str, int] = {}  # the last answer each checkout obtained
+        self.first_answers: dict[str, int] = {}
+        self.pending: dict[str, tuple[str, dict[str, Any]]] = {}  # barcode: (key, body)
+        self.retries = 0
 
     def run(self, until: float) -> None:
         for index, barcode in enumerate(self.copies):
             if time.monotonic() >= until:
-                return
+                break
             payload = {"member": self.members[index % len(self.members)], "copies": [barcode]}
-            status, _ = request(
-                self.port, "/api/library/checkouts/", method="POST", body=payload, token=self.token
-            )
-            self.answers[barcode] = status
+            status = self._send(barcode, uuid.uuid4().hex, payload)
+            self.first_answers[barcode] = status
+            if barcode not in self.pending:  # answered: the service is back for the others
+                self._retry_pending()
             time.sleep(0.02)
+        # Copies may run out during the fault: the pending checkouts wait for the service.
+        give_up = max(time.monotonic(), until) + self.RETRY_GRACE
+        while self.pending and time.monotonic() < give_up:
+            self._retry_pending()
+            time.sleep(0.1)
 
-    def audit(self) -> dict[str, int]:
+    def _send(self, barcode: str, key: str, payload: dict[str, Any]) -> int:
+        status, body = request(
+            self.port,
+            "/api/library/checkouts/",
+            method="POST",
+            body=payload,
+            token=self.token,
+            headers={"Idempotency-Key": key},
+        )
+        self.answers[barcode] = status
+        # No answer, a 503, or the first attempt still in flight: the outcome is unknown.
+        if status in (0, 503) or (status == 409 and b"idempotency_key_in_flight" in body):
+            self.pending[barcode] = (key, payload)
+        else:
+            self.pending.pop(barcode, None)
+        return status
+
+    def _retry_pending(self) -> None:
+        for barcode, (key, payload) in list(self.pending.items()):
+            self.retries += 1
+            self._send(barcode, key, payload)
+
+    def audit(self) -> dict[str, Any]:
         lent = set(
             apps.get_model("library", "Loan")
-            .objects.filter(copy__barcode__in=list(self.answers))
+            .objects.filter(copy__barcode__in=list(self.answers), loaned_at__gte=self.started)
             .values_list("copy__barcode", flat=True)
         )
         created = {barcode for barcode, status in self.answers.items() if status == 201}
+        first = {barcode for barcode, status in self.first_answers.items() if status == 201}
         return {
             "attempts": len(self.answers),
             "answered_201": len(created),
             "loans": len(lent),
             "lost": len(created - lent),  # told "lent", no loan
-            "unreported": len(lent - created),  # a loan, told it failed
+            "unreported": len(lent - created),  # a loan, never told it was made
+            "retries": self.retries,
+            "201_on_retry": len(created - first),
+            "unknown": len(self.pending),  # still no answer after the grace
+            "unknown_last": dict(Counter(str(self.answers[b]) for b in self.pending)),
+            "final": dict(sorted(Counter(str(status) for status in self.answers.values()).items())),
         }
 
 
@@ -543,6 +597,11 @@ class Command(BaseCommand):
                 f"  checkouts: {writes['attempts']} tried, {writes['answered_201']} answered 201, "
                 f"{writes['loans']} loans; 201 without a loan: {writes['lost']}, loan without a "
                 f"201: {writes['unreported']}"
+            )
+            self.stdout.write(
+                f"  idempotent retries: {writes['retries']} sent, {writes['201_on_retry']} "
+                f"checkouts obtained their 201 on a retry, {writes['unknown']} still unanswered "
+                f"{writes['unknown_last']}; last answers {writes['final']}"
             )
         line = f"  time to recover: {result['recover_s']:.2f} s"
         if result["stale_reads"] is not None:
