@@ -227,6 +227,11 @@ def recovery_seconds(run: Run, restored: float) -> float:
     return round(max(failed) - restored, 3) if failed else 0.0
 
 
+ENROL_ATTEMPTS = 20
+MIN_COMPARISONS = 5
+COMPARE_GRACE = 5.0  # seconds
+
+
 class StaleCheck:
     """One enrolment made during a Redis fault, then cached vs fresh course lists compared."""
 
@@ -247,22 +252,27 @@ class StaleCheck:
         )
         found = json.loads(people or b"{}").get("results", [])
         students = [person["id"] for person in found if person.get("kind") == "student"]
-        for section in sections:
-            for student in students:
-                payload = {"student": student, "section": section}
-                status, _ = request(
-                    self.port,
-                    "/api/school/enrollments/",
-                    method="POST",
-                    body=payload,
-                    token=self.token,
-                )
-                if status == 201:
-                    self.written = True
-                    return
+        # Bounded: the attempts must end within the fault, or nothing is left to compare after.
+        pairs = [(section, student) for section in sections for student in students]
+        for section, student in pairs[:ENROL_ATTEMPTS]:
+            payload = {"student": student, "section": section}
+            status, _ = request(
+                self.port,
+                "/api/school/enrollments/",
+                method="POST",
+                body=payload,
+                token=self.token,
+            )
+            if status == 201:
+                self.written = True
+                return
 
     def compare(self, run: Run, until: float) -> None:
-        while time.monotonic() < until:
+        # At least MIN_COMPARISONS even when the phase ran out, within a short grace.
+        grace = max(until, time.monotonic()) + COMPARE_GRACE
+        while time.monotonic() < until or (
+            run.compared < MIN_COMPARISONS and time.monotonic() < grace
+        ):
             _, cached = request(self.port, COURSES)
             _, fresh = request(self.port, COURSES + f"&fresh={uuid.uuid4().hex}")
             if cached and fresh:
