@@ -101,8 +101,9 @@ def test_dense_grant_candidates_scan_in_person_order(
 
     plan = executed_plan("library.circulate")
 
-    ran = {node.get("Index Name") for node in plan if node.get("Actual Loops", 0) > 0}
-    assert "delegation_perm_until_idx" in ran  # the density probe counts through it
+    # Which index the density probe takes on three rows is the planner's call (it varied with
+    # the statistics earlier tests left); the rare-grant test above asserts the index with
+    # thousands of rows. Asserted here: which branch ran.
     sparse = [node for node in plan if "Sort Key" in node and "+ 0" in str(node["Sort Key"])]
     assert sparse and all(node.get("Actual Loops", 0) == 0 for node in sparse), sparse
 
