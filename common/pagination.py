@@ -11,7 +11,7 @@ from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Field, Model, Q, QuerySet
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
@@ -226,11 +226,43 @@ class BoundedCountPaginator(Paginator):
         return min(counted, cap)
 
 
+class RankedPaginator(BoundedCountPaginator):
+    """A bounded-count paginator of a queryset that reads a page in two steps: the page's keys
+    first, in the list's order and with nothing else selected, then those rows in full by key.
+
+    A ranked list (the book search) orders every match by a rank computed per request. Ranking
+    with only the key selected leaves no correlated subquery or join in the statement, so
+    PostgreSQL can rank in parallel workers and evaluates the rows' own annotations (available
+    copies, the category) for the page alone. (A "deferred join"; the admin's changelists keep
+    one query per page.)
+    """
+
+    object_list: QuerySet[Any]
+
+    def page(self, number: int | str) -> Page:
+        number = self.validate_number(number)
+        return Page(self.rows(self.keys(number)), number, self)
+
+    def keys(self, number: int) -> list[Any]:
+        """The keys of page `number` (validated), in the list's order."""
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return list(self.object_list.values_list("pk", flat=True)[bottom:top])
+
+    def rows(self, keys: list[Any]) -> list[Any]:
+        """The rows of `keys`, in that order (a row deleted since is left out)."""
+        by_key = {row.pk: row for row in self.object_list.filter(pk__in=keys)}
+        return [by_key[key] for key in keys if key in by_key]
+
+
 class BoundedCountPagination(PageNumberPagination):
     """Page numbers whose `count` is exact up to `API_COUNT_CAP`, then `count_exact: false`
-    (the library's book search: a common word matches half the books)."""
+    (the library's book search: a common word matches half the books), each page read by key
+    (`RankedPaginator`)."""
 
-    django_paginator_class = BoundedCountPaginator
+    django_paginator_class = RankedPaginator
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)

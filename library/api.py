@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -18,9 +19,11 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from common import idempotency
+from common.cache.readthrough import read_one
 from common.exceptions import ForbiddenError
-from common.pagination import BoundedCountPagination, CursorPagination
-from library import lab, policies, selectors, services
+from common.pagination import BoundedCountPagination, CursorPagination, RankedPaginator
+from library import caching, lab, policies, selectors, services
+from library.caching import SEARCHES
 from library.filters import BookFilter, CopyFilter, EventFilter, HoldFilter, LoanFilter
 from library.models import Member
 from library.serializers import (
@@ -76,17 +79,51 @@ class CatalogueKeyset(CursorPagination):
     ordering = ("title", "id")  # book_title_id_idx
 
 
+class CachedRankingPaginator(RankedPaginator):
+    """A `RankedPaginator` whose count and page keys are read through the search cache
+    (`library.caching.SEARCHES`, one slot per query string and page); the rows never are."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, ident: str | None) -> None:
+        super().__init__(object_list, per_page)
+        self.ident = ident
+
+    def page(self, number: int | str) -> Page:
+        if self.ident is None:
+            return super().page(number)
+        slot = f"{self.ident}:{number}"
+        ranking = read_one(SEARCHES, slot, lambda: self._ranking(number)).of(SEARCHES)[slot]
+        # The cached count stands in for the count query (a cached_property: set, not called).
+        self.__dict__["count"], self.exact = ranking["count"], ranking["exact"]
+        return Page(self.rows(ranking["keys"]), self.validate_number(number), self)
+
+    def _ranking(self, number: int | str) -> dict[str, Any]:
+        keys = self.keys(self.validate_number(number))  # an invalid page raises: nothing cached
+        return {"count": self.count, "exact": self.exact, "keys": keys}
+
+
+class SearchPagination(BoundedCountPagination):
+    """A search's numbered pages, its rankings cached per query string (`library.caching`)."""
+
+    def django_paginator_class(  # type: ignore[override]  # DRF calls the class; a factory too
+        self, object_list: QuerySet[Any], per_page: int
+    ) -> CachedRankingPaginator:
+        assert self.request is not None  # set by paginate_queryset before it calls this
+        ident = caching.search_ident(self.request.query_params, self.page_query_param)
+        return CachedRankingPaginator(object_list, per_page, ident=ident)
+
+
 class BookPagination(BasePagination):
     """The catalogue in keyset pages by title (`cursor`); a search (`q`) in numbered pages.
 
     A search is ordered by relevance, a rank computed per request over every match: any page,
     first or deep, ranks them all, so a keyset would save nothing, and there is no index to
     serve the order. Its pages are numbered with a count bounded at `API_COUNT_CAP`, which also
-    bounds how deep they go (the first `count` matches).
+    bounds how deep they go (the first `count` matches); each page's ranking is cached until the
+    catalogue changes (`library.caching`).
     """
 
     def __init__(self) -> None:
-        self.search = BoundedCountPagination()
+        self.search = SearchPagination()
         self.keyset = CatalogueKeyset()
         self.active: BasePagination = self.keyset
 

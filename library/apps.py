@@ -6,6 +6,7 @@ class LibraryConfig(AppConfig):
 
     def ready(self) -> None:
         from common.audit import register_snapshot_extra
+        from library import caching  # noqa: F401 - connects the search cache's invalidation
         from library.models import Book
         from library.services.catalogue import book_credits
 

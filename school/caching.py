@@ -19,11 +19,13 @@ from common.events import PERSON_FACTS, org_changed
 from people.models import Person
 from school.models import Course, Enrollment, Section, TeachingAssignment, Term
 
-# The facts `org_changed` announces. Version 2 of `manager_chain` and `reports`: bounded objects
-# (`{"count", "items", "next"}`) instead of whole lists.
-FACT_VERSIONS = {"manager_chain": 2, "reports": 2}
+# The facts `org_changed` announces that the directory caches per person. Not `reports`: a
+# manager's direct reports are one indexed query, read on every request (school.directory).
+# Version 2 of `manager_chain`: a bounded object (`{"count", "items", "next"}`), not a list.
+FACT_VERSIONS = {"manager_chain": 2}
+CACHED_FACTS = PERSON_FACTS - {"reports"}
 GRAPH_FACTS = {
-    fact: Family(f"directory.{fact}", FACT_VERSIONS.get(fact, 1)) for fact in sorted(PERSON_FACTS)
+    fact: Family(f"directory.{fact}", FACT_VERSIONS.get(fact, 1)) for fact in sorted(CACHED_FACTS)
 }
 COURSES = Family("directory.courses")  # per student: their enrolments
 TEACHING = Family("directory.teaching")  # per teacher: the sections they teach

@@ -6,8 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from common.actors import Actor
@@ -115,6 +116,24 @@ def _current_lines() -> Q:
     return Q(valid_from__lte=now) & (Q(valid_to__isnull=True) | Q(valid_to__gt=now))
 
 
+# Each manager's current lines, ranked by the report's name in the database (a window per
+# manager). Hand-written: the ORM's compilation of this windowed, filtered query took about 1 ms,
+# twenty times what PostgreSQL takes to run it, on every directory page. Plain SQL that SQLite
+# runs too (window functions, `||`).
+DIRECT_REPORTS_SQL = """
+SELECT manager_id, person_id, given_name, family_name, total FROM (
+    SELECT rl.manager_id, rl.person_id, p.given_name, p.family_name,
+           ROW_NUMBER() OVER (PARTITION BY rl.manager_id
+                              ORDER BY p.family_name, p.given_name, p.id) AS rank_by_name,
+           COUNT(*) OVER (PARTITION BY rl.manager_id) AS total
+    FROM {lines} rl JOIN {people} p ON p.id = rl.person_id
+    WHERE rl.manager_id IN ({ids})
+      AND rl.valid_from <= %s AND (rl.valid_to IS NULL OR rl.valid_to > %s)
+) ranked
+WHERE rank_by_name <= %s
+ORDER BY manager_id, rank_by_name"""
+
+
 def direct_reports_by_manager(
     *, manager_ids: Iterable[int], shown: int
 ) -> dict[int, dict[str, Any]]:
@@ -122,31 +141,24 @@ def direct_reports_by_manager(
 
     `{manager_id: {"count": n, "items": [{"id", "name"}], "last": (family, given, id) | None}}`;
     `last` is the key of the last shown report when more follow (where a cursor resumes).
-    Ranked in the database (a window per manager), so a manager with 2,600 reports costs a sort
-    of their lines, never a transfer of them.
+    A manager with 2,600 reports costs a sort of their lines in the database, never a transfer.
     """
-    ids = list(manager_ids)
-    person = "person__"
-    ranked = (
-        ReportingLine.objects.filter(_current_lines(), manager_id__in=ids)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=F("manager_id"),
-                order_by=[F(f"{person}{column}").asc() for column in NAME_ORDER],
-            ),
-            total=Window(Count("id"), partition_by=F("manager_id")),
-        )
-        .filter(rank__lte=shown)
-        .order_by("manager_id", "rank")
-        .values_list(
-            "manager_id", "person_id", "person__given_name", "person__family_name", "total"
-        )
-    )
+    ids = [int(pk) for pk in manager_ids]
     reports: dict[int, dict[str, Any]] = {
         pid: {"count": 0, "items": [], "last": None} for pid in ids
     }
-    for manager_id, person_id, given, family, total in ranked:
+    if not ids:
+        return reports
+    sql = DIRECT_REPORTS_SQL.format(
+        lines=ReportingLine._meta.db_table,
+        people=Person._meta.db_table,
+        ids=", ".join(["%s"] * len(ids)),
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, now, now, shown])
+        rows = cursor.fetchall()
+    for manager_id, person_id, given, family, total in rows:
         entry = reports[manager_id]
         entry["count"] = total
         entry["items"].append({"id": person_id, "name": f"{given} {family}"})

@@ -185,7 +185,6 @@ CACHE_TTLS: dict[str, int] = {
     # which invalidate them; roles and permissions also lapse when a delegation expires, which
     # no write announces, so they live briefly.
     "directory.manager_chain": 900,
-    "directory.reports": 900,
     "directory.roles": 60,
     "directory.permissions": 60,
     "directory.courses": 900,
@@ -194,6 +193,8 @@ CACHE_TTLS: dict[str, int] = {
     # Token -> user for API authentication (common.authentication); every revocation
     # invalidates it, the TTL only bounds memory.
     "auth.token": 300,
+    # Book search rankings (library.caching): every catalogue write invalidates them.
+    "library.searches": 900,
 }
 # Seconds a process serves a token lookup from its own memory (no round trip); a revocation
 # reaches the other workers' copies within this (the writer's at once). 0: always ask Redis.

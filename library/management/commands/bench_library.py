@@ -6,7 +6,9 @@
    search computed row by row (no index can help).
 3. On PostgreSQL: the search API itself, `GET /api/library/books/?q=` (the view through
    RequestFactory: filter, count, page, authors, JSON), per term, against the query shape it
-   replaced (full text OR trigram ranked by GREATEST, exact COUNT) on the same page.
+   replaced (full text OR trigram ranked by GREATEST, exact COUNT) on the same page: cold (the
+   search cache's rankings invalidated before every request, so it counts and ranks) and warm
+   (a repeated search: count and page keys from the cache, the rows from the database).
 4. The loan list, newest first: OFFSET pagination against keyset (cursor) pagination, on the
    first page and on the last.
 
@@ -30,8 +32,10 @@ from django.db.models.functions import Greatest
 from django.test import RequestFactory
 from rest_framework.renderers import JSONRenderer
 
+from common.cache.readthrough import invalidate_family
 from library import lab, selectors
 from library.api import BookListView
+from library.caching import SEARCHES
 from library.models import SEARCH_CONFIG, Book, Loan
 from library.serializers import BookSerializer
 
@@ -43,10 +47,15 @@ OPTIMIZED = ("prefetch_to_attr", "only")
 API_GOAL_MS = 50
 
 
-def _median_ms(run: Callable[[], Any], repeat: int) -> float:
+def _nothing() -> None:
+    """Nothing to prepare between runs."""
+
+
+def _median_ms(run: Callable[[], Any], repeat: int, before: Callable[[], None] = _nothing) -> float:
     run()  # warm-up: plans and buffers
     samples = []
     for _ in range(repeat):
+        before()  # untimed
         started = time.perf_counter()
         run()
         samples.append((time.perf_counter() - started) * 1000)
@@ -140,7 +149,9 @@ class Command(BaseCommand):
         for term in (*SEARCH_TERMS, TYPO_TERM):
             old_count, _ = _old_api_page(term)
             body = json.loads(_api_page(term))
-            api_ms = _median_ms(partial(_api_page, term), repeat)
+            forget = partial(invalidate_family, SEARCHES)
+            cold_ms = _median_ms(partial(_api_page, term), repeat, before=forget)
+            warm_ms = _median_ms(partial(_api_page, term), repeat)
             rows.append(
                 {
                     "query": term,
@@ -148,8 +159,10 @@ class Command(BaseCommand):
                     "old_ms": round(_median_ms(partial(_old_api_page, term), repeat), 2),
                     "matches": f"{body['count']:,}" + ("" if body["count_exact"] else "+"),
                     "answered_by": "full text" if selectors.full_text_finds(term) else "trigram",
-                    "api_ms": round(api_ms, 2),
-                    "goal": "met" if api_ms <= API_GOAL_MS else "NOT met",
+                    "cold_ms": round(cold_ms, 2),
+                    "cold_goal": "met" if cold_ms <= API_GOAL_MS else "NOT met",
+                    "warm_ms": round(warm_ms, 2),
+                    "warm_goal": "met" if warm_ms <= API_GOAL_MS else "NOT met",
                 }
             )
         return rows
@@ -189,8 +202,19 @@ class Command(BaseCommand):
         )
         self._table(
             f"Search API GET /api/library/books/?q= (page of {PAGE} with its count), median ms; "
-            f"old = full text OR trigram by GREATEST with an exact COUNT; goal <= {API_GOAL_MS} ms",
-            ["query", "old_matches", "old_ms", "matches", "answered_by", "api_ms", "goal"],
+            "old = full text OR trigram by GREATEST with an exact COUNT; cold = ranked afresh "
+            f"(search cache invalidated), warm = ranking cached; goal <= {API_GOAL_MS} ms",
+            [
+                "query",
+                "old_matches",
+                "old_ms",
+                "matches",
+                "answered_by",
+                "cold_ms",
+                "cold_goal",
+                "warm_ms",
+                "warm_goal",
+            ],
             results["search_api"],
         )
         self._table(
