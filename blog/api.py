@@ -31,6 +31,7 @@ from blog.serializers import (
     SchemaVersionSerializer,
     TagWithCountSerializer,
 )
+from common.pagination import CursorPagination
 
 SCHEMA_503 = OpenApiResponse(
     SchemaOutOfDateSerializer, description="The blog schema is behind or ahead of the code."
@@ -107,6 +108,10 @@ class PostDetailView(SchemaGuardMixin, generics.RetrieveAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class CommentKeyset(CursorPagination):
+    ordering = ("created_at", "id")
+
+
 @extend_schema_view(
     get=extend_schema(responses={200: CommentSerializer(many=True), 503: SCHEMA_503})
 )
@@ -115,6 +120,8 @@ class PostCommentsView(SchemaGuardMixin, generics.ListCreateAPIView):
 
     serializer_class = CommentSerializer
     filter_backends: list = []
+    # Oldest first in keyset pages (blog_comment_post_created_idx): a thread only grows.
+    pagination_class = CommentKeyset
 
     def _post(self) -> Post:
         return selectors.post_detail(slug=self.kwargs["slug"], viewer=self.request.user)

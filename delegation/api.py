@@ -97,6 +97,9 @@ class AssignmentViewSet(StaffCrudViewSet):
     serializer_class = s.AssignmentOutSerializer
     queryset = selectors.assignment_list()
     filterset_fields = ["person", "role", "scope_unit"]
+    # Newest first in keyset pages, like delegations: assignments grow with the staff.
+    pagination_class = CursorPagination
+    ordering_fields: list[str] = []
 
     @extend_schema(
         request=s.AssignmentInSerializer,

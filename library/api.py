@@ -169,6 +169,14 @@ class FineKeyset(CursorPagination):
     ordering = ("-assessed_at", "-id")  # fine_assessed_idx
 
 
+class AuthorKeyset(CursorPagination):
+    ordering = ("name", "id")  # author_name_idx
+
+
+class MemberKeyset(CursorPagination):
+    ordering = "card_number"  # unique, so the card number alone is the key
+
+
 class BookListView(generics.ListAPIView):
     """Books with authors (credit order), category and available copies; `q` searches (full
     text; titles close to the words when full text finds nothing). Without `q`: keyset pages by
@@ -210,7 +218,10 @@ class BookDetailView(generics.RetrieveAPIView):
 
 
 class AuthorListView(generics.ListCreateAPIView):
+    """Authors by name, in keyset pages (the catalogue's authors grow with it)."""
+
     serializer_class = AuthorSerializer
+    pagination_class = AuthorKeyset
     ordering_fields = ["name", "id"]
     permission_classes = [IsStaffOrReadOnly]
 
@@ -277,10 +288,13 @@ class MemberCategoryListView(generics.ListAPIView):
 
 
 class MemberListView(generics.ListAPIView):
-    """All members for circulation staff; a member sees only their own membership."""
+    """All members for circulation staff; a member sees only their own membership. Keyset
+    pages by card number."""
 
     serializer_class = MemberSerializer
     permission_classes = [IsAuthenticated]
+    pagination_class = MemberKeyset
+    ordering_fields = ["card_number"]
 
     def get_queryset(self) -> QuerySet:
         return selectors.member_list(user=self.request.user)
@@ -396,11 +410,15 @@ class LoanRenewView(APIView):
 
 
 class HoldListView(generics.ListCreateAPIView):
-    """Holds (own, or all for circulation staff); POST places a hold at the end of the queue."""
+    """Holds (own, or all for circulation staff), newest first in keyset pages (a closed hold
+    has no queue position, so the queue's order cannot key a page); POST places a hold at the
+    end of the queue."""
 
     serializer_class = HoldSerializer
     permission_classes = [IsAuthenticated]
     filterset_class = HoldFilter
+    pagination_class = CursorPagination
+    ordering_fields: list[str] = []
 
     def get_queryset(self) -> QuerySet:
         return selectors.hold_list(user=self.request.user)

@@ -153,6 +153,21 @@ def test_comments_nested_under_their_post(member_client: APIClient) -> None:
     assert member_client.post(f"{POSTS}closed/comments/", {"body": "x"}).status_code == 404
 
 
+def test_a_thread_pages_oldest_first_by_cursor(api_client: APIClient) -> None:
+    """Issue 13: a post's comments were paged by number (OFFSET and COUNT(*)) however long."""
+    post = PostFactory(slug="long")
+    comments = CommentFactory.create_batch(5, post=post)
+    url = f"{POSTS}long/comments/"
+    body, seen = api_client.get(url, {"page_size": 2}).json(), []
+    while True:
+        seen += [row["id"] for row in body["results"]]
+        if not body["next"]:
+            break
+        body = api_client.get(body["next"]).json()
+    assert seen == [comment.pk for comment in comments] and "count" not in body
+    assert api_client.get(url, {"page": 2}).status_code == 400
+
+
 def test_comment_on_own_draft_is_a_conflict(member_client: APIClient, member_user: User) -> None:
     author = AuthorProfileFactory(user=member_user)
     PostFactory(slug="mine", author=author, status=Post.Status.DRAFT, published_at=None)

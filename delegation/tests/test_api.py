@@ -133,6 +133,18 @@ def test_assignment_bad_window_is_a_400(staff_client: APIClient, school: School)
     assert "valid_to" in error(response)["fields"]
 
 
+def test_assignments_page_newest_first_by_cursor(staff_client: APIClient, school: School):
+    """Issue 13: role assignments, which grow with the staff, were paged by number."""
+    made = [
+        services.assignment_create(actor=None, person=PersonFactory(), role=school.editor)
+        for _ in range(3)
+    ]
+    body = staff_client.get(f"{API}/assignments/", {"page_size": 2}).json()
+    assert [row["id"] for row in body["results"]] == [made[2].pk, made[1].pk]
+    assert body["next"] and "count" not in body
+    assert staff_client.get(f"{API}/assignments/", {"page": 2}).status_code == 400
+
+
 def test_assignment_list_queries_do_not_grow(staff_client: APIClient, school: School):
     for _ in range(10):
         services.assignment_create(actor=None, person=PersonFactory(), role=school.editor)

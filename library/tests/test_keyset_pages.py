@@ -11,8 +11,15 @@ from django.db import connection
 from django.urls import reverse
 
 from library import services
-from library.models import Book, Copy, Fine, Loan
-from library.tests.factories import BookFactory, CopyFactory, LoanFactory
+from library.models import Author, Book, Copy, Fine, Loan, Member
+from library.tests.factories import (
+    AuthorFactory,
+    BookFactory,
+    CopyFactory,
+    HoldFactory,
+    LoanFactory,
+    MemberFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +84,34 @@ def test_active_loans_page_newest_first(staff_client) -> None:
     assert [row["id"] for row in rows] == [loan.pk for loan in reversed(loans) if loan != loans[2]]
 
 
+def test_authors_page_by_name_then_id_through_equal_names(api_client) -> None:
+    authors = [AuthorFactory(name=name) for name in ["Le", "Ada", "Le", "Bo", "Le"]]
+    rows = walk(api_client, url("author-list"), 2)
+    assert [row["id"] for row in rows] == [
+        a.pk for a in sorted(authors, key=lambda a: (a.name, a.pk))
+    ]
+
+
+def test_members_page_by_card_number(staff_client) -> None:
+    members = [MemberFactory(card_number=card) for card in ["C3", "C1", "C5", "C2", "C4"]]
+    rows = walk(staff_client, url("member-list"), 2)
+    assert [row["card_number"] for row in rows] == sorted(m.card_number for m in members)
+
+
+def test_holds_page_newest_first(staff_client) -> None:
+    holds = [HoldFactory() for _ in range(5)]
+    rows = walk(staff_client, url("hold-list"), 2)
+    assert [row["id"] for row in rows] == [hold.pk for hold in reversed(holds)]
+
+
+@pytest.mark.parametrize("name", ["author-list", "member-list", "hold-list"])
+def test_the_lists_that_grow_refuse_page_numbers(staff_client, name: str) -> None:
+    """Issue 13: authors, members and holds still paged by number (OFFSET and COUNT(*))."""
+    response = staff_client.get(url(name), {"page": 2})
+    assert response.status_code == 400 and "page" in response.json()["error"]["fields"]
+    assert "count" not in staff_client.get(url(name)).json()
+
+
 @pytest.mark.parametrize(
     "cursor",
     [
@@ -122,3 +157,7 @@ def test_fines_and_active_loans_orderings_are_index_served() -> None:
     assert "book_title_id_idx" in plan_of(*books.query.sql_with_params())
     copies = Copy.objects.order_by("barcode")[:21]
     assert "barcode" in plan_of(*copies.query.sql_with_params())
+    authors = Author.objects.order_by("name", "id")[:21]
+    assert "author_name_idx" in plan_of(*authors.query.sql_with_params())
+    members = Member.objects.order_by("card_number")[:21]
+    assert "card_number" in plan_of(*members.query.sql_with_params())

@@ -1,7 +1,8 @@
 """`manage.py bench_pages [--json]`: the first page against a deep page of every keyset list.
 
-For each large or growing list of the API (books, copies, fines, loans and the unreturned loans,
-the circulation log, delegations, the audit log, the directory and a unit's people), in one
+For each large or growing list of the API (books, authors, copies, members, holds, fines, loans
+and the unreturned loans, the circulation log, delegations, role assignments, the audit log, the
+directory, a unit's people and a post's comments), in one
 run: the first page and the page `--depth` pages in (5000 by default, or the last page of a
 shorter list), each through the view itself (RequestFactory, a staff caller: filter, keyset
 page, serialize, render JSON), median of `--repeat` runs, their ratio against the goal (a deep
@@ -42,18 +43,30 @@ def largest_unit() -> str:
     return code or "none"
 
 
+def busiest_post() -> str:
+    """The slug of the post with the most comments (its thread is the deepest)."""
+    posts = apps.get_model("blog", "Post").objects.annotate(n=Count("comments"))
+    slug = posts.order_by("-n", "id").values_list("slug", flat=True).first()
+    return slug or "none"
+
+
 def lists() -> dict[str, tuple[str, dict[str, str]]]:
     return {
         "books": ("/api/library/books/", {}),
+        "authors": ("/api/library/authors/", {}),
         "copies": ("/api/library/copies/", {}),
+        "members": ("/api/library/members/", {}),
+        "holds": ("/api/library/holds/", {}),
         "fines": ("/api/library/fines/", {}),
         "loans": ("/api/library/loans/", {}),
         "loans?active=true": ("/api/library/loans/", {"active": "true"}),
         "events": ("/api/library/events/", {}),
         "delegations": ("/api/delegation/delegations/", {}),
+        "role assignments": ("/api/delegation/assignments/", {}),
         "audit": ("/api/delegation/audit/", {}),
         "directory people": ("/api/school/people/", {}),
         "a unit's people": (f"/api/people/units/{largest_unit()}/people/", {}),
+        "a post's comments": (f"/api/blog/posts/{busiest_post()}/comments/", {}),
     }
 
 
