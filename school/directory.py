@@ -18,10 +18,9 @@ nearest CHAIN_DEPTH managers, `reports` the first REPORTS_SHOWN direct reports b
 indexed query (under 0.1 ms of PostgreSQL time), cheaper than the cache round trips that would
 save it, and always current. Every cacheable part of a page is read in one `get_many`; all the
 misses are loaded together (one graph call, one query per SQL part) and stored in one
-`set_many`. A store that fails
-degrades the answer: the graph down leaves its parts null (cached values still served), the cache
-down sends every read to its store; both set `partial`/`warnings` in the meta. Only the database,
-the system of record, failing fails the request.
+`set_many`. A store that fails degrades the answer: the graph down leaves its parts null (cached
+values still served), the cache down sends every read to its store; both set `partial`/`warnings`
+in the meta. Only the database, the system of record, failing fails the request.
 
 What the caller may see is decided by `school.policies.directory_access`; the planner loads and
 caches whole parts and withholds, row by row, what the caller may not see (`meta.hidden`).
