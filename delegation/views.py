@@ -1,7 +1,8 @@
 """The delegation explorer: ask the graph a question, see the answer, its picture and the query.
 
-For students: every answer shows the SQL (or Cypher) the backend ran, and the toolbar's Graph
-panel shows each call's time. Bad input shows as form errors, never as a server error.
+For students: every answer shows the SQL (or Cypher) the backend ran, on Neo4j with each
+statement's PROFILE plan (operators, rows, db hits), and the toolbar's Graph panel shows each
+call's time. Bad input shows as form errors, never as a server error.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from common.exceptions import ForbiddenError, ServiceError
 from common.forms import UtcDateTimeField
 from delegation import pictures, selectors
 from delegation.graph import get_graph
-from delegation.graph.base import GraphBackend
+from delegation.graph.base import GraphBackend, profiling
 from delegation.models import Delegation, Permission
 
 QUESTIONS = [
@@ -254,11 +255,20 @@ def about(data: dict[str, Any]) -> list[int] | None:
 
 
 def ran(calls: telemetry.Stats) -> str:
-    """The graph calls of an answer as they ran (values in place), each under its label."""
-    events = calls.of("graph")
-    if len(events) == 1:
-        return str(events[0].detail.get("query", ""))
-    return "\n\n".join(f"-- {event.label}\n{event.detail.get('query', '')}" for event in events)
+    """The graph calls of an answer as they ran (values in place), each under its label, with
+    its PROFILE plan on Neo4j."""
+    texts = [_call_text(event) for event in calls.of("graph")]
+    if len(texts) == 1:
+        return texts[0]
+    return "\n\n".join(
+        f"-- {event.label}\n{text}" for event, text in zip(calls.of("graph"), texts, strict=True)
+    )
+
+
+def _call_text(event: telemetry.StoreEvent) -> str:
+    plan = event.detail.get("plan")
+    query = str(event.detail.get("query", ""))
+    return f"{query}\n{plan.text()}" if plan is not None else query
 
 
 @login_required
@@ -283,7 +293,7 @@ def index(request: HttpRequest) -> HttpResponse:
         at = form.cleaned_data.get("at") or at
         try:
             graph = selectors.graph_for(actor=request.user, about=about(form.cleaned_data))
-            with telemetry.collect() as calls:
+            with telemetry.collect() as calls, profiling():
                 result = ANSWER[form.cleaned_data["question"]](graph, form.cleaned_data, at)
             result.query = ran(calls) or result.query
         except ServiceError as error:

@@ -20,7 +20,9 @@ here, on integers and on names compared by code point (never a database collatio
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,25 @@ MAX_CHAIN = 8
 # The deepest reporting hierarchy the org-chart queries follow (cycles are refused at write time;
 # the bound makes a corrupt table terminate anyway).
 MAX_ORG_DEPTH = 64
+_profiling: ContextVar[bool] = ContextVar("graph_profiling", default=False)
+
+
+@contextmanager
+def profiling() -> Iterator[None]:
+    """Inside the block, a backend that can profile its statements does (Neo4j's PROFILE, which
+    runs the statement and returns its rows too): each call's plan goes with its telemetry
+    record, for the explorer. The SQL backend ignores it."""
+    token = _profiling.set(True)
+    try:
+        yield
+    finally:
+        _profiling.reset(token)
+
+
+def is_profiling() -> bool:
+    return _profiling.get()
+
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 

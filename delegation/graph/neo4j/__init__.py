@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
@@ -42,8 +43,10 @@ from delegation.graph.base import (
     PathsResult,
     Scope,
     depth_first,
+    is_profiling,
     micros,
     moment,
+    profiling,
     rank_chains,
     ranked_cycles,
     sorted_people,
@@ -107,6 +110,15 @@ class Operator:
     def total_db_hits(self) -> int:
         return sum(op.db_hits for _, op in self.walk())
 
+    def text(self) -> str:
+        """The plan as Cypher comments, one operator a line, indented under its parent."""
+        lines = [f"// PROFILE: {self.total_db_hits} db hits in all"]
+        lines += [
+            f"// {'  ' * depth}{op.name} rows={op.rows} db_hits={op.db_hits} {op.details}".rstrip()
+            for depth, op in self.walk()
+        ]
+        return "\n".join(lines)
+
 
 def with_params(cypher: str, params: dict[str, Any]) -> str:
     """The Cypher preceded by its parameters as Neo4j Browser `:param` lines, so the text shown
@@ -134,35 +146,54 @@ class Neo4jGraphBackend(GraphBackend):
 
     def run(self, label: str, cypher: str, params: dict[str, Any] | None = None) -> list[dict]:
         """One timed Cypher call; rows as dicts keyed by the RETURN names."""
-        shown = with_params(cypher, params or {})
-        with telemetry.timed("graph", label, backend=self.name, query=shown):
-            rows, columns = self.breaker.call(
+        rows, columns, _ = self._call(label, cypher, params or {})
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def profile(self, cypher: str, params: dict[str, Any]) -> Operator:
+        """`PROFILE <cypher>`'s plan: each operator with its rows and db hits."""
+        with profiling():
+            _, _, plan = self._call("profile", cypher, params)
+        return cast(Operator, plan)
+
+    def _call(
+        self, label: str, cypher: str, params: dict[str, Any]
+    ) -> tuple[list, list[str], Operator | None]:
+        """Rows, column names and, inside `base.profiling()`, the plan of one Cypher call,
+        through the breaker and the request's deadline, recorded for telemetry (the plan too)."""
+        detail: dict[str, Any] = {"backend": self.name, "query": with_params(cypher, params)}
+        profiled = is_profiling()  # read here: in a request the call runs on another thread
+        started = time.perf_counter()
+        try:
+            rows, columns, plan = self.breaker.call(
                 lambda: deadlines.call_with_deadline(
-                    lambda: db.cypher_query(cypher, params or {}), query_deadline()
+                    lambda: self._execute(cypher, params, profiled), query_deadline()
                 ),
                 failures=OUTAGE,
             )
-        return [dict(zip(columns, row, strict=True)) for row in rows]
+            if plan is not None:
+                detail["plan"] = plan
+        finally:
+            telemetry.record("graph", time.perf_counter() - started, label, **detail)
+        return rows, columns, plan
+
+    @staticmethod
+    def _execute(
+        cypher: str, params: dict[str, Any], profiled: bool
+    ) -> tuple[list, list[str], Operator | None]:
+        if not profiled:
+            found, names = db.cypher_query(cypher, params)
+            return found, list(names), None
+        if db.driver is None:  # neomodel connects on its first query
+            db.cypher_query("RETURN 1")
+        # neomodel's cypher_query keeps the rows only; the plan is in the result's summary.
+        with db.driver.session() as session:  # type: ignore[union-attr]
+            result = session.run(f"PROFILE {cypher}", params)
+            rows = [list(record.values()) for record in result]
+            columns, summary = list(result.keys()), result.consume()
+        return rows, columns, Operator.of(summary.profile or {})
 
     def ping(self) -> None:
         self.run("ping", "RETURN 1")
-
-    def profile(self, cypher: str, params: dict[str, Any]) -> Operator:
-        """Run `PROFILE <cypher>` and return its plan: each operator with its rows and db hits
-        (what the explorer shows and the benchmark reports). Timed and guarded like `run`."""
-
-        def profiled() -> dict[str, Any]:
-            if db.driver is None:  # neomodel connects on its first query
-                db.cypher_query("RETURN 1")
-            # neomodel's cypher_query keeps rows only; the plan is in the result's summary.
-            with db.driver.session() as session:  # type: ignore[union-attr]
-                return session.run(f"PROFILE {cypher}", params).consume().profile or {}
-
-        with telemetry.timed("graph", "profile", backend=self.name, query=cypher):
-            plan = self.breaker.call(
-                lambda: deadlines.call_with_deadline(profiled, query_deadline()), failures=OUTAGE
-            )
-        return Operator.of(plan)
 
     # --- maintenance: constraints, projection, verification -----------------------------------
     def install_constraints(self) -> list[str]:
