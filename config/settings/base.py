@@ -245,7 +245,9 @@ LOGOUT_REDIRECT_URL = "home"
 
 # Brute-force protection on every login (member, admin, API token), by django-axes: after
 # AXES_FAILURE_LIMIT failures a username is locked out whatever the address, and an address
-# whatever the username, for AXES_COOLOFF_TIME hours; a success resets the user's count.
+# whatever the username, for AXES_COOLOFF_TIME hours. A success resets nothing: axes' reset
+# deletes every failure matching the username *or* the address, so signing in to one's own
+# account would wipe the address's guesses at other users; failures lapse with the cool-off.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -253,7 +255,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False
+# Usernames cut to the length axes stores (a longer one is nobody's; uncut, its insert fails).
+AXES_USERNAME_CALLABLE = "common.throttling.login_username"
 # The address a lockout counts is the throttles' (`NUM_PROXIES` trusted proxies), so a forged
 # X-Forwarded-For neither escapes a lockout nor locks out someone else's address.
 AXES_CLIENT_IP_CALLABLE = "common.throttling.client_ip"
@@ -300,6 +304,8 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", default="1200/minute"),
         # The lab pages (`/library/lab/`): each request runs every loading strategy.
         "lab": env("LAB_THROTTLE", default="30/minute"),
+        # The token endpoint, per address: password guesses, beside axes' lockouts.
+        "token": env("TOKEN_THROTTLE", default="20/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.exceptions.api_exception_handler",

@@ -17,6 +17,7 @@ REST_FRAMEWORK = {
         "anon": "100000/minute",
         "user": "100000/minute",
         "lab": "100000/minute",
+        "token": "100000/minute",
     },
 }
 INSTALLED_APPS = [*INSTALLED_APPS, "django_migration_linter"]
