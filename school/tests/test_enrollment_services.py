@@ -48,6 +48,17 @@ def test_refuses_a_term_that_has_ended() -> None:
     assert not Enrollment.objects.exists()
 
 
+def test_refuses_to_drop_an_enrolment_in_a_term_that_has_ended() -> None:
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    ended = TermFactory(starts_on=yesterday - datetime.timedelta(days=90), ends_on=yesterday)
+    enrollment = EnrollmentFactory(section=SectionFactory(term=ended))
+    with pytest.raises(ServiceError) as refused:
+        enrollment_drop(actor=None, enrollment=enrollment)
+    assert (refused.value.code, refused.value.field) == ("term_ended", "section")
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.ENROLLED
+
+
 def test_refuses_a_full_section() -> None:
     section = SectionFactory(capacity=1)
     enroll(PersonFactory(), section)
