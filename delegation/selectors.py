@@ -40,6 +40,14 @@ def delegation_list() -> QuerySet[Delegation]:
     ).order_by("-id")
 
 
+def example_delegation(*, actor: Actor) -> Delegation | None:
+    """The newest standing delegation whose two people `actor` may ask about, for the
+    explorer's example links (a link names who delegated what to whom)."""
+    askable = Person.objects.filter(policies.askable_people(actor=actor))
+    standing = delegation_list().filter(revoked_at__isnull=True)
+    return standing.filter(delegator__in=askable, delegatee__in=askable).first()
+
+
 def role_for_update(*, role_id: int) -> Role:
     """The role, row-locked until the transaction ends."""
     return Role.objects.select_for_update().get(pk=role_id)
