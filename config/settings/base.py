@@ -202,9 +202,10 @@ AUTH_TOKEN_LOCAL_TTL = env.float("AUTH_TOKEN_LOCAL_TTL", default=5.0)
 
 
 # --- Metrics ----------------------------------------------------------------------------------
-# /metrics answers staff and clients whose own address (REMOTE_ADDR, never a forwarded header)
-# is in one of these networks. prometheus_client reads PROMETHEUS_MULTIPROC_DIR itself, from the
-# environment, before settings load; config/gunicorn.conf.py sets it for the workers.
+# /metrics answers staff and clients whose own address is in one of these networks: REMOTE_ADDR,
+# or behind NUM_PROXIES proxies the entry the nearest one forwarded (never the proxy's address).
+# prometheus_client reads PROMETHEUS_MULTIPROC_DIR itself, from the environment, before settings
+# load; config/gunicorn.conf.py sets it for the workers.
 METRICS_ALLOWED_NETWORKS = [
     ip_network(network)
     for network in env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
