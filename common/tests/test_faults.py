@@ -250,6 +250,25 @@ def test_an_invalidation_redis_missed_is_applied_before_the_cache_serves_again(r
 
 
 @pytest.mark.django_db(transaction=True)
+@override_settings(CACHE_IDLE_RECHECK=0.25)  # the production setting (the suite turns it off)
+def test_a_worker_that_slept_through_the_outage_reads_no_value_from_before_it(redis_proxy):
+    """Low traffic: only the writer met the frozen Redis. Another worker, whose breaker never
+    opened, reads after Redis returns and before the writer's probe: it must not serve the
+    value the pending invalidation would have replaced."""
+    origin = {"value": "before"}
+    assert read_one(FAMILY, 1, lambda: origin["value"]).of(FAMILY)[1] == "before"
+    redis_proxy.hang()
+    with transaction.atomic():
+        origin["value"] = "after"
+        invalidate_on_commit(FAMILY, [1])  # the writer's worker: fails, kept in the database
+    redis_proxy.restore()
+    breaker.breaker("cache").reset()  # now the worker that made no call during the freeze
+
+    assert read_one(FAMILY, 1, lambda: origin["value"]).of(FAMILY)[1] == "after"
+    assert not PendingInvalidation.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_an_applied_invalidation_leaves_no_pending_row_and_a_rollback_none(redis_proxy):
     with transaction.atomic():
         invalidate_on_commit(FAMILY, [1])

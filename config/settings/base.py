@@ -197,6 +197,10 @@ CACHE_TTLS: dict[str, int] = {
     # Book search rankings (library.caching): every catalogue write invalidates them.
     "library.searches": 900,
 }
+# Seconds without a word from the cache after which a process applies the invalidations other
+# processes could not (an outage it slept through) before reading it again; None: never.
+# The socket timeout: an outage shorter than that fails no invalidation.
+CACHE_IDLE_RECHECK: float | None = env.float("REDIS_TIMEOUT", default=0.25)
 # Seconds a process serves a token lookup from its own memory (no round trip); a revocation
 # reaches the other workers' copies within this (the writer's at once). 0: always ask Redis.
 AUTH_TOKEN_LOCAL_TTL = env.float("AUTH_TOKEN_LOCAL_TTL", default=5.0)
