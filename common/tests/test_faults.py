@@ -104,6 +104,23 @@ def test_database_refused_fails_fast_once_the_breaker_opens(database_proxy, api_
     assert health.json()["breakers"]["database"]["state"] != CLOSED
 
 
+def test_a_pages_outage_503_is_logged_in_one_line_without_a_traceback(
+    database_proxy, api_client, caplog
+):
+    """Three chained tracebacks formatted per request stretched the 503s on a busy machine."""
+    client = Client(raise_request_exception=False)
+    database_proxy.refuse()
+    while breaker.breaker("database").state == CLOSED:
+        _get(api_client, BOOKS)
+    caplog.clear()
+
+    assert _get(client, "/blog/").status_code == 503
+    logged = [record for record in caplog.records if record.name == "django.request"]
+    assert [(record.getMessage(), record.exc_info) for record in logged] == [
+        ("Service Unavailable: /blog/", None)
+    ]
+
+
 def test_database_back_serves_again_without_waiting_for_the_pools_back_off(
     database_proxy, api_client
 ):

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "common.middleware.ApiNotFoundMiddleware",
     # Outside the views: a write's token is known once its transaction has committed.
     "common.middleware.ConsistencyTokenMiddleware",
+    # A view's database outage is a 503 logged in one line, not an uncaught exception.
+    "common.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
