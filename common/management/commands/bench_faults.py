@@ -245,14 +245,21 @@ COMPARE_GRACE = 5.0  # seconds
 
 
 class StaleCheck:
-    """One enrolment made during a Redis fault, then cached vs fresh course lists compared."""
+    """One enrolment made during a Redis fault, then cached vs fresh course lists compared. The
+    enrolment is found before the fault (enrolled, then dropped), so that the fault sees one
+    request alone: the other workers meet nothing of it."""
 
     def __init__(self, port: int, token: str) -> None:
         self.port, self.token = port, token
         self.written = False
+        self.pair: dict[str, int] | None = None
 
-    def enrol(self) -> None:
-        status, body = request(self.port, COURSES + f"&fresh={uuid.uuid4().hex}")
+    def _post(self, path: str, body: dict[str, int] | None = None) -> tuple[int, bytes]:
+        return request(self.port, path, method="POST", body=body, token=self.token)
+
+    def prepare(self) -> None:
+        """Find a student and a section that enrol (an open term, a free seat), and drop it."""
+        _, body = request(self.port, COURSES + f"&fresh={uuid.uuid4().hex}")
         sections = [
             section["id"]
             for course in json.loads(body)["results"]
@@ -264,22 +271,20 @@ class StaleCheck:
         )
         found = json.loads(people or b"{}").get("results", [])
         students = [person["id"] for person in found if person.get("kind") == "student"]
-        # Bounded: the attempts must end within the fault, or nothing is left to compare after.
         # Sections vary fastest: some listed sections belong to a term that has ended, which
         # refuses every student alike.
         pairs = [(section, student) for student in students for section in sections]
         for section, student in pairs[:ENROL_ATTEMPTS]:
             payload = {"student": student, "section": section}
-            status, _ = request(
-                self.port,
-                "/api/school/enrollments/",
-                method="POST",
-                body=payload,
-                token=self.token,
-            )
+            status, answer = self._post("/api/school/enrollments/", payload)
             if status == 201:
-                self.written = True
+                self._post(f"/api/school/enrollments/{json.loads(answer)['id']}/drop/")
+                self.pair = payload
                 return
+
+    def enrol(self) -> None:
+        if self.pair is not None:
+            self.written = self._post("/api/school/enrollments/", self.pair)[0] == 201
 
     def compare(self, run: Run, until: float, pause: float = 0.05) -> None:
         # At least MIN_COMPARISONS even when the phase ran out, within a short grace.
@@ -308,6 +313,7 @@ def measure_quiet(
     from before the enrolment."""
     run = Run()
     seconds = options["seconds"]
+    stale.prepare()
     warm = [
         threading.Thread(target=request, args=(port, COURSES), daemon=True)
         for _ in range(4 * options["workers"])
@@ -319,7 +325,7 @@ def measure_quiet(
     marks = {"start": time.monotonic()}
     marks["fault"] = marks["start"]
     proxy.hang()
-    stale.enrol()
+    stale.enrol()  # the one request of the freeze
     time.sleep(max(0.0, marks["fault"] + seconds - time.monotonic()))
     proxy.restore()
     marks["restore"] = time.monotonic()
@@ -370,6 +376,7 @@ def measure(
     for writer in (writers or {}).values():
         threads.append(threading.Thread(target=writer.run, args=(marks["end"],), daemon=True))
     if stale:
+        stale.prepare()
         request(port, COURSES)  # cached before the fault
     for thread in threads:
         thread.start()
