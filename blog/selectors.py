@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 
 from blog.models import AuthorProfile, Comment, Post, Tag
@@ -93,9 +103,14 @@ def tag_list() -> QuerySet[CountedTag]:
 
 
 def author_list() -> QuerySet[CountedAuthor]:
-    """Author profiles with the number of their published posts."""
-    published = Count("posts", filter=Q(posts__status=Post.Status.PUBLISHED))
-    return AuthorProfile.objects.annotate(post_count=published).order_by("display_name", "id")
+    """Author profiles with at least one published post, and the number of them (a profile is
+    made with a user's first draft: listing it would tell that an unpublished draft exists)."""
+    published = Q(posts__status=Post.Status.PUBLISHED)
+    has_published = Exists(Post.objects.filter(author=OuterRef("pk"), status=Post.Status.PUBLISHED))
+    authors = AuthorProfile.objects.filter(has_published)
+    return authors.annotate(post_count=Count("posts", filter=published)).order_by(
+        "display_name", "id"
+    )
 
 
 def admin_posts(queryset: QuerySet[Post]) -> QuerySet[CountedPost]:

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -145,3 +145,18 @@ def json_server_error(request: HttpRequest) -> JsonResponse:
 def json_unavailable(request: HttpRequest) -> JsonResponse:
     body = error_body(503, StoreUnavailable.default_code, DATABASE_DOWN)
     return JsonResponse(body, status=503, headers={"Retry-After": "1"})
+
+
+# A string, not a template: rendering must not need anything that might be down.
+UNAVAILABLE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>503 Service Unavailable</title></head>
+<body><h1>Service Unavailable</h1>
+<p>The database does not answer. Please try again in a moment.</p></body></html>
+"""
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """The database outage answer: JSON in the error shape under /api/, a plain page elsewhere."""
+    if request.path.startswith("/api/"):
+        return json_unavailable(request)
+    return HttpResponse(UNAVAILABLE_PAGE, status=503, headers={"Retry-After": "1"})

@@ -6,17 +6,21 @@ number of queries; a difference means an N+1 somewhere.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from unittest.mock import patch
 
 from django.contrib import admin
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from factory.django import DjangoModelFactory
 
+from common.exceptions import ServiceError
 from common.models import AuditEntry, OutboxEvent
 
 # CACHES pointing at a closed port: a real Redis outage for tests (connection refused at once).
@@ -137,3 +141,50 @@ def admin_bulk_delete(client: Client, model: type[Model], *objs: Model) -> Any:
         admin_url(model, "changelist"),
         {"action": "delete_selected", "_selected_action": [obj.pk for obj in objs], "post": "yes"},
     )
+
+
+def record_outcome(call: Callable[[], object], outcomes: list[str]) -> None:
+    """Run `call` in a racing thread and append its outcome: "ok" or the refusal's code."""
+    try:
+        call()
+        outcomes.append("ok")
+    except ServiceError as error:
+        outcomes.append(error.code)
+    except Exception as error:  # noqa: BLE001 - any other outcome must fail the test, visibly
+        outcomes.append(f"unexpected {type(error).__name__}: {error}")
+    finally:
+        connection.close()  # this thread's own connection
+
+
+LOCK_WAIT_BOUND = 30.0  # seconds; racers reach their lock waits in milliseconds
+
+
+def _lock_waiters(cursor: Any) -> int:
+    cursor.execute("SELECT pg_stat_clear_snapshot()")  # else one snapshot per transaction
+    cursor.execute(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    return int(cursor.fetchone()[0])
+
+
+def race_past_the_checks(model: type[Model], calls: Sequence[Callable[[], object]]) -> list[str]:
+    """Run `calls` in threads, each on its own connection, with every insert into `model`'s
+    table held (a SHARE lock, which reads pass) until each call waits on a lock: so every call
+    has made its checks before any has written, and a missing row lock lets them all write. A
+    race decided by that lock, every run, instead of by the scheduler's luck. Returns each
+    call's outcome: "ok" or the refusal's code."""
+    outcomes: list[str] = []
+    threads = [threading.Thread(target=record_outcome, args=(call, outcomes)) for call in calls]
+    table = connection.ops.quote_name(model._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + LOCK_WAIT_BOUND
+        while _lock_waiters(cursor) < len(calls):
+            assert time.monotonic() < deadline, "the racers never all waited on a lock"
+            time.sleep(0.01)
+    for thread in threads:
+        thread.join(timeout=LOCK_WAIT_BOUND)
+    return outcomes

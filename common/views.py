@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from common.metrics import exposition
+from common.throttling import client_ip
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -25,8 +26,10 @@ def favicon(request: HttpRequest) -> HttpResponseRedirect:
 
 
 def _from_allowed_network(request: HttpRequest) -> bool:
+    """Whether the client is on an allowed network: its address as the throttles count it, so
+    behind `NUM_PROXIES` proxies the one the nearest forwarded, never the proxy's own."""
     try:
-        address = ip_address(request.META.get("REMOTE_ADDR", ""))
+        address = ip_address(client_ip(request))
     except ValueError:  # a unix socket has no address
         return False
     if address.version == 6 and address.ipv4_mapped:  # a dual-stack bind sees ::ffff:a.b.c.d

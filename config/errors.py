@@ -2,8 +2,8 @@
 
 An unhandled database outage (OperationalError, InterfaceError, the breaker open) is a 503, not a
 500, on every page: JSON in the API's one error shape under /api/ (DRF views already answer it
-from `common.exceptions`; this covers everything else) and a plain page elsewhere. The page is a
-string, not a template: rendering must not need anything that might be down.
+from `common.exceptions`; a view's outage is answered by `common.middleware.
+DatabaseOutageMiddleware`; this covers what fails outside views) and a plain page elsewhere.
 """
 
 import sys
@@ -15,14 +15,8 @@ from common.exceptions import (
     is_database_outage,
     json_not_found,
     json_server_error,
-    json_unavailable,
+    unavailable,
 )
-
-UNAVAILABLE_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>503 Service Unavailable</title></head>
-<body><h1>Service Unavailable</h1>
-<p>The database does not answer. Please try again in a moment.</p></body></html>
-"""
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -38,9 +32,7 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     # Django calls handler500 inside its `except` block: the exception being handled is at hand.
     if is_database_outage(sys.exc_info()[1]):
-        if _is_api(request):
-            return json_unavailable(request)
-        return HttpResponse(UNAVAILABLE_PAGE, status=503, headers={"Retry-After": "1"})
+        return unavailable(request)
     if _is_api(request):
         return json_server_error(request)
     return defaults.server_error(request)

@@ -7,18 +7,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from common.views import favicon, home, metrics
-from config.account import account
+from config.account import PasswordChangeView, account
 
 # Members sign in here (the admin's login refuses non-staff accounts); django-axes counts every
 # failed attempt, whichever login it came through.
 accounts = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(template_name="account/password_change.html"),
-        name="password_change",
-    ),
+    path("password/", PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/done/",
         auth_views.PasswordChangeDoneView.as_view(template_name="account/password_done.html"),

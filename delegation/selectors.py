@@ -34,10 +34,19 @@ def assignment_list() -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.select_related("person", "role", "scope_unit").order_by("id")
 
 
+DELEGATION_RELATED = ("delegator", "delegatee", "permission", "role", "created_by")
+
+
 def delegation_list() -> QuerySet[Delegation]:
-    return Delegation.objects.select_related(
-        "delegator", "delegatee", "permission", "role", "created_by"
-    ).order_by("-id")
+    return Delegation.objects.select_related(*DELEGATION_RELATED).order_by("-id")
+
+
+def example_delegation(*, actor: Actor) -> Delegation | None:
+    """The newest standing delegation whose two people `actor` may ask about, for the
+    explorer's example links (a link names who delegated what to whom)."""
+    askable = Person.objects.filter(policies.askable_people(actor=actor))
+    standing = delegation_list().filter(revoked_at__isnull=True)
+    return standing.filter(delegator__in=askable, delegatee__in=askable).first()
 
 
 def role_for_update(*, role_id: int) -> Role:
@@ -50,7 +59,10 @@ def assignment_for_update(*, assignment_id: int) -> RoleAssignment:
 
 
 def delegation_for_update(*, delegation_id: int) -> Delegation:
-    return Delegation.objects.select_for_update().get(pk=delegation_id)
+    """The delegation, row-locked, with every row its answer shows: a write's answer then needs
+    no read after COMMIT, so a database lost at that moment cannot turn it into a 503."""
+    locked = Delegation.objects.select_for_update(of=("self",))
+    return locked.select_related(*DELEGATION_RELATED).get(pk=delegation_id)
 
 
 def outbox_pending_for_update(*, limit: int) -> list[OutboxEvent]:

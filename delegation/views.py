@@ -221,9 +221,9 @@ ANSWER = {
 }
 
 
-def _examples() -> list[tuple[str, dict[str, Any]]]:
+def _examples(actor: Actor) -> list[tuple[str, dict[str, Any]]]:
     """A few questions worth asking on the demo data, as ready-made links."""
-    latest = selectors.delegation_list().filter(revoked_at__isnull=True).first()
+    latest = selectors.example_delegation(actor=actor)
     if latest is None:
         return []
     grant = latest.permission.codename if latest.permission else None
@@ -306,7 +306,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "result": result,
         "at": at,
         "backend": get_graph().name,
-        "examples": _examples(),
+        "examples": _examples(request.user),
         "counts": {
             "delegations": Delegation.objects.count(),
             "permissions": Permission.objects.count(),

@@ -48,8 +48,11 @@ class CopyFilter(django_filters.FilterSet):
         fields = ["book", "status", "barcode"]
 
 
+# Members are filtered by plain id, not by a choice of existing rows: a member the caller may
+# not see matches nothing, as a missing one does, instead of answering "not a valid choice".
 class LoanFilter(django_filters.FilterSet):
     active = django_filters.BooleanFilter(field_name="returned_at", lookup_expr="isnull")
+    member = IdFilter(field_name="member")
 
     class Meta:
         model = Loan
@@ -57,12 +60,16 @@ class LoanFilter(django_filters.FilterSet):
 
 
 class HoldFilter(django_filters.FilterSet):
+    member = IdFilter(field_name="member")
+
     class Meta:
         model = Hold
         fields = ["book", "member", "status"]
 
 
 class EventFilter(django_filters.FilterSet):
+    member = IdFilter(field_name="member")
+
     class Meta:
         model = CirculationEvent
         fields = ["action", "outcome", "member", "copy", "book"]

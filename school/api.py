@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common import telemetry
 from common.cache.readthrough import read_one
 from common.exceptions import NotFoundError
 from people import selectors as people_selectors
@@ -59,6 +60,14 @@ class DirectoryFilterBackend(DjangoFilterBackend):
         return {**super().get_filterset_kwargs(request, queryset, view), "access": view.access}
 
 
+def _meta(request: Request, answer: directory.Answer, usage: dict[str, Any]) -> dict[str, Any]:
+    """The answer's meta; its store timings and cache counts only for those who see the
+    internals (`common.telemetry.shows_internals`), as `Server-Timing` is."""
+    if not telemetry.shows_internals(request):
+        return {name: value for name, value in answer.meta.items() if name != "cache"}
+    return {**answer.meta, "stores": usage}
+
+
 class DirectoryPagination(NameKeyset):
     """Keyset pages of the directory (by name unless `ordering` says otherwise), each with a
     `meta` object beside `results`."""
@@ -95,7 +104,7 @@ class PeopleView(_DirectoryView, ListAPIView):
             people = cast(list[Person], page)
             answer = directory.resolve(plan, people, access=self.access)
         response = self.get_paginated_response(answer.rows)
-        response.data["meta"] = {**answer.meta, "stores": usage}
+        response.data["meta"] = _meta(request, answer, usage)
         return response
 
 
@@ -115,7 +124,7 @@ class PersonView(_DirectoryView):
             if person is None:
                 raise NotFoundError(f"No person with id {pk}.")
             answer = directory.resolve(plan, [person], access=self.access)
-        return Response({**answer.rows[0], "meta": {**answer.meta, "stores": usage}})
+        return Response({**answer.rows[0], "meta": _meta(request, answer, usage)})
 
 
 class PersonReportsView(_DirectoryView, ListAPIView):

@@ -272,7 +272,6 @@ def _courses_seen(
     seen = []
     for entry in courses:
         if not access.sees_course(person.pk, person.org_unit_id, entry["section_id"]):
-            hidden.add("courses")
             continue
         if access.sees_grade(person.pk, entry["section_id"]):
             seen.append(entry)
@@ -286,13 +285,14 @@ def _as_seen(
     row: dict[str, Any], person: Person, access: DirectoryAccess, hidden: set[str]
 ) -> dict[str, Any]:
     """`row` as `access` may see it: private parts of another's entry dropped (never nulled:
-    null means a store was down), courses narrowed to what the caller may see."""
+    null means a store was down), courses narrowed to what the caller may see. Courses count
+    as hidden whether or not any was withheld: else `hidden` would tell who has enrolments."""
     if not access.sees_private(person.pk, person.org_unit_id):
         private = [name for name in row if name not in PUBLIC_FIELDS | PUBLIC_PARTS]
         for name in private:
             if name != "courses":
                 del row[name]
-                hidden.add(name)
+            hidden.add(name)
     if row.get("courses"):
         row["courses"] = _courses_seen(row["courses"], person, access, hidden)
     return row

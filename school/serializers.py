@@ -131,9 +131,15 @@ class DirectoryMetaSerializer(serializers.Serializer):
         child=serializers.CharField(),
         help_text="Parts withheld from at least one row (the access policy; see the README).",
     )
-    cache = serializers.DictField(child=serializers.IntegerField())
+    cache = serializers.DictField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Cache hits, stale entries and misses (where internals are shown).",
+    )
     stores = serializers.DictField(
-        child=_StoreUsageSerializer(), help_text="Calls and time per store for this answer."
+        child=_StoreUsageSerializer(),
+        required=False,
+        help_text="Calls and time per store for this answer (where internals are shown).",
     )
 
 

@@ -210,9 +210,12 @@ def enrollment_create(*, actor: Actor, student: Person, section: Section) -> Enr
 
 @transaction.atomic
 def enrollment_drop(*, actor: Actor, enrollment: Enrollment) -> Enrollment:
-    """Give the seat back; the row stays (status `dropped`) so re-enrolling reuses it."""
+    """Give the seat back; the row stays (status `dropped`) so re-enrolling reuses it.
+    Refused once the term has ended, as enrolling is (staff change a past term's statuses
+    with `enrollment_update`)."""
     enrollment = selectors.enrollment_for_update(enrollment_id=enrollment.pk)
     policies.check_may_enroll(actor=actor, student=enrollment.student)
+    _check_term_open(enrollment.section)
     before = snapshot(enrollment)
     if enrollment.status != Enrollment.Status.ENROLLED:
         raise ConflictError(

@@ -8,6 +8,7 @@ from django.db.migrations.state import ProjectState
 from blog.models import Tag
 from blog.schema_version import code_history
 from common.migration_ops import (
+    AddCheckConstraintOnline,
     AddIndexConcurrentlyIfPostgres,
     AddUniqueConstraintConcurrently,
     SetNotNullOnline,
@@ -81,3 +82,32 @@ def test_index_concurrently_refuses_to_run_inside_a_transaction() -> None:
     refused = pytest.raises(NotSupportedError, match="atomic = False")
     with transaction.atomic(), connection.schema_editor(atomic=False) as editor, refused:
         _tag_index().database_forwards("blog", editor, state, state)
+
+
+def _unvalidated_checks() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'c' AND NOT convalidated"
+            " AND connamespace = current_schema()::regnamespace ORDER BY conname"
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+@pytest.mark.django_db
+def test_a_check_added_online_ends_validated() -> None:
+    """NOT VALID, then VALIDATE: a check left unvalidated vouches for no row already there."""
+    check = models.CheckConstraint(condition=~models.Q(name=""), name="blog_tag_name_test_check")
+    state = _state()
+    with connection.schema_editor() as editor:
+        AddCheckConstraintOnline(model_name="tag", constraint=check).database_forwards(
+            "blog", editor, state, state
+        )
+    assert _unvalidated_checks() == []
+    assert "blog_tag_name_test_check" in connection.introspection.get_constraints(
+        connection.cursor(), Tag._meta.db_table
+    )
+
+
+@pytest.mark.django_db
+def test_every_check_the_migrations_added_online_is_validated() -> None:
+    assert _unvalidated_checks() == []

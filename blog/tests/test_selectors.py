@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from rest_framework.test import APIClient
 
 from blog import selectors
 from blog.models import Post
@@ -48,7 +49,16 @@ def test_tag_and_author_counts_are_of_published_posts() -> None:
     PostFactory(tags=[tag], status=Post.Status.DRAFT, published_at=None)
 
     assert [(t.slug, t.post_count) for t in selectors.tag_list()] == [("sql", 1)]
-    assert sorted(a.post_count for a in selectors.author_list()) == [0, 1]
+    assert [a.post_count for a in selectors.author_list()] == [1]
+
+
+def test_an_author_whose_only_post_is_a_draft_is_not_listed() -> None:
+    PostFactory(status=Post.Status.DRAFT, published_at=None)
+    published = PostFactory()
+
+    assert [a.pk for a in selectors.author_list()] == [published.author_id]
+    listed = APIClient().get("/api/blog/authors/").json()["results"]
+    assert [row["slug"] for row in listed] == [published.author.slug]
 
 
 def test_post_comments_oldest_first() -> None:

@@ -23,9 +23,11 @@ themselves. Cache calls run in `strict()` mode: an outage is counted and reporte
 Outages lose no invalidation: `invalidate_on_commit` writes it to the database in the writer's
 transaction (`PendingInvalidation`) and deletes the row once Redis took it; rows left by an outage
 are applied by the cache breaker's probe before this worker reads the cache again (a failed
-invalidation opens the breaker). A worker whose breaker never opened (it made no cache call during
-the outage) may read values from before it until the writer's probe applied the rows: one
-cool-down (CIRCUIT_BREAKER_COOLDOWN) after Redis answers again.
+invalidation opens the breaker). A worker whose breaker never opened may have slept through the
+outage (it made no cache call then): so a worker that has not heard from the cache for longer
+than `CACHE_IDLE_RECHECK` seconds (the socket timeout: the shortest outage that can fail an
+invalidation) applies the pending rows itself, one indexed query when there are none, before it
+reads the cache again. A busy worker makes a call during any such outage and opens its breaker.
 """
 
 from __future__ import annotations
@@ -127,13 +129,34 @@ class _CacheDown(Exception):
     pass
 
 
+class _Contact:
+    """When this process last heard from the cache (monotonic seconds; 0: never)."""
+
+    last = 0.0
+
+
 def _call(method: str, *args: Any, **kwargs: Any) -> Any:
     """One cache call that raises `_CacheDown` on an outage instead of failing open."""
     try:
         with strict():
-            return getattr(cache, method)(*args, **kwargs)
+            result = getattr(cache, method)(*args, **kwargs)
     except Exception as error:  # any client error means the cache is unusable
         raise _CacheDown(f"{type(error).__name__}: {error}") from error
+    _Contact.last = time.monotonic()
+    return result
+
+
+def _catch_up_after_silence() -> None:
+    """Apply the invalidations other workers could not, if this one heard nothing from the cache
+    for long enough to have missed an outage (see the module's docstring). A database that
+    fails this is left to the read, which asks the database anyway or falls back."""
+    silence = settings.CACHE_IDLE_RECHECK
+    if silence is None or time.monotonic() - _Contact.last <= silence:
+        return
+    try:
+        apply_pending_invalidations()
+    except DatabaseError as error:
+        logger.warning("pending invalidations not checked: %s", error)
 
 
 def _key(slot: Slot) -> str:
@@ -290,6 +313,7 @@ def _tally(kind: str, keys: Sequence[str], found: dict[str, Any]) -> None:
 
 
 def _read_cached(slots: list[Slot], load: SlotLoader, read: Read) -> None:
+    _catch_up_after_silence()
     value_keys, generation_keys = list(map(_key, slots)), _generation_keys(slots)
     found = _get_bytes([*value_keys, *generation_keys])
     _tally("value", value_keys, found)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.db import connection, transaction
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIClient
+
+from common.authentication import CachedTokenAuthentication
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("config.bench_urls")]
 
@@ -79,3 +85,27 @@ def test_an_unknown_token_is_refused_and_not_cached(django_assert_num_queries) -
     for _ in range(2):
         with django_assert_num_queries(1):  # asked each time: refusals are not cached
             assert client.get(URL).status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lookup_racing_a_revocation_is_forgotten_when_it_commits(member_user: User) -> None:
+    """Between a token's delete and its commit, a request of this process still finds the
+    token (the delete is not visible yet) and keeps a copy; the forget after commit drops it."""
+    cache.clear()
+    token = Token.objects.create(user=member_user)
+    key, authentication = token.key, CachedTokenAuthentication()
+
+    def lookup_in_another_request() -> None:
+        try:
+            authentication.authenticate_credentials(key)
+        finally:
+            connection.close()  # this thread's own connection
+
+    with transaction.atomic():
+        token.delete()
+        reader = threading.Thread(target=lookup_in_another_request)
+        reader.start()
+        reader.join(timeout=30)
+
+    with pytest.raises(AuthenticationFailed):
+        authentication.authenticate_credentials(key)

@@ -104,6 +104,23 @@ def test_database_refused_fails_fast_once_the_breaker_opens(database_proxy, api_
     assert health.json()["breakers"]["database"]["state"] != CLOSED
 
 
+def test_a_pages_outage_503_is_logged_in_one_line_without_a_traceback(
+    database_proxy, api_client, caplog
+):
+    """Three chained tracebacks formatted per request stretched the 503s on a busy machine."""
+    client = Client(raise_request_exception=False)
+    database_proxy.refuse()
+    while breaker.breaker("database").state == CLOSED:
+        _get(api_client, BOOKS)
+    caplog.clear()
+
+    assert _get(client, "/blog/").status_code == 503
+    logged = [record for record in caplog.records if record.name == "django.request"]
+    assert [(record.getMessage(), record.exc_info) for record in logged] == [
+        ("Service Unavailable: /blog/", None)
+    ]
+
+
 def test_database_back_serves_again_without_waiting_for_the_pools_back_off(
     database_proxy, api_client
 ):
@@ -247,6 +264,25 @@ def test_an_invalidation_redis_missed_is_applied_before_the_cache_serves_again(r
     _wait_for(lambda: breaker.breaker("cache").state == CLOSED)
     assert not PendingInvalidation.objects.exists()
     assert read_one(FAMILY, 1, lambda: origin["value"]).of(FAMILY)[1] == "after"
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(CACHE_IDLE_RECHECK=0.25)  # the production setting (the suite turns it off)
+def test_a_worker_that_slept_through_the_outage_reads_no_value_from_before_it(redis_proxy):
+    """Low traffic: only the writer met the frozen Redis. Another worker, whose breaker never
+    opened, reads after Redis returns and before the writer's probe: it must not serve the
+    value the pending invalidation would have replaced."""
+    origin = {"value": "before"}
+    assert read_one(FAMILY, 1, lambda: origin["value"]).of(FAMILY)[1] == "before"
+    redis_proxy.hang()
+    with transaction.atomic():
+        origin["value"] = "after"
+        invalidate_on_commit(FAMILY, [1])  # the writer's worker: fails, kept in the database
+    redis_proxy.restore()
+    breaker.breaker("cache").reset()  # now the worker that made no call during the freeze
+
+    assert read_one(FAMILY, 1, lambda: origin["value"]).of(FAMILY)[1] == "after"
+    assert not PendingInvalidation.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)

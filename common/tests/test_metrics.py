@@ -184,6 +184,19 @@ def test_metrics_serves_anonymous_scrapers_on_the_allowed_networks(address: str,
 
 
 @pytest.mark.django_db
+def test_behind_a_same_host_proxy_the_allow_list_checks_the_client_not_the_proxy(
+    settings,
+) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    via_proxy = Client(REMOTE_ADDR="127.0.0.1")
+
+    outsider = via_proxy.get(reverse("metrics"), HTTP_X_FORWARDED_FOR=OUTSIDE)
+    forged = via_proxy.get(reverse("metrics"), HTTP_X_FORWARDED_FOR=f"127.0.0.1, {OUTSIDE}")
+    scraper = via_proxy.get(reverse("metrics"), HTTP_X_FORWARDED_FOR="127.0.0.1")
+    assert (outsider.status_code, forged.status_code, scraper.status_code) == (403, 403, 200)
+
+
+@pytest.mark.django_db
 def test_outbox_lag_counts_pending_events_and_ages_the_oldest() -> None:
     oldest = OutboxEvent.objects.create(kind="test", payload={})
     OutboxEvent.objects.create(kind="test", payload={})

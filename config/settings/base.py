@@ -57,7 +57,10 @@ MIDDLEWARE = [
     "common.middleware.ApiNotFoundMiddleware",
     # Outside the views: a write's token is known once its transaction has committed.
     "common.middleware.ConsistencyTokenMiddleware",
+    # A view's database outage is a 503 logged in one line, not an uncaught exception.
+    "common.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -196,19 +199,43 @@ CACHE_TTLS: dict[str, int] = {
     # Book search rankings (library.caching): every catalogue write invalidates them.
     "library.searches": 900,
 }
+# Seconds without a word from the cache after which a process applies the invalidations other
+# processes could not (an outage it slept through) before reading it again; None: never.
+# The socket timeout: an outage shorter than that fails no invalidation.
+CACHE_IDLE_RECHECK: float | None = env.float("REDIS_TIMEOUT", default=0.25)
 # Seconds a process serves a token lookup from its own memory (no round trip); a revocation
 # reaches the other workers' copies within this (the writer's at once). 0: always ask Redis.
 AUTH_TOKEN_LOCAL_TTL = env.float("AUTH_TOKEN_LOCAL_TTL", default=5.0)
 
 
 # --- Metrics ----------------------------------------------------------------------------------
-# /metrics answers staff and clients whose own address (REMOTE_ADDR, never a forwarded header)
-# is in one of these networks. prometheus_client reads PROMETHEUS_MULTIPROC_DIR itself, from the
-# environment, before settings load; config/gunicorn.conf.py sets it for the workers.
+# /metrics answers staff and clients whose own address is in one of these networks: REMOTE_ADDR,
+# or behind NUM_PROXIES proxies the entry the nearest one forwarded (never the proxy's address).
+# prometheus_client reads PROMETHEUS_MULTIPROC_DIR itself, from the environment, before settings
+# load; config/gunicorn.conf.py sets it for the workers.
 METRICS_ALLOWED_NETWORKS = [
     ip_network(network)
     for network in env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
 ]
+
+
+# --- Content-Security-Policy (django-csp) --------------------------------------------------
+# Scripts, styles and everything else from this site only, nothing inline: the pages, the admin,
+# Swagger UI (its split view loads its set-up as a file) and the toolbar (local settings) keep
+# their code in static files; the explorer's pictures are inline SVG, markup no policy blocks.
+# `data:` images are Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 
 # --- Internals ----------------------------------------------------------------------------
@@ -245,7 +272,9 @@ LOGOUT_REDIRECT_URL = "home"
 
 # Brute-force protection on every login (member, admin, API token), by django-axes: after
 # AXES_FAILURE_LIMIT failures a username is locked out whatever the address, and an address
-# whatever the username, for AXES_COOLOFF_TIME hours; a success resets the user's count.
+# whatever the username, for AXES_COOLOFF_TIME hours. A success resets nothing: axes' reset
+# deletes every failure matching the username *or* the address, so signing in to one's own
+# account would wipe the address's guesses at other users; failures lapse with the cool-off.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -253,7 +282,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False
+# Usernames cut to the length axes stores (a longer one is nobody's; uncut, its insert fails).
+AXES_USERNAME_CALLABLE = "common.throttling.login_username"
 # The address a lockout counts is the throttles' (`NUM_PROXIES` trusted proxies), so a forged
 # X-Forwarded-For neither escapes a lockout nor locks out someone else's address.
 AXES_CLIENT_IP_CALLABLE = "common.throttling.client_ip"
@@ -300,6 +331,8 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", default="1200/minute"),
         # The lab pages (`/library/lab/`): each request runs every loading strategy.
         "lab": env("LAB_THROTTLE", default="30/minute"),
+        # The token endpoint, per address: password guesses, beside axes' lockouts.
+        "token": env("TOKEN_THROTTLE", default="20/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.exceptions.api_exception_handler",

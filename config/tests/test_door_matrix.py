@@ -117,6 +117,8 @@ DOORS: list[Door] = [
         fixed("/api/auth/token/"),
         body=lambda w: {"username": "nobody", "password": "wrong"},
     ),
+    # Revokes the caller's own token (none yet is no error); nobody else's.
+    Door("delete", "/api/auth/token/", signed_in(204), fixed("/api/auth/token/")),
     # --- people ----------------------------------------------------------------------------
     Door("get", "/api/people/units/", signed_in(200), fixed("/api/people/units/")),
     Door(

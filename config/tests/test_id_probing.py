@@ -118,3 +118,17 @@ def test_staff_only_details_refuse_before_looking_the_id_up(member_client: APICl
 
     theirs, missing = same_as_missing(member_client, get, link.pk, MISSING)
     assert theirs == missing and theirs[0] == 403
+
+
+@pytest.mark.parametrize("path", ["/api/library/loans/", "/api/library/holds/"])
+def test_another_members_id_in_a_list_filter_answers_as_a_missing_one(
+    member_client: APIClient, member_user: User, path: str
+):
+    MemberFactory(user=member_user)
+    other = LoanFactory().member
+    HoldFactory(member=other)
+
+    theirs = member_client.get(path, {"member": other.pk})
+    missing = member_client.get(path, {"member": MISSING})
+    assert (theirs.status_code, missing.status_code) == (200, 200)
+    assert theirs.json()["results"] == missing.json()["results"] == []

@@ -191,3 +191,16 @@ def test_suggestions_are_people_the_caller_may_ask_about(client: Client, chart: 
     # and a name the caller may not ask about is not resolved either
     answer = client.get(URL, {"question": "what_can", "person": "Alice", "at": AT})
     assert "No one you may ask about" in answer.content.decode()
+
+
+def test_example_links_name_only_people_the_caller_may_ask_about(client: Client, chart: School):
+    staff_page = client.get(URL).content.decode()
+    assert f"person={chart.bob.pk}" in staff_page  # alice lent to bob: staff see the example
+
+    member = User.objects.create_user("carols-account")
+    chart.carol.user = member
+    chart.carol.save()
+    client.force_login(member)  # without delegation.view: only questions about oneself
+    page = client.get(URL, {"question": "units"}).content.decode()
+    assert f"person={chart.bob.pk}" not in page and f"person={chart.alice.pk}" not in page
+    assert f"other={chart.bob.pk}" not in page

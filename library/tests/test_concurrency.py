@@ -10,10 +10,15 @@ from typing import cast
 import pytest
 from django.db import connection
 
-from common.exceptions import ServiceError
+from common.testing import race_past_the_checks, record_outcome
 from library import services
 from library.models import CirculationEvent, Copy, Hold, Loan
-from library.tests.factories import BookFactory, CopyFactory, MemberFactory
+from library.tests.factories import (
+    BookFactory,
+    CopyFactory,
+    MemberCategoryFactory,
+    MemberFactory,
+)
 
 THREADS = 20
 
@@ -26,18 +31,13 @@ def _run_at_once(calls: list[Callable[[], object]]) -> list[str]:
     outcomes: list[str] = []
 
     def run(call: Callable[[], object]) -> None:
-        try:
-            start.wait()
-            call()
-            outcomes.append("ok")
-        except ServiceError as error:
-            outcomes.append(error.code)
-        except Exception as error:  # noqa: BLE001 - any other outcome must fail the test, visibly
-            outcomes.append(f"unexpected {type(error).__name__}: {error}")
-        finally:
-            connection.close()  # this thread's own connection
+        start.wait()
+        call()
 
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    threads = [
+        threading.Thread(target=record_outcome, args=(partial(run, call), outcomes))
+        for call in calls
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -59,6 +59,19 @@ def test_concurrent_checkouts_of_one_copy_lend_it_once():
     assert Loan.objects.filter(copy=copy, returned_at__isnull=True).count() == 1
     assert Copy.objects.get(pk=copy.pk).status == Copy.Status.ON_LOAN
     assert CirculationEvent.objects.filter(outcome="refused").count() == THREADS - 1
+
+
+def test_one_member_at_two_desks_gets_no_more_loans_than_allowed():
+    """The member's row lock and the loan count re-read under it: without them both desks
+    count no loan and both lend."""
+    member = MemberFactory(category=MemberCategoryFactory(code="one-loan", max_loans=1))
+    desks = [
+        partial(services.loan_checkout, actor=None, member=member, barcodes=[copy.barcode])
+        for copy in (CopyFactory(), CopyFactory())
+    ]
+    outcomes = race_past_the_checks(Loan, desks)
+    assert sorted(outcomes) == ["loan_limit", "ok"]
+    assert Loan.objects.filter(member=member, returned_at__isnull=True).count() == 1
 
 
 def test_concurrent_holds_get_a_dense_queue():

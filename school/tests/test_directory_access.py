@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -158,3 +159,24 @@ def test_the_search_matches_an_email_only_where_it_may_be_seen(
 
     assert matches(client_of(campus["me"], "me"), {"q": "hidden-address"}) == 0
     assert matches(staff_client, {"q": "hidden-address"}) == 1
+
+
+def test_meta_hidden_does_not_tell_whether_someone_has_enrolments(campus: dict) -> None:
+    client = client_of(campus["me"], "me")
+    never_enrolled = PersonFactory(org_unit=campus["science"])
+
+    enrolled = client.get(person_url(campus["classmate"].pk), EXPAND_COURSES).json()
+    not_enrolled = client.get(person_url(never_enrolled.pk), EXPAND_COURSES).json()
+
+    assert enrolled["courses"] == not_enrolled["courses"] == []
+    assert enrolled["meta"]["hidden"] == not_enrolled["meta"]["hidden"]
+
+
+@override_settings(INTERNALS_PUBLIC=False)
+def test_store_timings_and_cache_counts_are_for_staff_only_in_production(
+    campus: dict, staff_client: APIClient
+) -> None:
+    member = client_of(campus["me"], "me")
+    for answer in (member.get(PEOPLE).json(), member.get(person_url(campus["me"].pk)).json()):
+        assert not {"stores", "cache"} & set(answer["meta"])
+    assert {"stores", "cache"} <= set(staff_client.get(PEOPLE).json()["meta"])

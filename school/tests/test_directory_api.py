@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from common.cache.counters import counters
 from common.testing import DOWN_CACHE, assert_constant_queries_for_page_sizes
 from school.directory import Plan
-from school.services import enrollment_create, preferences_update
+from school.services import enrollment_create, preferences_update, teaching_assignment_create
 from school.tests.directory_factories import SectionFactory, make_school
 
 if TYPE_CHECKING:
@@ -143,6 +143,28 @@ def test_a_write_is_read_back_at_once(
         other.pk,
     }
     assert after["meta"]["sources"]["courses"] == "db"
+
+
+def test_a_new_teaching_assignment_is_read_back_at_once(
+    staff_client: APIClient, school: dict, django_capture_on_commit_callbacks
+) -> None:
+    teacher = school["teacher"]
+    url = person_url(teacher.pk)
+    before = staff_client.get(url, {"expand": "teaching"}).json()["teaching"]
+    assert staff_client.get(url, {"expand": "teaching"}).json()["meta"]["sources"] == {
+        "profile": "db",
+        "teaching": "cache",
+    }
+
+    other = SectionFactory(term=school["term"], weekday=4)
+    with django_capture_on_commit_callbacks(execute=True):
+        teaching_assignment_create(actor=None, teacher=teacher, section=other)
+
+    after = staff_client.get(url, {"expand": "teaching"}).json()["teaching"]
+    assert {entry["section_id"] for entry in after} == {
+        *(entry["section_id"] for entry in before),
+        other.pk,
+    }
 
 
 def test_the_preference_filter_queries_by_key(staff_client: APIClient, school: dict) -> None:

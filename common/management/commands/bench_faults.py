@@ -1,4 +1,5 @@
-"""`manage.py bench_faults [--json] [--workers 4] [--clients 8] [--seconds 6]`: outages measured.
+"""`manage.py bench_faults [--json] [--workers 4] [--clients 8] [--seconds 6] [--only TEXT]`:
+outages measured.
 
 Starts gunicorn (production settings, `--workers` workers) on 127.0.0.1 with PostgreSQL and
 Redis each behind a fault proxy (`common.testing_faults`), and the graph on Neo4j at a proxy
@@ -8,15 +9,18 @@ before, during (`--seconds`) and after the fault, and prints one table per fault
 status mix, p50/p99 during and after, time to recover (from the end of the fault to the last
 answer that was not a 2xx), and, for the Redis faults, stale reads: an enrolment is made while
 Redis is out; afterwards the cached course list is compared with a fresh one (a query string the
-cache has never seen) until the end of the run. During the PostgreSQL faults one more client
-lends copies (`POST /api/library/checkouts/`, one copy each) throughout, each checkout with an
-`Idempotency-Key` of its own, retried under the same key after a 503 or no answer once the
-service answers again (as a client of `common.idempotency` should); afterwards the loans in
-the database are compared with the 201s the client obtained, first answers or retries: a 201
-without a loan is a lost write, a loan without a 201 a write the client was never told of. The
-graph store is a proxy with nothing behind it, so the graph is hung for the whole of its run
-(the driver connects, the handshake never completes). Last, every goal of issue 12 is printed
-with its figure, met or missed.
+cache has never seen) until the end of the run. "Redis frozen, no traffic" sends nothing during
+the freeze but the enrolment, then nine clients compare at once from the moment Redis returns
+(the workers that slept through the freeze read first). During the PostgreSQL faults (refused,
+hung, every connection reset: the stand-in for a SIGKILL of the server, which is shared on the
+development machine) two more clients lend copies (`POST /api/library/checkouts/`, one copy
+each) throughout: one with an `Idempotency-Key` per checkout, retried under the same key after a
+503 or no answer once the service answers again (as a client of `common.idempotency` should),
+one without a key, each checkout sent once; afterwards the loans in the database are compared
+with the 201s each client obtained: a 201 without a loan is a lost write, a loan without a 201 a
+write the client was never told of. The graph store is a proxy with nothing behind it, so the
+graph is hung for the whole of its run (the driver connects, the handshake never completes).
+Last, every goal is printed with its figure, met or missed.
 
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL: it migrates and seeds the small demo data there,
 so give it databases of its own.
@@ -60,11 +64,19 @@ GRAPH_LOAD = [
     "/api/health/",
 ]
 COURSES = "/api/school/courses/?page_size=100"
+# Redis frozen with no traffic but one write: the workers that made no cache call during the
+# freeze read the cache first when it returns, QUIET_READERS clients at once.
+QUIET_FREEZE = "Redis frozen, no traffic"
+QUIET_READERS = 9
 FAULTS = [
     ("PostgreSQL refused", "db", "refuse"),
     ("PostgreSQL hung", "db", "hang"),
+    # Every connection reset at once, as when PostgreSQL is killed with SIGKILL and restarts:
+    # the shared server of the development machine is not killed, the proxy does it alone.
+    ("PostgreSQL connections reset", "db", "drop"),
     ("Redis refused", "redis", "refuse"),
     ("Redis frozen", "redis", "hang"),
+    (QUIET_FREEZE, "redis", "hang"),
     ("graph hung", "graph", "hang"),
 ]
 BEFORE_SECONDS = 2.0
@@ -233,14 +245,21 @@ COMPARE_GRACE = 5.0  # seconds
 
 
 class StaleCheck:
-    """One enrolment made during a Redis fault, then cached vs fresh course lists compared."""
+    """One enrolment made during a Redis fault, then cached vs fresh course lists compared. The
+    enrolment is found before the fault (enrolled, then dropped), so that the fault sees one
+    request alone: the other workers meet nothing of it."""
 
     def __init__(self, port: int, token: str) -> None:
         self.port, self.token = port, token
         self.written = False
+        self.pair: dict[str, int] | None = None
 
-    def enrol(self) -> None:
-        status, body = request(self.port, COURSES + f"&fresh={uuid.uuid4().hex}")
+    def _post(self, path: str, body: dict[str, int] | None = None) -> tuple[int, bytes]:
+        return request(self.port, path, method="POST", body=body, token=self.token)
+
+    def prepare(self) -> None:
+        """Find a student and a section that enrol (an open term, a free seat), and drop it."""
+        _, body = request(self.port, COURSES + f"&fresh={uuid.uuid4().hex}")
         sections = [
             section["id"]
             for course in json.loads(body)["results"]
@@ -252,36 +271,83 @@ class StaleCheck:
         )
         found = json.loads(people or b"{}").get("results", [])
         students = [person["id"] for person in found if person.get("kind") == "student"]
-        # Bounded: the attempts must end within the fault, or nothing is left to compare after.
         # Sections vary fastest: some listed sections belong to a term that has ended, which
         # refuses every student alike.
         pairs = [(section, student) for student in students for section in sections]
         for section, student in pairs[:ENROL_ATTEMPTS]:
             payload = {"student": student, "section": section}
-            status, _ = request(
-                self.port,
-                "/api/school/enrollments/",
-                method="POST",
-                body=payload,
-                token=self.token,
-            )
+            status, answer = self._post("/api/school/enrollments/", payload)
             if status == 201:
-                self.written = True
+                self._post(f"/api/school/enrollments/{json.loads(answer)['id']}/drop/")
+                self.pair = payload
                 return
 
-    def compare(self, run: Run, until: float) -> None:
+    def enrol(self) -> None:
+        if self.pair is not None:
+            self.written = self._post("/api/school/enrollments/", self.pair)[0] == 201
+
+    def compare(self, run: Run, until: float, pause: float = 0.05) -> None:
         # At least MIN_COMPARISONS even when the phase ran out, within a short grace.
         grace = max(until, time.monotonic()) + COMPARE_GRACE
         while time.monotonic() < until or (
             run.compared < MIN_COMPARISONS and time.monotonic() < grace
         ):
-            _, cached = request(self.port, COURSES)
+            started = time.monotonic()
+            status, cached = request(self.port, COURSES)
+            run.add(Sample(started, time.monotonic(), status))
             _, fresh = request(self.port, COURSES + f"&fresh={uuid.uuid4().hex}")
             if cached and fresh:
-                run.compared += 1
-                if json.loads(cached)["results"] != json.loads(fresh)["results"]:
-                    run.stale += 1
-            time.sleep(0.05)
+                differs = json.loads(cached)["results"] != json.loads(fresh)["results"]
+                with run.lock:
+                    run.compared += 1
+                    run.stale += differs
+            time.sleep(pause)
+
+
+def measure_quiet(
+    port: int, proxy: FaultProxy, stale: StaleCheck, options: dict[str, Any]
+) -> dict[str, Any]:
+    """Redis frozen with no traffic but one enrolment (whose worker alone meets the freeze),
+    then QUIET_READERS clients comparing cached and fresh course lists at once, without pause,
+    from the moment Redis returns: a worker that slept through the freeze must serve nothing
+    from before the enrolment."""
+    run = Run()
+    seconds = options["seconds"]
+    stale.prepare()
+    warm = [
+        threading.Thread(target=request, args=(port, COURSES), daemon=True)
+        for _ in range(4 * options["workers"])
+    ]
+    for thread in warm:  # every worker reads the cached list before the freeze
+        thread.start()
+    for thread in warm:
+        thread.join(timeout=15)
+    marks = {"start": time.monotonic()}
+    marks["fault"] = marks["start"]
+    proxy.hang()
+    stale.enrol()  # the one request of the freeze
+    time.sleep(max(0.0, marks["fault"] + seconds - time.monotonic()))
+    proxy.restore()
+    marks["restore"] = time.monotonic()
+    marks["end"] = marks["restore"] + seconds
+    readers = [
+        threading.Thread(target=stale.compare, args=(run, marks["end"], 0.0), daemon=True)
+        for _ in range(QUIET_READERS)
+    ]
+    for thread in readers:
+        thread.start()
+    for thread in readers:
+        thread.join(timeout=seconds + COMPARE_GRACE + 15)
+    return {
+        "phases": phase_rows(run, marks),
+        "during_after_first_second_p50_ms": None,
+        "during_bad_answers": 0,
+        "writes": None,
+        "recover_s": recovery_seconds(run, marks["restore"]),
+        "stale_reads": run.stale,
+        "stale_compared": run.compared,
+        "enrolled_during_fault": stale.written,
+    }
 
 
 def measure(
@@ -293,7 +359,7 @@ def measure(
     stale: StaleCheck | None,
     *,
     token: str = "",
-    writer: CheckoutWriter | None = None,
+    writers: dict[str, CheckoutWriter] | None = None,
 ) -> dict[str, Any]:
     run = Run()
     clients, seconds = options["clients"], options["seconds"]
@@ -307,9 +373,10 @@ def measure(
         threading.Thread(target=load, args=(port, paths, run, marks["end"], i, token), daemon=True)
         for i in range(clients)
     ]
-    if writer:
+    for writer in (writers or {}).values():
         threads.append(threading.Thread(target=writer.run, args=(marks["end"],), daemon=True))
     if stale:
+        stale.prepare()
         request(port, COURSES)  # cached before the fault
     for thread in threads:
         thread.start()
@@ -332,7 +399,7 @@ def measure(
             for s in run.samples
             if marks["fault"] <= s.started < marks["restore"] and s.status not in (200, 503)
         ),
-        "writes": writer.audit() if writer else None,
+        "writes": {label: writer.audit() for label, writer in writers.items()} if writers else None,
         "recover_s": recovery_seconds(run, marks["restore"]),
         "stale_reads": run.stale if stale else None,
         "stale_compared": run.compared if stale else None,
@@ -341,15 +408,16 @@ def measure(
 
 
 class CheckoutWriter:
-    """Lends one available copy per checkout during a PostgreSQL fault, each checkout under its
-    own `Idempotency-Key`; a checkout answered 503 or not at all is retried with the same key
-    once the service answers again (another request got an answer). `audit()` afterwards
-    compares the loans made with the 201s the client obtained, first answers or retries."""
+    """Lends one available copy per checkout during a PostgreSQL fault. With `keyed`, each
+    checkout has its own `Idempotency-Key` and one answered 503 or not at all is retried with the
+    same key once the service answers again (another request got an answer); without, each is
+    sent once, as a client that knows no better does. `audit()` afterwards compares the loans
+    made with the 201s the client obtained: how many writes were answered as they committed."""
 
     RETRY_GRACE = 5.0  # seconds after the run in which pending checkouts are still retried
     # (within the 15 s measure() waits for its threads)
 
-    def __init__(self, port: int, token: str) -> None:
+    def __init__(self, port: int, token: str, *, keyed: bool, share: tuple[int, int]) -> None:
         # By name: common sits below the library (import-linter's layers), a benchmark may
         # still drive it.
         copy, member = apps.get_model("library", "Copy"), apps.get_model("library", "Member")
@@ -357,11 +425,10 @@ class CheckoutWriter:
         # Any copy on the shelf (the small seed has few never lent); loans are then told apart
         # by being made after this moment.
         self.started = timezone.now()
-        self.copies = list(
-            copy.objects.filter(status="available")
-            .order_by("pk")
-            .values_list("barcode", flat=True)[:2000]
-        )
+        self.keyed = keyed
+        part, parts = share  # every writer its own copies: part of `parts`
+        available = copy.objects.filter(status="available").order_by("pk")
+        self.copies = list(available.values_list("barcode", flat=True)[:2000])[part::parts]
         self.members = list(member.objects.filter(active=True).values_list("pk", flat=True)[:500])
         self.answers: dict[str, int] = {}  # the last answer each checkout obtained
         self.first_answers: dict[str, int] = {}
@@ -391,9 +458,11 @@ class CheckoutWriter:
             method="POST",
             body=payload,
             token=self.token,
-            headers={"Idempotency-Key": key},
+            headers={"Idempotency-Key": key} if self.keyed else {},
         )
         self.answers[barcode] = status
+        if not self.keyed:  # nothing to retry with: the answer is all the client knows
+            return status
         # No answer, a 503, or the first attempt still in flight: the outcome is unknown.
         if status in (0, 503) or (status == 409 and b"idempotency_key_in_flight" in body):
             self.pending[barcode] = (key, payload)
@@ -437,7 +506,7 @@ def _phase(result: dict[str, Any], phase: str) -> dict[str, Any]:
 
 
 def goal_rows(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
-    """Each goal of issue 12 with its figure from this run and whether it was met."""
+    """Each goal with its figure from this run and whether it was met."""
     rows: list[tuple[str, str, bool]] = []
     down = results.get("PostgreSQL refused")
     if down:
@@ -477,6 +546,15 @@ def goal_rows(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
                 late - before < 50,
             )
         )
+    quiet = results.get(QUIET_FREEZE)
+    if quiet:
+        rows.append(
+            (
+                "0 stale reads after a freeze at low traffic",
+                f"{quiet['stale_reads']} stale of {quiet['stale_compared']} compared",
+                quiet["stale_reads"] == 0 and quiet["stale_compared"] > 0,
+            )
+        )
     checked = [r for r in results.values() if r.get("stale_reads") is not None]
     if checked:
         stale = sum(r["stale_reads"] for r in checked)
@@ -489,15 +567,29 @@ def goal_rows(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
                 stale == 0 and compared > 0,
             )
         )
-    writes = [r["writes"] for r in results.values() if r.get("writes")]
-    if writes:
-        lost = sum(w["lost"] for w in writes)
-        unreported = sum(w["unreported"] for w in writes)
+    keyed = [r["writes"]["with a key"] for r in results.values() if r.get("writes")]
+    if keyed:
+        lost = sum(w["lost"] for w in keyed)
+        unreported = sum(w["unreported"] for w in keyed)
         rows.append(
             (
                 "0 lost or duplicated writes (checkouts in PostgreSQL faults)",
                 f"{lost} lost, {unreported} unreported",
                 lost == 0 and unreported == 0,
+            )
+        )
+    unkeyed = [r["writes"]["without a key"] for r in results.values() if r.get("writes")]
+    if unkeyed:
+        # Without a key a COMMIT whose answer was lost cannot be told (README: writes in
+        # doubt); what must hold is that no answer claims a write that did not commit.
+        lost = sum(w["lost"] for w in unkeyed)
+        unreported = sum(w["unreported"] for w in unkeyed)
+        answered = sum(w["answered_201"] for w in unkeyed)
+        rows.append(
+            (
+                "without a key: no 201 for a write that did not commit",
+                f"{answered} 201s, {lost} lost, {unreported} in doubt",
+                lost == 0,
             )
         )
     graph = results.get("graph hung")
@@ -524,11 +616,15 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=4)
         parser.add_argument("--clients", type=int, default=8)
         parser.add_argument("--seconds", type=float, default=6.0, help="of each fault, and after")
+        parser.add_argument(
+            "--only", default="", help="run only the faults whose name contains this text"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         database_url, redis_url = os.environ.get("DATABASE_URL", ""), settings.REDIS_URL
         if not database_url.startswith("postgres") or not redis_url:
             raise CommandError("Set DATABASE_URL (PostgreSQL) and REDIS_URL to stores of its own.")
+        self.options = options
         self._prepare()
         proxies = {
             "db": FaultProxy(upstream(database_url, 5432)).start(),
@@ -543,7 +639,8 @@ class Command(BaseCommand):
             )
         token = Token.objects.get_or_create(user=User.objects.get(username="admin"))[0].key
         results = {}
-        for name, store, mode in FAULTS:
+        chosen = [fault for fault in FAULTS if options["only"].lower() in fault[0].lower()]
+        for name, store, mode in chosen:
             graph_url = (
                 f"bolt://neo4j:bench@127.0.0.1:{proxies['graph'].port}" if store == "graph" else ""
             )
@@ -555,19 +652,7 @@ class Command(BaseCommand):
             server = Server(workers=options["workers"], env=env)
             try:
                 server.wait_ready()
-                stale = StaleCheck(server.port, token) if store == "redis" else None
-                writer = CheckoutWriter(server.port, token) if store == "db" else None
-                paths = GRAPH_LOAD if store == "graph" else LOAD
-                results[name] = measure(
-                    server.port,
-                    proxies[store],
-                    mode,
-                    paths,
-                    options,
-                    stale,
-                    token=token if store == "graph" else "",
-                    writer=writer,
-                )
+                results[name] = self._measure(name, store, mode, server.port, proxies, token)
             finally:
                 server.stop()
             if not options["json"]:  # each table as soon as it is measured
@@ -578,9 +663,39 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps({"faults": results, "goals": goals}, indent=2))
         else:
-            self.stdout.write("\ngoals (issue 12)")
+            self.stdout.write("\ngoals")
             for goal, figure, met in goals:
                 self.stdout.write(f"  {goal:<62} {figure:<34} {'met' if met else 'MISSED'}")
+
+    def _measure(
+        self,
+        name: str,
+        store: str,
+        mode: str,
+        port: int,
+        proxies: dict[str, FaultProxy],
+        token: str,
+    ) -> dict[str, Any]:
+        options = self.options
+        stale = StaleCheck(port, token) if store == "redis" else None
+        if name == QUIET_FREEZE and stale:
+            return measure_quiet(port, proxies[store], stale, options)
+        writers = None
+        if store == "db":
+            writers = {
+                "with a key": CheckoutWriter(port, token, keyed=True, share=(0, 2)),
+                "without a key": CheckoutWriter(port, token, keyed=False, share=(1, 2)),
+            }
+        return measure(
+            port,
+            proxies[store],
+            mode,
+            GRAPH_LOAD if store == "graph" else LOAD,
+            options,
+            stale,
+            token=token if store == "graph" else "",
+            writers=writers,
+        )
 
     def _prepare(self) -> None:
         call_command("migrate", verbosity=0)
@@ -603,18 +718,19 @@ class Command(BaseCommand):
                 f"  {row['phase']:<7} {row['requests']:>8} {_ms(row['p50_ms']):>9} "
                 f"{_ms(row['p99_ms']):>9}  {mix}"
             )
-        writes = result.get("writes")
-        if writes:
+        for label, writes in (result.get("writes") or {}).items():
             self.stdout.write(
-                f"  checkouts: {writes['attempts']} tried, {writes['answered_201']} answered 201, "
-                f"{writes['loans']} loans; 201 without a loan: {writes['lost']}, loan without a "
-                f"201: {writes['unreported']}"
+                f"  checkouts {label}: {writes['attempts']} tried, {writes['answered_201']} "
+                f"answered 201, {writes['loans']} loans; 201 without a loan: {writes['lost']}, "
+                f"loan without a 201: {writes['unreported']}"
             )
-            self.stdout.write(
-                f"  idempotent retries: {writes['retries']} sent, {writes['201_on_retry']} "
-                f"checkouts obtained their 201 on a retry, {writes['unknown']} still unanswered "
-                f"{writes['unknown_last']}; last answers {writes['final']}"
-            )
+            if writes["retries"]:
+                self.stdout.write(
+                    f"    idempotent retries: {writes['retries']} sent, "
+                    f"{writes['201_on_retry']} checkouts obtained their 201 on a retry, "
+                    f"{writes['unknown']} still unanswered {writes['unknown_last']}"
+                )
+            self.stdout.write(f"    last answers {writes['final']}")
         line = f"  time to recover: {result['recover_s']:.2f} s"
         if result["stale_reads"] is not None:
             written = "yes" if result["enrolled_during_fault"] else "no"
