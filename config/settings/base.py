@@ -382,6 +382,9 @@ LOGGING = {
         # Django's own console handler (DEBUG only) would print each record a second time.
         "django": {"handlers": [], "level": "INFO"},
         "django.db.backends": {"level": "INFO"},
+        # The Neo4j server's notes on a statement (an index that already exists, a property no
+        # element holds yet) are not faults; the driver logs them at INFO and WARNING.
+        "neo4j.notifications": {"level": "ERROR"},
     },
 }
 # Password of the demo accounts `seed_demo` creates (admin, staff, volunteer); demo data only.
