@@ -47,7 +47,7 @@ CODENAMES = ["library.circulate", "library.catalogue", "blog.publish"]
 # Delegations start, end and are revoked this long after a day begins (assignments on the day).
 EDGE = timedelta(microseconds=300)
 # Worlds per run: each is written through the services, projected and asked everything.
-WORLDS = 250
+WORLDS = 200
 
 
 @dataclass
