@@ -268,6 +268,7 @@ class HeldPermissionSerializer(serializers.Serializer):
     permission = serializers.CharField()
     via = serializers.ChoiceField(choices=["assignment", "delegation"])
     hops = serializers.IntegerField()
+    scope_unit = serializers.IntegerField(allow_null=True)
 
 
 class WhatCanSerializer(serializers.Serializer):

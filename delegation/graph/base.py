@@ -9,10 +9,14 @@ here, on integers and on names compared by code point (never a database collatio
 - units: depth-first from each root, siblings by name (a missing name as ''), then id
   (`depth_first`);
 - delegation chains: a chain's links are compared as the list of their ids from the first link
-  (nearest the assignment) to the last, as integers (`chain_ids`); proofs: hops, weight, that
-  list, assignment id; paths: shortest by (hops, weight, list), cheapest by (weight, hops,
-  list) (`rank_chains`);
-- holdings: roles and permissions each by name (role code, permission codename);
+  (nearest the assignment) to the last, as integers (`chain_ids`); paths: shortest by (hops,
+  weight, list), cheapest by (weight, hops, list) (`rank_chains`);
+- proofs: hops, weight, that list, then the assignment's id (`proof_key`); the role edges
+  between two elements of the proof are the fewest INHERITS/GRANTS edges, and among equally
+  few the ones through the lowest role ids, compared from the start (`RoleGraph.path`). So a
+  question has one proof, whatever order a store returns rows or edges in;
+- holdings: roles and permissions each by name (role code, permission codename); each held
+  where its best scope says (`held_scope`);
 - cycles: a cycle is a chain into the person whose farthest delegator appears again on it, every
   other person once; reported as link ids in chain order, by (length, ids), at most 20.
 """
@@ -187,6 +191,19 @@ def _sibling_order(row: dict[str, Any]) -> tuple[str, int]:
     return (row["name"] or "", row["id"])
 
 
+def proof_key(link_ids: Sequence[int], assignment_id: int) -> tuple[list[int], int]:
+    """Between proofs of equal hops and weight: the links' ids from the first (nearest the
+    assignment), then the assignment's id. Both backends pick their proof by it."""
+    return list(link_ids), assignment_id
+
+
+def held_scope(unscoped: bool, lowest_scoped: int | None) -> int | None:
+    """The `scope_unit` a holding reports: None (everywhere) when some chain bringing it roots
+    in an unscoped assignment, as `scope` and `check` count it; else the lowest unit among the
+    scoped roots (a delegation carries its root's scope)."""
+    return None if unscoped else lowest_scoped
+
+
 def chain_ids(chain: Chain) -> list[int]:
     return [edge.id or 0 for edge in chain.links]
 
@@ -227,7 +244,8 @@ class GraphBackend(ABC):
         self, ids: Sequence[int], at: datetime
     ) -> tuple[dict[int, dict[str, list[dict[str, Any]]]], str]:
         """`{id: {"role": [...], "permission": [...]}}` of `{"name", "hops", "scope_unit"}`:
-        the roles that reached each person (hops 0: assigned) and every permission held."""
+        the roles that reached each person (hops 0: assigned) and every permission held, each
+        with its fewest hops and its scope (`held_scope`)."""
 
     # --- batched facts for the directory -------------------------------------------------------
     def people_facts(
@@ -351,11 +369,17 @@ class GraphBackend(ABC):
         """People holding `permission` at `at`, by id, `limit` at a time after person id `after`."""
 
     def what_can(self, person_id: int, at: datetime) -> Answer:
-        """`[{"permission", "via", "hops"}]`: every permission the person holds at `at`."""
+        """`[{"permission", "via", "hops", "scope_unit"}]`: every permission the person holds
+        at `at`, and where (`held_scope`)."""
         held, query = self.holdings([person_id], at)
         rows = (held.get(person_id) or {}).get("permission", [])
         return Answer(
-            [{"permission": r["name"], "via": _via(r), "hops": r["hops"]} for r in rows], query
+            [
+                {"permission": r["name"], "via": _via(r), "hops": r["hops"]}
+                | {"scope_unit": r["scope_unit"]}
+                for r in rows
+            ],
+            query,
         )
 
     @abstractmethod

@@ -53,6 +53,7 @@ class RoleGraph:
     def __init__(self, rows: Iterable[tuple]) -> None:
         self.names: dict[Grant, str] = {}
         self.out: dict[Grant, list[tuple[str, Grant]]] = defaultdict(list)
+        self.into: dict[Grant, list[Grant]] = defaultdict(list)
         for kind, role_id, role_code, target_id, target_name in rows:
             source: Grant = ("r", role_id)
             if kind == "role":
@@ -62,6 +63,7 @@ class RoleGraph:
             self.names[source] = f"role:{role_code}"
             self.names[target] = f"{'role' if kind == 'inherits' else 'permission'}:{target_name}"
             self.out[source].append((kind, target))
+            self.into[target].append(source)
 
     def grant_named(self, name: str) -> Grant:
         """The grant called `name` (e.g. `permission:library.circulate`); a held permission is
@@ -83,15 +85,35 @@ class RoleGraph:
         return previous
 
     def path(self, start: Grant, goal: Grant) -> list[Edge]:
-        """The fewest INHERITS/GRANTS edges from `start` to `goal` (none when they are equal)."""
-        previous = self._search(start)
+        """The fewest INHERITS/GRANTS edges from `start` to `goal` (none when they are equal or
+        `goal` is out of reach); among equally few, the one through the lowest role ids,
+        compared from `start` on. Stores return edges in no defined order, so the edges' order
+        here must not choose (a role inheriting two roles that both grant a permission)."""
+        to_goal = self._distances_to(goal)
+        if start not in to_goal:
+            return []
         edges: list[Edge] = []
-        node = goal
-        while (step := previous.get(node)) is not None:
-            kind, parent = step
-            edges.append(Edge(kind, self.name(parent), self.name(node)))
-            node = parent
-        return list(reversed(edges))
+        node = start
+        while node != goal:
+            kind, step = min(
+                (edge for edge in self.out[node] if to_goal.get(edge[1]) == to_goal[node] - 1),
+                key=lambda edge: edge[1],
+            )
+            edges.append(Edge(kind, self.name(node), self.name(step)))
+            node = step
+        return edges
+
+    def _distances_to(self, goal: Grant) -> dict[Grant, int]:
+        """Every grant from which `goal` can be reached, with its fewest edges to it."""
+        distance = {goal: 0}
+        queue = deque([goal])
+        while queue:
+            node = queue.popleft()
+            for source in self.into[node]:
+                if source not in distance:
+                    distance[source] = distance[node] + 1
+                    queue.append(source)
+        return distance
 
     def cover_pairs(self) -> list[str]:
         """`"r:1>p:4"` for every grant a role includes besides itself (a parameter for Cypher)."""

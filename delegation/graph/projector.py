@@ -9,7 +9,7 @@ position so that the graph keeps only the newest state of each element (`cypher_
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any, cast
@@ -95,14 +95,13 @@ def statements(events: Iterable[Event]) -> Iterator[Statement]:
             )
 
 
-def _hold_drainer_lock(*, wait: bool) -> bool:
+def _hold_drainer_lock() -> bool:
     """Take the drainers' advisory lock for this transaction (PostgreSQL; SQLite has a single
-    writer already). Without `wait`, False when another drain or rebuild holds it."""
+    writer already); False when another drain or a rebuild holds it."""
     if connection.vendor != "postgresql":
         return True
-    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(%s)::text", [DRAIN_LOCK])
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)::text", [DRAIN_LOCK])
         return cursor.fetchone()[0] != "false"
 
 
@@ -117,7 +116,7 @@ def _apply_pending(
     applied = 0
     while True:
         with transaction.atomic():
-            if not _hold_drainer_lock(wait=False):
+            if not _hold_drainer_lock():
                 return applied
             horizon = watermark.observe() if advance else None  # before the pending read
             pending = selectors.outbox_pending_for_update(limit=batch)
@@ -163,16 +162,16 @@ def rebuild(run: Runner, graph_keys: Callable[[str], set[int]], chunk: int = 200
 
     Readers never see an empty graph: nothing is wiped; each row is upserted with the position
     of the newest event about it that the snapshot saw, and elements the snapshot lacks are
-    deleted at the snapshot's position. One transaction (REPEATABLE READ on PostgreSQL, holding
-    the drainers' lock) reads the rows, the positions and the pending events alike, so every
-    event marked done here was applied; events committed meanwhile stay pending for the next
-    drain. Returns the number of pending events applied.
+    deleted at the snapshot's position. One transaction (REPEATABLE READ on PostgreSQL, begun
+    once it holds the drainers' lock: `_drainers_held`) reads the rows, the positions and the
+    pending events alike, so every event marked done here was applied; events committed
+    meanwhile stay pending for the next drain. Returns the number of pending events applied.
     """
-    with transaction.atomic():
+    with _drainers_held(), transaction.atomic():
         _snapshot_isolation()
-        _hold_drainer_lock(wait=True)
-        watermark.reset(run)
+        # The first read takes the snapshot, before anything is sent to the graph.
         stamps, top = last_positions(), outbox.top_position()
+        watermark.reset(run)
         for statement, params in rebuild_statements(stamps, chunk):
             run(statement, params)
         for element in reversed(REBUILD_ORDER):
@@ -181,6 +180,27 @@ def rebuild(run: Runner, graph_keys: Callable[[str], set[int]], chunk: int = 200
             if extra:
                 run(DELETE[element], {"rows": [{"id": key, "pos": top} for key in extra]})
         return _apply_pending(run, chunk, advance=False)
+
+
+@contextmanager
+def _drainers_held() -> Iterator[None]:
+    """Hold the drainers' lock for the session, taken before the rebuild's transaction begins.
+
+    Its snapshot is taken at its first statement. Were the lock taken by that statement, a
+    drain committing while it waited would have updated pending events after the snapshot, and
+    locking them (REPEATABLE READ) would fail to serialize; taken first, the rebuild waits for
+    the drain and then sees what it did. A session lock and a drain's transaction lock are the
+    same lock, so the rebuild's own pass over the pending events takes it again at once."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)::text", [DRAIN_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)::text", [DRAIN_LOCK])
 
 
 def _snapshot_isolation() -> None:

@@ -29,6 +29,8 @@ from delegation.graph.base import (
     PathsResult,
     Scope,
     depth_first,
+    held_scope,
+    proof_key,
     rank_chains,
     ranked_cycles,
     sorted_people,
@@ -54,6 +56,11 @@ def db_time(at: datetime) -> Any:
 
 def split_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip(",").split(",") if part]
+
+
+def first_link_on(links: str) -> list[int]:
+    """A backwards walk's link ids (nearest the person first) from the first link on."""
+    return list(reversed(split_ids(links)))
 
 
 # who_can's delegation candidates are "sparse" below this many valid delegations lending the
@@ -213,11 +220,11 @@ class SqlGraphBackend(GraphBackend):
         rows, result.query = self.holds(
             person_id, ("p", None), at, codename=permission, scope=(unit,)
         )
-        cycles = [list(reversed(split_ids(row[3]))) for row in rows if row[0] == "cycle"]
+        cycles = [first_link_on(row[3]) for row in rows if row[0] == "cycle"]
         result.cycles = ranked_cycles(cycles)
         proofs = [row for row in rows if row[0] == "proof"]
         if proofs:
-            proof = min(proofs, key=lambda row: (list(reversed(split_ids(row[3]))), row[4]))
+            proof = min(proofs, key=lambda row: proof_key(first_link_on(row[3]), row[4]))
             _, hops, weight, links, assignment_id, _gk, _gid = proof
             result.allowed, result.hops, result.weight = True, hops, weight
             if explain:
@@ -309,8 +316,10 @@ class SqlGraphBackend(GraphBackend):
         sql = render(q.HOLDINGS, origins)
         params |= self._chain_params(at, None, 0)
         held: dict[int, dict[str, list]] = defaultdict(lambda: {"role": [], "permission": []})
-        for origin, kind, name, hops, scope in self._fetch("holdings", sql, params):
-            held[origin][kind].append({"name": name, "hops": hops, "scope_unit": scope})
+        for origin, kind, name, hops, scoped, unscoped in self._fetch("holdings", sql, params):
+            held[origin][kind].append(
+                {"name": name, "hops": hops, "scope_unit": held_scope(bool(unscoped), scoped)}
+            )
         for facts in held.values():  # by code point, whatever the database's collation
             for rows in facts.values():
                 rows.sort(key=lambda row: row["name"])

@@ -264,18 +264,22 @@ UNION ALL
 SELECT DISTINCT 'unit', id FROM subtree""")
 
 # Everything the origins hold at T: the grants that reached them (the role of an assignment,
-# or what the nearest link lent) and, through `cover`, every permission those include.
+# or what the nearest link lent) and, through `cover`, every permission those include; each
+# with its fewest hops, the lowest unit among the scoped roots of the chains bringing it, and
+# whether one of them is unscoped (the backend decides the scope: `base.held_scope`).
 HOLDINGS = Query("""
 WITH RECURSIVE $cover, $chain,
 held AS (
-    SELECT origin, gk, gid, MIN(depth) AS hops,
-           MIN(CASE WHEN depth = 0 THEN scope_unit_id END) AS scope_unit_id
+    SELECT origin, gk, gid, MIN(depth) AS hops, MIN(scope_unit_id) AS scope_unit_id,
+           MAX(CASE WHEN scope_unit_id IS NULL THEN 1 ELSE 0 END) AS unscoped
     FROM grounded GROUP BY origin, gk, gid
 )
-SELECT held.origin, 'role' AS kind, r.code AS name, held.hops, held.scope_unit_id
+SELECT held.origin, 'role' AS kind, r.code AS name, held.hops, held.scope_unit_id,
+       held.unscoped
 FROM held JOIN $role r ON held.gk = 'r' AND r.id = held.gid
 UNION ALL
-SELECT held.origin, 'permission', pm.codename, MIN(held.hops), NULL
+SELECT held.origin, 'permission', pm.codename, MIN(held.hops), MIN(held.scope_unit_id),
+       MAX(held.unscoped)
 FROM held
 JOIN cover ON cover.hk = held.gk AND cover.hid = held.gid AND cover.nk = 'p'
 JOIN $permission pm ON pm.id = cover.nid

@@ -281,7 +281,9 @@ def test_what_can_and_paths(staff_client: APIClient, school: School):
     at = (T0 + DAY).isoformat()
     query: dict[str, Any] = {"person": school.bob.pk, "at": at}
     what = staff_client.get(f"{API}/what-can/", query).json()
-    assert what["results"] == [{"permission": "library.circulate", "via": "delegation", "hops": 1}]
+    assert what["results"] == [
+        {"permission": "library.circulate", "via": "delegation", "hops": 1, "scope_unit": None}
+    ]
 
     query = {"source": school.alice.pk, "target": school.bob.pk, "at": at}
     paths = staff_client.get(f"{API}/paths/", query).json()

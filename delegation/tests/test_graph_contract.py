@@ -196,6 +196,56 @@ def test_equal_length_proofs_tie_break_on_weight(backend_factory: Backend, schoo
     assert result.proof[-1].id == light.pk
 
 
+@pytest.mark.parametrize("low_inherited", ["with mid", "after mid"])
+def test_a_role_diamond_has_one_proof_whatever_the_order_of_its_edges(
+    backend_factory: Backend, school: School, low_inherited: str
+):
+    """`top` inherits `low` and `mid`, `mid` inherits `low`, and both grant circulate: two
+    equally short role paths. The one through the lower role id (`low`) proves it, lent or
+    assigned, whether `top` took both parents at once or `low` after `mid` (its edge then
+    comes second in the tables)."""
+    low = services.role_create(actor=None, code="low", name="Low", permissions=[school.circulate])
+    mid = services.role_create(
+        actor=None, code="mid", name="Mid", permissions=[school.circulate], inherits=[low]
+    )
+    if low_inherited == "with mid":
+        top = services.role_create(actor=None, code="top", name="Top", inherits=[low, mid])
+    else:
+        top = services.role_create(actor=None, code="top", name="Top", inherits=[mid])
+        services.role_update(actor=None, role=top, inherits=[mid, low])
+    services.assignment_create(actor=None, person=school.bob, role=top, valid_from=T0 - DAY)
+    lend(school.bob, school.carol, role=top)
+    graph = backend_factory()
+
+    for person in (school.bob, school.carol):
+        proof = graph.check(person.pk, "library.circulate", T0).proof
+        assert [(e.kind, e.source, e.target) for e in proof[-2:]] == [
+            ("inherits", "role:top", "role:low"),
+            ("grants", "role:low", "permission:library.circulate"),
+        ]
+
+
+def test_equal_proofs_tie_break_on_link_ids_then_assignment(
+    backend_factory: Backend, school: School
+):
+    """Same hops, same weight: the lower link ids from the first link on, then the lower
+    assignment id."""
+    second_head = services.assignment_create(
+        actor=None, person=school.alice, role=school.head_librarian, valid_from=T0 - DAY
+    )
+    first = lend(school.alice, school.carol, permission=school.circulate, hops=1, weight=2)
+    lend(school.alice, school.bob, permission=school.circulate, hops=1, weight=2)
+    lend(school.carol, school.dan, permission=school.circulate, weight=1)
+    lend(school.bob, school.dan, permission=school.circulate, weight=1)
+    graph = backend_factory()
+
+    dan = graph.check(school.dan.pk, "library.circulate", T0)
+    alice = graph.check(school.alice.pk, "library.circulate", T0)
+
+    assert next(edge.id for edge in dan.proof if edge.kind == "delegation") == first.pk
+    assert alice.proof[0].id != second_head.pk  # the school's, older, assignment
+
+
 # --- who can, what can -------------------------------------------------------------------------
 def test_who_can_pages_through_every_holder(backend_factory: Backend, school: School):
     lend(school.alice, school.bob, permission=school.circulate, hops=1)
@@ -264,8 +314,8 @@ def test_what_can_lists_permissions_with_their_origin(backend_factory: Backend, 
     items = backend_factory().what_can(school.bob.pk, T0).items
 
     assert items == [
-        {"permission": "blog.publish", "via": "assignment", "hops": 0},
-        {"permission": "library.circulate", "via": "delegation", "hops": 1},
+        {"permission": "blog.publish", "via": "assignment", "hops": 0, "scope_unit": None},
+        {"permission": "library.circulate", "via": "delegation", "hops": 1, "scope_unit": None},
     ]
 
 

@@ -15,9 +15,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from common import outbox
 from common.models import OutboxEvent
 from delegation import services
 from delegation.graph import projector
@@ -169,6 +170,52 @@ def test_rebuild_marks_done_only_what_it_applied(graph: Neo4jGraphBackend, schoo
     assert late[0] not in graph.keys("delegation")
     graph.sync()
     assert late[0] in graph.keys("delegation") and pending() == 0
+
+
+def rebuild_waits_for_the_drain() -> bool:
+    """Whether a session waits for the drainers' advisory lock (a rebuild, here)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+            AND classid::bigint = %s AND objid::bigint = %s""",
+            [projector.DRAIN_LOCK >> 32, projector.DRAIN_LOCK & 0xFFFF_FFFF],
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_started_during_a_slow_drain_succeeds(graph: Neo4jGraphBackend, school: School):
+    """The drain holds its batch while a rebuild starts: the rebuild waits for it, then sees
+    the events it marked done (no serialization failure), and ends with the watermark at the
+    newest position and nothing pending."""
+    graph.rebuild()
+    lend(school.alice, school.bob, permission=school.circulate)
+    holding, release = threading.Event(), threading.Event()
+    failures: list[Exception] = []
+
+    def slow(statement: str, params: dict[str, Any]) -> None:
+        if not holding.is_set():
+            holding.set()
+            assert release.wait(WAIT)
+        graph.apply(statement, params)
+
+    def rebuild() -> None:
+        try:
+            graph.rebuild()
+        except DatabaseError as failure:  # the assertion below shows it
+            failures.append(failure)
+
+    drain = in_thread(lambda: projector.drain(slow))
+    assert holding.wait(WAIT)
+    rebuilding = in_thread(rebuild)
+    assert wait_until(rebuild_waits_for_the_drain)
+    release.set()
+    drain.join(WAIT)
+    rebuilding.join(WAIT)
+
+    assert failures == []
+    assert pending() == 0
+    assert graph.applied_position() == outbox.top_position()
 
 
 def test_deletes_and_upserts_carry_positions():

@@ -10,7 +10,7 @@ import pytest
 from delegation import services
 from delegation.graph.base import GraphBackend
 from delegation.tests.scenario import DAY, T0, School, lend
-from people.models import OrgUnit
+from people.models import OrgUnit, Person
 from people.tests.factories import OrgUnitFactory
 
 pytestmark = pytest.mark.graph
@@ -33,14 +33,15 @@ def units(db: None) -> dict[str, OrgUnit]:
 @pytest.fixture
 def scoped_editor(school: School, units: dict[str, OrgUnit]) -> School:
     """Bob is an editor for physics only."""
-    services.assignment_create(
-        actor=None,
-        person=school.bob,
-        role=school.editor,
-        scope_unit=units["physics"],
-        valid_from=T0 - DAY,
-    )
+    make_editor(school, school.bob, units["physics"])
     return school
+
+
+def make_editor(school: School, person: Person, unit: OrgUnit | None) -> None:
+    """`person` is an editor from the day before T0, within `unit` (None: everywhere)."""
+    services.assignment_create(
+        actor=None, person=person, role=school.editor, scope_unit=unit, valid_from=T0 - DAY
+    )
 
 
 @pytest.mark.parametrize(
@@ -103,13 +104,7 @@ def test_scope_follows_delegations_and_their_validity(
     its own subtree; an unknown permission is held nowhere."""
     school = scoped_editor
     lend(school.bob, school.carol, permission=school.publish, days=5)
-    services.assignment_create(
-        actor=None,
-        person=school.dan,
-        role=school.editor,
-        scope_unit=units["history"],
-        valid_from=T0 - DAY,
-    )
+    make_editor(school, school.dan, units["history"])
     lend(school.dan, school.carol, permission=school.publish, days=20)
     graph = backend_factory()
 
@@ -120,3 +115,27 @@ def test_scope_follows_delegations_and_their_validity(
     assert later.units == {units["history"].pk}
     assert graph.scope(school.carol.pk, "blog.publish", T0 + 21 * DAY).units == frozenset()
     assert graph.scope(school.carol.pk, "nope.nothing", T0).units == frozenset()
+
+
+def test_an_unscoped_holding_wins_over_a_scoped_one(
+    backend_factory: Backend, scoped_editor: School, units: dict[str, OrgUnit]
+) -> None:
+    """Bob is an editor for physics and, besides, everywhere: he holds it everywhere, as
+    `scope` and an unscoped `check` say; Carol, lent it by Dan (editor for history only),
+    holds it in history."""
+    school = scoped_editor
+    make_editor(school, school.bob, None)
+    make_editor(school, school.dan, units["history"])
+    lend(school.dan, school.carol, role=school.editor)
+    graph = backend_factory()
+
+    held, _ = graph.holdings([school.bob.pk, school.carol.pk], T0)
+    bob, carol = held[school.bob.pk], held[school.carol.pk]
+    assert bob["role"] == [{"name": "editor", "hops": 0, "scope_unit": None}]
+    assert bob["permission"] == [{"name": "blog.publish", "hops": 0, "scope_unit": None}]
+    assert graph.what_can(school.bob.pk, T0).items[0]["scope_unit"] is None
+    assert graph.scope(school.bob.pk, "blog.publish", T0).everywhere
+    assert graph.check(school.bob.pk, "blog.publish", T0).allowed
+    history = units["history"].pk
+    assert carol["role"] == [{"name": "editor", "hops": 1, "scope_unit": history}]
+    assert graph.what_can(school.carol.pk, T0).items[0]["scope_unit"] == history

@@ -43,10 +43,12 @@ from delegation.graph.base import (
     PathsResult,
     Scope,
     depth_first,
+    held_scope,
     is_profiling,
     micros,
     moment,
     profiling,
+    proof_key,
     rank_chains,
     ranked_cycles,
     sorted_people,
@@ -127,6 +129,31 @@ def with_params(cypher: str, params: dict[str, Any]) -> str:
         f":param {name} => {json.dumps(value, default=str)};" for name, value in params.items()
     ]
     return "\n".join([*lines, cypher]) if lines else cypher
+
+
+@dataclass(frozen=True)
+class Held:
+    """How a grant reached a person, over the chains found so far (`HOLDINGS`)."""
+
+    hops: int
+    scoped: int | None
+    unscoped: bool
+
+    def merged(self, other: Held | None) -> Held:
+        if other is None:
+            return self
+        scoped = [unit for unit in (self.scoped, other.scoped) if unit is not None]
+        return Held(
+            min(self.hops, other.hops), min(scoped, default=None), self.unscoped or other.unscoped
+        )
+
+    def row(self, label: str) -> dict[str, Any]:
+        """The holdings row of the grant labelled `label` (`role:<code>`, `permission:<name>`)."""
+        return {
+            "name": label.split(":", 1)[1],
+            "hops": self.hops,
+            "scope_unit": held_scope(self.unscoped, self.scoped),
+        }
 
 
 class Neo4jGraphBackend(GraphBackend):
@@ -360,9 +387,14 @@ class Neo4jGraphBackend(GraphBackend):
         cycles, _ = self._authz("cycles", authz.CYCLES, roles, at, **common)
         result.cycles = ranked_cycles([row["cycle"] for row in cycles])
         if rows:
-            best = rows[0]
-            result.allowed, result.hops, result.weight = True, best["hops"], best["weight"]
+            result.allowed, result.hops, result.weight = True, rows[0]["hops"], rows[0]["weight"]
             if explain:
+                best = min(
+                    rows[0]["tied"],
+                    key=lambda proof: proof_key(
+                        [link["id"] for link in proof["chain"]], proof["assignment_id"]
+                    ),
+                )
                 result.proof = self._proof(best, roles, parse_grant(need))
         return result
 
@@ -422,27 +454,20 @@ class Neo4jGraphBackend(GraphBackend):
         roles = self._roles()
         rows, cypher = self._authz("holdings", authz.HOLDINGS, roles, at, ids=list(ids))
         held: dict[int, dict[str, list]] = defaultdict(lambda: {"role": [], "permission": []})
-        permissions: dict[int, dict[str, int]] = defaultdict(dict)
+        # Per origin and permission: fewest hops, lowest scoped root, whether one is unscoped.
+        permissions: dict[int, dict[str, Held]] = defaultdict(dict)
         for row in rows:
             grant = parse_grant(row["held"])
+            found = Held(row["hops"], row["scoped"], bool(row["unscoped"]))
             if grant[0] == "r":
-                held[row["origin"]]["role"].append(
-                    {
-                        "name": roles.name(grant).split(":", 1)[1],
-                        "hops": row["hops"],
-                        "scope_unit": row["scope_unit"],
-                    }
-                )
+                held[row["origin"]]["role"].append(found.row(roles.name(grant)))
             for included in roles.covered(grant):
                 if included[0] == "p":
-                    name = roles.name(included).split(":", 1)[1]
-                    best = permissions[row["origin"]].get(name, row["hops"])
-                    permissions[row["origin"]][name] = min(best, row["hops"])
+                    name = roles.name(included)
+                    known = permissions[row["origin"]].get(name)
+                    permissions[row["origin"]][name] = found.merged(known)
         for origin, names in permissions.items():
-            held[origin]["permission"] = [
-                {"name": name, "hops": hops, "scope_unit": None}
-                for name, hops in sorted(names.items())
-            ]
+            held[origin]["permission"] = [found.row(name) for name, found in sorted(names.items())]
         for facts in held.values():
             facts["role"].sort(key=lambda row: row["name"])
         return held, cypher

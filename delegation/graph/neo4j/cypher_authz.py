@@ -77,7 +77,8 @@ UNITS_UP = """OPTIONAL MATCH (:OrgUnit {sql_id: $unit})-[:PART_OF*0..64]->(up:Or
 WITH collect(up.sql_id) AS units_up"""
 IN_SCOPE = "(a.scope_unit IS NULL OR a.scope_unit IN units_up)"
 
-# The best proof that $person holds $need within $unit's scope: shortest, then lightest.
+# The proofs that $person holds $need within $unit's scope tied for best: fewest hops, then
+# least weight; the backend picks one of them by `base.proof_key`, as the SQL backend does.
 CHECK = (
     UNITS_UP
     + """
@@ -100,13 +101,14 @@ WHERE """
     + "\n  AND "
     + covers("'r:' + toString(role.sql_id)", "top")
     + """
-RETURN a.assignment_id AS assignment_id, source.sql_id AS person_id, role.sql_id AS role_id,
-       a.valid_from AS valid_from, a.valid_to AS valid_to,
-       """
+WITH size(links) AS hops, reduce(w = 0, l IN links | w + l.weight) AS weight,
+     {assignment_id: a.assignment_id, person_id: source.sql_id, role_id: role.sql_id,
+      valid_from: a.valid_from, valid_to: a.valid_to, chain: """
     + LINK_FIELDS
-    + """ AS chain,
-       size(links) AS hops, reduce(w = 0, l IN links | w + l.weight) AS weight
-ORDER BY hops, weight, [l IN links | l.delegation_id], assignment_id
+    + """} AS proof
+WITH hops, weight, collect(proof) AS tied
+RETURN hops, weight, tied
+ORDER BY hops, weight
 LIMIT 1"""
 )
 
@@ -185,7 +187,9 @@ ORDER BY id
 LIMIT $limit"""
 )
 
-# What reached each of $ids: the grant of the nearest link (or the assigned role) and hops.
+# What reached each of $ids: the grant of the nearest link (or the assigned role), its fewest
+# hops, the lowest unit among the scoped roots of the chains bringing it and whether one of
+# them is unscoped (the backend decides the scope: `base.held_scope`).
 HOLDINGS = (
     """
 UNWIND $ids AS origin
@@ -209,8 +213,9 @@ WHERE """
     + """)
 WITH origin,
      CASE WHEN size(links) = 0 THEN 'r:' + toString(role.sql_id) ELSE links[-1].grant END AS held,
-     size(links) AS hops, CASE WHEN size(links) = 0 THEN a.scope_unit END AS scope
-RETURN origin, held, min(hops) AS hops, min(scope) AS scope_unit
+     size(links) AS hops, a.scope_unit AS scope
+RETURN origin, held, min(hops) AS hops, min(scope) AS scoped,
+       max(CASE WHEN scope IS NULL THEN 1 ELSE 0 END) AS unscoped
 ORDER BY origin, held"""
 )
 
