@@ -195,6 +195,9 @@ CACHE_TTLS: dict[str, int] = {
     "auth.token": 300,
     # Book search rankings (library.caching): every catalogue write invalidates them.
     "library.searches": 900,
+    # The lab page's measurement per page size: anyone may reload it, each miss runs every
+    # strategy several times; catalogue writes invalidate it.
+    "library.lab": 600,
 }
 # Seconds a process serves a token lookup from its own memory (no round trip); a revocation
 # reaches the other workers' copies within this (the writer's at once). 0: always ask Redis.
