@@ -340,6 +340,7 @@ SEED_DEMO_STEPS = [
     "library.seed",
     "blog.seed",
     "school.seed_courses",
+    "config.demo_accounts",
 ]
 
 LOGGING = {
@@ -354,5 +355,5 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
-# Password of the demo accounts `seed_demo` creates (admin, staff, volunteer); demo data only.
+# Password of the demo accounts `seed_demo` creates (`config/demo_accounts.py`); demo data only.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="campus-demo")
