@@ -1,7 +1,9 @@
 """Fixtures shared by every app's tests."""
 
+from __future__ import annotations
+
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -11,7 +13,10 @@ from rest_framework.test import APIClient
 from common import breaker
 from common.authentication import local_tokens
 from common.testing_faults import FaultProxy
-from delegation.tests.falkordb import HUNG_GRAPH_DEADLINE, FalkorServer, falkordb_behind_proxy
+from delegation.tests.neo4j import HUNG_GRAPH_DEADLINE, neo4j_behind_proxy, neo4j_url, use_neo4j
+
+if TYPE_CHECKING:
+    from delegation.graph.neo4j import Neo4jGraphBackend
 
 
 @pytest.fixture(autouse=True)
@@ -26,24 +31,17 @@ def _empty_cache() -> Iterator[None]:
     breaker.reset_all()
 
 
-@pytest.fixture(scope="session")
-def falkordb_server() -> Iterator[FalkorServer]:
-    """One FalkorDB server for the whole run (the graph tests' Cypher engine), on a free port,
-    started on first use and stopped at the end."""
-    server = FalkorServer()
-    yield server
-    server.stop()
+@pytest.fixture
+def neo4j(settings: Any) -> Neo4jGraphBackend:
+    """The site's graph on the test Neo4j (scripts/test.sh starts it), emptied for this test."""
+    return use_neo4j(settings, neo4j_url())
 
 
 @pytest.fixture
-def graph_proxy(
-    falkordb_server: FalkorServer, monkeypatch: pytest.MonkeyPatch, settings: Any
-) -> Iterator[FaultProxy]:
-    """The Neo4j backend (settings and all), its Cypher answered by FalkorDB through a fault
-    proxy: `graph_proxy.hang()` makes a graph store that accepts and never answers."""
-    with falkordb_behind_proxy(
-        falkordb_server, monkeypatch, settings, deadline=HUNG_GRAPH_DEADLINE
-    ) as proxy:
+def graph_proxy(settings: Any) -> Iterator[FaultProxy]:
+    """The site's graph on the test Neo4j through a fault proxy: `graph_proxy.hang()` makes a
+    graph store that accepts and never answers."""
+    with neo4j_behind_proxy(neo4j_url(), settings, deadline=HUNG_GRAPH_DEADLINE) as proxy:
         yield proxy
 
 

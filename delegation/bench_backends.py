@@ -1,15 +1,14 @@
-"""What `bench_delegation --backends` measures: both graph backends side by side on one seed.
+"""What `bench_delegation` measures: both graph backends side by side on one seed.
 
 The same workload (random checks, who-can first and deep pages, holdings, delegation paths) is
-timed on the SQL backend and on the Cypher backend run on FalkorDB, before and after 150,000
-expired delegations are added. Everything it writes happens inside one transaction that the
-command rolls back, so the seed is left as it was (the FalkorDB graph is a throwaway server).
+timed on the SQL backend and on Neo4j, before and after 150,000 expired delegations are added.
+Everything it writes happens inside one transaction that the command rolls back, so the seed is
+left as it was.
 """
 
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +18,7 @@ from typing import Any
 from django.db import connection
 
 from common import outbox
-from delegation.bench import Timing
+from delegation.bench import Timing, timed_ms
 from delegation.graph.base import GraphBackend
 from delegation.models import Delegation, Permission
 from people.models import Person
@@ -36,21 +35,6 @@ class Workload:
     deep_pages: list[tuple[str, int]]
     holdings: list[int]
     paths: list[tuple[int, int]]
-
-    def first(self, share: float) -> Workload:
-        """The first `share` of each list (at least one each): a slower backend answers a
-        prefix of the very same questions."""
-
-        def cut(items: list[Any]) -> list[Any]:
-            return items[: max(1, round(len(items) * share))]
-
-        return Workload(
-            cut(self.checks),
-            cut(self.first_pages),
-            cut(self.deep_pages),
-            cut(self.holdings),
-            cut(self.paths),
-        )
 
 
 def draw_workload(rng: random.Random, at: datetime, samples: int) -> Workload:
@@ -85,22 +69,18 @@ def chained_pairs(rng: random.Random, at: datetime, count: int) -> list[tuple[in
 @dataclass
 class Cell:
     samples: list[float] = field(default_factory=list)
-    timeouts: int = 0
 
     def text(self) -> str:
         if not self.samples:
-            return f"all {self.timeouts} timed out" if self.timeouts else "-"
+            return "-"
         row = Timing("", self.samples).row()
-        over = f" ({self.timeouts} timed out)" if self.timeouts else ""
-        return f"{row['p50_ms']} / {row['p95_ms']}{over}"
+        return f"{row['p50_ms']} / {row['p95_ms']}"
 
 
 MEASURES = ("check (decision)", "who_can page 1", "who_can deep page", "holdings", "paths")
 
 
-def measure(
-    graph: GraphBackend, work: Workload, at: datetime, is_timeout: Callable[[Exception], bool]
-) -> dict[str, Cell]:
+def measure(graph: GraphBackend, work: Workload, at: datetime) -> dict[str, Cell]:
     calls: dict[str, list[Callable[[], Any]]] = {
         "check (decision)": [partial(graph.check, p, c, at, explain=False) for p, c in work.checks],
         "who_can page 1": [partial(graph.who_can, c, at, limit=50) for c in work.first_pages],
@@ -114,26 +94,9 @@ def measure(
     for name, runs in calls.items():
         cell = cells[name] = Cell()
         for run in runs[:3]:  # warm plans and caches
-            _timed(run, cell, is_timeout, record=False)
-        for run in runs:
-            _timed(run, cell, is_timeout)
+            run()
+        cell.samples = [timed_ms(run)[0] for run in runs]
     return cells
-
-
-def _timed(
-    run: Callable[[], Any], cell: Cell, is_timeout: Callable[[Exception], bool], record: bool = True
-) -> None:
-    started = time.perf_counter()
-    try:
-        run()
-    except Exception as error:  # a Cypher query over the server's time limit is a result here
-        if not is_timeout(error):
-            raise
-        if record:
-            cell.timeouts += 1
-        return
-    if record:
-        cell.samples.append((time.perf_counter() - started) * 1000)
 
 
 def expired_delegations(rng: random.Random, at: datetime, count: int) -> Iterator[list[Delegation]]:

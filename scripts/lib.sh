@@ -126,3 +126,64 @@ ensure_chromium() {
   fi
   say "chromium or chromium-driver is missing: the end-to-end tests (-m e2e) will be skipped"
 }
+
+# Java 17 and Maven for the local Neo4j (scripts/neo4j), from Debian packages when missing.
+ensure_java() {
+  command -v java >/dev/null && command -v mvn >/dev/null && return 0
+  say "installing Java 17 and Maven from Debian packages"
+  apt_install openjdk-17-jdk-headless maven || true
+  command -v java >/dev/null && command -v mvn >/dev/null
+}
+
+NEO4J_LAUNCHER=scripts/neo4j
+# Compiles the launcher and resolves Neo4j Community from Maven Central into ~/.m2, again
+# whenever its pom or source changes; the classpath is written to target/classpath.txt.
+build_neo4j_launcher() {
+  local stamp="$NEO4J_LAUNCHER/target/.sources.sha" want
+  want=$(cat "$NEO4J_LAUNCHER/pom.xml" "$NEO4J_LAUNCHER"/src/main/java/campus/*.java | sha256sum | cut -d' ' -f1)
+  [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
+  say "building the local Neo4j launcher (Neo4j Community from Maven Central; a minute the first time)"
+  mvn -q -B -f "$NEO4J_LAUNCHER/pom.xml" compile dependency:build-classpath \
+    -Dmdep.outputFile=target/classpath.txt >/dev/null || return 1
+  echo "$want" > "$stamp"
+}
+
+# start_neo4j NAME [PORT]: Neo4j Community on 127.0.0.1 (PORT, or a free one), its store under
+# .neo4j/NAME (git-ignored), its log in .neo4j/NAME.log. It stops when the calling script exits.
+# Exports NEO4J_BOLT_URL once Bolt answers. The harness runs without authentication, so any
+# user and password in the URL are accepted; docker-compose's server checks them.
+start_neo4j() {
+  local name=$1 port=${2:-0} folder=".neo4j/$1" waited=0 url
+  mkdir -p "$folder"
+  rm -f "$folder/bolt.url"
+  java -Xms256m -Xmx"${NEO4J_HEAP:-1g}" -XX:+UseG1GC \
+    -cp "$NEO4J_LAUNCHER/target/classes:$(cat "$NEO4J_LAUNCHER/target/classpath.txt")" \
+    campus.LocalNeo4j "$folder" "$port" >".neo4j/$name.log" 2>&1 &
+  NEO4J_PID=$!
+  until [ -s "$folder/bolt.url" ]; do
+    kill -0 "$NEO4J_PID" 2>/dev/null || { tail -n 20 ".neo4j/$name.log" >&2; return 1; }
+    [ "$waited" -lt 240 ] || { kill "$NEO4J_PID"; return 1; }
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+  url=$(cat "$folder/bolt.url")
+  export NEO4J_BOLT_URL="bolt://neo4j:${NEO4J_PASSWORD:-campus-graph}@${url#bolt://}"
+}
+
+stop_neo4j() {
+  [ -n "${NEO4J_PID:-}" ] || return 0
+  kill "$NEO4J_PID" 2>/dev/null || true
+  wait "$NEO4J_PID" 2>/dev/null || true
+  NEO4J_PID=""
+}
+
+# ensure_neo4j NAME [PORT]: Java and Maven, the launcher, then start_neo4j; under CI=true a
+# failure stops the script, elsewhere the graph tests skip and say why.
+ensure_neo4j() {
+  if ensure_java && build_neo4j_launcher && start_neo4j "$@"; then
+    say "Neo4j Community answers at ${NEO4J_BOLT_URL#*@} (log: .neo4j/$1.log)"
+    return 0
+  fi
+  if [ "${CI:-}" = "true" ]; then die "Neo4j is needed in CI and could not be built or started"; fi
+  say "Neo4j could not be started: the tests that need it will be skipped"
+}

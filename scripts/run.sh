@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run the app on its embedded defaults (SQLite, in-process cache, SQL graph) unless DATABASE_URL,
 # REDIS_URL or NEO4J_BOLT_URL are set: venv, install, migrate, demo data, development server.
+# GRAPH=neo4j starts a local Neo4j Community (Bolt on 127.0.0.1:${NEO4J_PORT:-7687}, its store in
+# .neo4j/run) and the graph worker beside the server; both stop with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -21,6 +23,7 @@ banner() {
   admin     $BASE/admin/
   API       $BASE/api/   (index of every app's routes)
   API docs  $BASE/api/docs/   (schema at $BASE/api/schema/)
+  graph     $(graph_line)
 
   demo logins, password '$password' (DEMO_PASSWORD); staff at $BASE/admin/, the others at $BASE/accounts/login/:
     admin         superuser: everything
@@ -37,6 +40,14 @@ banner() {
 EOF
 }
 
+graph_line() {
+  if [ -n "${NEO4J_BOLT_URL:-}" ]; then
+    echo "Neo4j at ${NEO4J_BOLT_URL#*@}: the explorer ($BASE/delegation/) answers from Neo4j"
+  else
+    echo "SQL backend (recursive CTEs); GRAPH=neo4j bash scripts/run.sh answers from Neo4j"
+  fi
+}
+
 # Waits for the server (the process that replaces this script, so it keeps its pid) to accept
 # connections, then prints the banner; gives up quietly if the server exits first.
 banner_when_up() {
@@ -51,10 +62,21 @@ banner_when_up() {
 }
 
 ensure_venv
+ensure_graphviz
+if [ "${GRAPH:-}" = "neo4j" ]; then
+  ensure_neo4j run "${NEO4J_PORT:-7687}"
+  [ -n "${NEO4J_PID:-}" ] || die "GRAPH=neo4j: Neo4j could not be started (see above)"
+fi
 say "migrating the database"
 "$PY" manage.py migrate --no-input
 say "seeding demo data (size small; a rerun adds nothing)"
 "$PY" manage.py seed_demo --size small
+if [ "${GRAPH:-}" = "neo4j" ]; then
+  say "projecting the demo data into Neo4j, then following the outbox (graph_sync --follow)"
+  "$PY" manage.py graph_install_constraints
+  "$PY" manage.py graph_rebuild
+  "$PY" manage.py graph_sync --follow --poll 1 &
+fi
 say "starting the development server on $BASE/ (Ctrl-C stops it)"
 banner_when_up $$ &
 exec "$PY" manage.py runserver "127.0.0.1:$PORT"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, on real PostgreSQL and Redis (provided here if the machine lacks them):
+# The whole test suite, on real PostgreSQL, Redis and Neo4j (provided here if the machine lacks
+# them; Neo4j Community from Maven Central, stopped when this script ends):
 # lint, type check, migration checks, schema and deploy checks, then pytest in a random order
 # (pytest-randomly prints the seed; `--randomly-seed=N` repeats an order). Extra arguments go to
 # pytest.
@@ -14,6 +15,17 @@ export DJANGO_SETTINGS_MODULE=config.settings.test
 ensure_venv
 ensure_postgres "$DATABASE_URL"
 ensure_redis "$REDIS_URL"
+# The graph tests' Neo4j: TEST_NEO4J_BOLT_URL if given, else a fresh local one for this run.
+# The site's graph in the tests is the SQL backend; graph tests switch to this one.
+if [ -z "${TEST_NEO4J_BOLT_URL:-}" ]; then
+  rm -rf .neo4j/test
+  unset NEO4J_BOLT_URL
+  ensure_neo4j test
+  trap stop_neo4j EXIT
+  TEST_NEO4J_BOLT_URL=${NEO4J_BOLT_URL:-}
+fi
+export TEST_NEO4J_BOLT_URL
+unset NEO4J_BOLT_URL
 ensure_graphviz
 ensure_chromium
 
@@ -63,7 +75,7 @@ with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as co
 PYEOF
 }
 create_database "$PROD_DATABASE_URL"
-trap drop_prod_database EXIT
+trap 'drop_prod_database; stop_neo4j' EXIT
 for command in "migrate --no-input --verbosity 0" "check --deploy --fail-level WARNING"; do
   # shellcheck disable=SC2086  # the command's words are meant to split
   env DATABASE_URL="$PROD_DATABASE_URL" \
@@ -73,7 +85,7 @@ for command in "migrate --no-input --verbosity 0" "check --deploy --fail-level W
     "$PROD_VENV/bin/python" manage.py $command
 done
 drop_prod_database
-trap - EXIT
+trap stop_neo4j EXIT
 
-say "pytest on PostgreSQL ($DATABASE_URL) and Redis ($REDIS_URL)"
+say "pytest on PostgreSQL ($DATABASE_URL), Redis ($REDIS_URL) and Neo4j (${TEST_NEO4J_BOLT_URL#*@})"
 "$VENV/bin/pytest" --create-db "$@"

@@ -11,6 +11,10 @@ from .base import INSTALLED_APPS, REST_FRAMEWORK
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
+# The site's graph is the SQL backend; tests that want Neo4j switch to the local one that
+# scripts/test.sh starts (the `neo4j` and `graph_proxy` fixtures, TEST_NEO4J_BOLT_URL).
+NEO4J_BOLT_URL = ""
+GRAPH_BACKEND = "sql"
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {

@@ -22,7 +22,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,6 +34,19 @@ MAX_CHAIN = 8
 # The deepest reporting hierarchy the org-chart queries follow (cycles are refused at write time;
 # the bound makes a corrupt table terminate anyway).
 MAX_ORG_DEPTH = 64
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(at: datetime) -> int:
+    """Microseconds since the epoch, exactly: the graph stores times as integers so that they
+    round-trip (a float of epoch seconds holds about 16 digits, one short of microseconds)."""
+    return (at - EPOCH) // MICROSECOND
+
+
+def moment(value: int | None) -> datetime | None:
+    """The time a graph property holds (`micros`), or None for an open end."""
+    return None if value is None else EPOCH + value * MICROSECOND
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ position so that the graph keeps only the newest state of each element (`cypher_
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any, cast
@@ -24,9 +25,12 @@ from common import outbox
 from common.models import OutboxEvent
 from delegation import selectors
 from delegation.graph import watermark
+from delegation.graph.base import micros
 from delegation.graph.neo4j.cypher_sync import DELETE, UPSERT
 
 Runner = Callable[[str, dict[str, Any]], Any]
+# Opens one transaction in the graph store: a drained batch and its watermark commit together.
+GraphTransaction = Callable[[], AbstractContextManager[Any]]
 Statement = tuple[str, dict[str, Any]]
 TIME_FIELDS = ("valid_from", "valid_to", "expires_at", "revoked_at")
 # Parents before children, so a rebuild MERGEs edges onto nodes that already have properties.
@@ -43,13 +47,12 @@ REBUILD_ORDER = [
 ]
 
 
-def epoch(value: str | datetime | None) -> float | None:
-    """Epoch seconds for a payload time (ISO text in the outbox, datetime from SQL)."""
+def epoch(value: str | datetime | None) -> int | None:
+    """The graph's form of a payload time (ISO text in the outbox, datetime from SQL)."""
     if value is None:
         return None
     # Outbox payloads hold the ISO text DjangoJSONEncoder wrote, which always parses.
-    moment = cast(datetime, parse_datetime(value)) if isinstance(value, str) else value
-    return moment.timestamp()
+    return micros(cast(datetime, parse_datetime(value)) if isinstance(value, str) else value)
 
 
 Event = tuple[str, dict[str, Any], int]  # kind (`element.action`), payload, outbox position
@@ -103,11 +106,14 @@ def _hold_drainer_lock(*, wait: bool) -> bool:
         return cursor.fetchone()[0] != "false"
 
 
-def _apply_pending(run: Runner, batch: int, *, advance: bool = True) -> int:
-    """Apply pending events batch by batch; with `advance`, raise the graph's watermark after
-    each batch (also when nothing was pending: gaps may have settled since). A rebuild passes
-    False: its snapshot is older than the horizon a batch observes, so the drain after it
-    raises the watermark instead."""
+def _apply_pending(
+    run: Runner, batch: int, *, advance: bool = True, atomic: GraphTransaction = nullcontext
+) -> int:
+    """Apply pending events batch by batch, each batch with its watermark in one graph
+    transaction (`atomic`); with `advance`, raise the graph's watermark after each batch (also
+    when nothing was pending: gaps may have settled since). A rebuild passes False: its
+    snapshot is older than the horizon a batch observes, so the drain after it raises the
+    watermark instead."""
     applied = 0
     while True:
         with transaction.atomic():
@@ -115,25 +121,26 @@ def _apply_pending(run: Runner, batch: int, *, advance: bool = True) -> int:
                 return applied
             horizon = watermark.observe() if advance else None  # before the pending read
             pending = selectors.outbox_pending_for_update(limit=batch)
-            for statement, params in statements((e.kind, e.payload, e.pk) for e in pending):
-                run(statement, params)
             done = [e.pk for e in pending]
+            with atomic():
+                for statement, params in statements((e.kind, e.payload, e.pk) for e in pending):
+                    run(statement, params)
+                if horizon is not None:
+                    watermark.advance(run, horizon, done)
             OutboxEvent.objects.filter(pk__in=done).update(processed_at=timezone.now())
-            if horizon is not None:
-                watermark.advance(run, horizon, done)
             if not pending:
                 return applied
             applied += len(pending)
 
 
-def drain(run: Runner, batch: int = 500) -> int:
+def drain(run: Runner, batch: int = 500, atomic: GraphTransaction = nullcontext) -> int:
     """Project pending outbox events, oldest first; returns how many were applied.
 
     One drainer at a time (an advisory lock per batch: a second drain returns at once), rows
     locked with SKIP LOCKED besides; a failure leaves the batch pending for the next run.
     Positions make a late or repeated batch harmless anyway: no event overwrites a newer one.
     """
-    return _apply_pending(run, batch)
+    return _apply_pending(run, batch, atomic=atomic)
 
 
 def last_positions() -> dict[tuple[str, int], int]:

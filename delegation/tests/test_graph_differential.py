@@ -1,4 +1,4 @@
-"""The SQL backend and the Cypher backend (on FalkorDB) give the same answers.
+"""The SQL backend and the Neo4j backend give the same answers.
 
 Hypothesis draws small schools: an org chart (units, reporting lines), a role hierarchy with
 permissions, assignments (some scoped to a unit), and a delegation history with expiries,
@@ -23,9 +23,8 @@ from hypothesis import strategies as st
 from common.exceptions import ServiceError
 from delegation import services
 from delegation.graph.base import GraphBackend
-from delegation.graph.neo4j.falkordb_adapter import FalkorCypher
+from delegation.graph.neo4j import Neo4jGraphBackend
 from delegation.graph.sql import SqlGraphBackend
-from delegation.tests.conftest import falkordb_backend
 from delegation.tests.factories import PermissionFactory
 from people import services as people_services
 from people.tests.factories import DAY, T0, OrgUnitFactory, PersonFactory
@@ -243,11 +242,11 @@ def _plain(answer: Any) -> Any:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(plan=plans())
-def test_sql_and_cypher_backends_answer_alike(plan: Plan, falkordb: FalkorCypher, db: None):
-    falkordb.clear()
+def test_sql_and_cypher_backends_answer_alike(plan: Plan, neo4j: Neo4jGraphBackend, db: None):
+    neo4j.run("clear", "MATCH (n) DETACH DELETE n")
     with transaction.atomic():
         people, units = build(plan)
-        cypher = falkordb_backend()
+        cypher = neo4j
         cypher.rebuild()
         sql_answers = answers(SqlGraphBackend(), people, units)
         cypher_answers = answers(cypher, people, units)

@@ -1,4 +1,4 @@
-"""A graph store that hangs (accepts, never answers), through a real TCP proxy before FalkorDB.
+"""A graph store that hangs (accepts, never answers), through a real TCP proxy before Neo4j.
 
 Before the graph breaker and its deadline, a permission check waited for good on a hung graph
 (the driver has no read timeout once a connection is up). Bounds are generous, for CI machines.
@@ -15,8 +15,8 @@ from common import deadlines
 from common.breaker import CLOSED, breaker
 from common.testing_faults import FaultProxy
 from delegation.authz import user_can
-from delegation.tests.falkordb import HUNG_GRAPH_DEADLINE as DEADLINE
-from delegation.tests.falkordb import cypher_graph
+from delegation.tests.neo4j import HUNG_GRAPH_DEADLINE as DEADLINE
+from delegation.tests.neo4j import cypher_graph
 from delegation.tests.scenario import DAY, T0, School, lend
 
 FAIL_FAST = 0.3

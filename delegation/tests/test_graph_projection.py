@@ -1,6 +1,6 @@
-"""The projection on a real Cypher engine (FalkorDB) fed by the real outbox on PostgreSQL.
+"""The projection on Neo4j fed by the real outbox on PostgreSQL.
 
-Each test reproduces a way the graph once lost a write (issue 14): overlapping drains undoing a
+Each test reproduces a way the graph once lost a write: overlapping drains undoing a
 revocation, an older event landing after a newer one, a person moved twice in one batch, a
 rebuild that emptied the graph and marked unapplied events done; and the worker that replaced
 the drain in the request thread.
@@ -21,10 +21,9 @@ from django.utils import timezone
 from common.models import OutboxEvent
 from delegation import services
 from delegation.graph import projector
+from delegation.graph.base import micros
 from delegation.graph.neo4j import Neo4jGraphBackend, cypher_sync
-from delegation.graph.neo4j.falkordb_adapter import FalkorCypher
 from delegation.graph.worker import Follower
-from delegation.tests.conftest import falkordb_backend
 from delegation.tests.scenario import DAY, T0, School, lend
 from people import services as people_services
 from people.tests.factories import OrgUnitFactory, PersonFactory
@@ -34,10 +33,8 @@ WAIT = 30  # seconds a thread may wait for the other before the test fails rathe
 
 
 @pytest.fixture
-def graph(falkordb: FalkorCypher) -> Neo4jGraphBackend:
-    backend = falkordb_backend()
-    assert isinstance(backend, Neo4jGraphBackend)
-    return backend
+def graph(neo4j: Neo4jGraphBackend) -> Neo4jGraphBackend:
+    return neo4j
 
 
 def revoked_at(graph: Neo4jGraphBackend, delegation_id: int) -> Any:
@@ -89,7 +86,7 @@ def test_overlapping_drains_cannot_undo_a_revocation(graph: Neo4jGraphBackend, s
     link.refresh_from_db()
     assert second == 0
     assert link.revoked_at is not None
-    assert revoked_at(graph, link.pk) == link.revoked_at.timestamp()
+    assert revoked_at(graph, link.pk) == micros(link.revoked_at)
     assert pending() == 0
     assert not graph.check(school.bob.pk, "library.circulate", T0 + 2 * DAY).allowed
 
@@ -105,7 +102,7 @@ def test_an_older_event_never_overwrites_a_newer_one(graph: Neo4jGraphBackend, s
         for statement, params in projector.statements([(event.kind, event.payload, event.pk)]):
             graph.apply(statement, params)
 
-    assert revoked_at(graph, link.pk) == (T0 + DAY).timestamp()
+    assert revoked_at(graph, link.pk) == micros(T0 + DAY)
 
 
 def test_an_upsert_older_than_the_delete_stays_deleted(graph: Neo4jGraphBackend, school: School):
@@ -218,12 +215,10 @@ def test_processed_events_are_pruned_after_the_retention(db: None):
 
 
 def test_a_write_does_not_drain_in_the_request(
-    graph: Neo4jGraphBackend, school: School, settings, django_capture_on_commit_callbacks
+    graph: Neo4jGraphBackend, school: School, django_capture_on_commit_callbacks
 ):
     """With the graph on Neo4j, a write commits and leaves its events to the worker."""
     graph.rebuild()
-    settings.NEO4J_BOLT_URL = "bolt://falkordb.invalid:7687"
-    settings.GRAPH_BACKEND = "neo4j"
     with django_capture_on_commit_callbacks(execute=True):
         link = lend(school.alice, school.bob, permission=school.circulate)
 

@@ -1,4 +1,4 @@
-"""`graph_verify [--fix]` and the graph's schema on FalkorDB (issue 14, items 4 and 8).
+"""`graph_verify [--fix]` and the graph's schema on Neo4j.
 
 Verification hashes every element's properties and ends, the same way from SQL rows and from
 the graph, so a corrupted property, a misplaced edge end or a lost required property is found
@@ -11,17 +11,15 @@ from io import StringIO
 from typing import Any
 
 import pytest
-import redis
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from neo4j.exceptions import Neo4jError
 
 from common.models import OutboxEvent
 from delegation import services
 from delegation.graph import verify
 from delegation.graph.neo4j import Neo4jGraphBackend, cypher_sync
-from delegation.graph.neo4j.falkordb_adapter import FalkorCypher
-from delegation.graph.neo4j.nodes import required_properties
+from delegation.graph.neo4j.nodes import EDGE_CLASSES, NODE_CLASSES, required_properties
 from delegation.models import Delegation
-from delegation.tests.conftest import falkordb_backend
 from delegation.tests.scenario import DAY, T0, School, lend
 from people import services as people_services
 from people.tests.factories import OrgUnitFactory
@@ -30,10 +28,8 @@ pytestmark = pytest.mark.graph
 
 
 @pytest.fixture
-def graph(falkordb: FalkorCypher, settings: Any, school: School) -> Neo4jGraphBackend:
-    """The school with an org chart and a revoked delegation, rebuilt on FalkorDB."""
-    settings.NEO4J_BOLT_URL = "bolt://falkordb.invalid:7687"
-    settings.GRAPH_BACKEND = "neo4j"
+def graph(neo4j: Neo4jGraphBackend, school: School) -> Neo4jGraphBackend:
+    """The school with an org chart and a revoked delegation, rebuilt on Neo4j."""
     unit = OrgUnitFactory()
     people_services.person_update(actor=None, person=school.bob, org_unit=unit)
     people_services.reporting_line_create(
@@ -44,16 +40,26 @@ def graph(falkordb: FalkorCypher, settings: Any, school: School) -> Neo4jGraphBa
     services.assignment_create(
         actor=None, person=school.carol, role=school.editor, valid_from=T0, scope_unit=unit
     )
-    backend = falkordb_backend()
-    assert isinstance(backend, Neo4jGraphBackend)
-    backend.rebuild()
-    return backend
+    neo4j.rebuild()
+    return neo4j
 
 
 def verify_output(*args: str) -> str:
+    """What graph_verify printed, its error (a non-zero exit) last."""
     out = StringIO()
-    call_command("graph_verify", *args, stdout=out)
+    try:
+        call_command("graph_verify", *args, stdout=out)
+    except CommandError as error:
+        return f"{out.getvalue()}{error}"
     return out.getvalue()
+
+
+def test_verify_exits_non_zero_exactly_when_it_reports_a_problem(graph: Neo4jGraphBackend):
+    call_command("graph_verify", stdout=StringIO())  # clean: no error
+    graph.run("test", "MATCH ()-[d:DELEGATES]->() SET d.weight = d.weight + 1", {})
+
+    with pytest.raises(CommandError, match="problem"):
+        call_command("graph_verify", stdout=StringIO())
 
 
 def revoked(graph: Neo4jGraphBackend) -> Delegation:
@@ -142,28 +148,52 @@ def test_hashes_come_alike_from_sql_and_from_the_graph(graph: Neo4jGraphBackend)
 
 
 # --- constraints and indexes ------------------------------------------------------------------
-def test_install_creates_the_validity_indexes_and_is_idempotent(
-    graph: Neo4jGraphBackend, falkordb: FalkorCypher
-):
+def declared_keys() -> set[tuple[str, str]]:
+    """`(label or type, property)` of every key the node and edge classes declare unique."""
+    named: list[tuple[str, Any]] = [(cls.__name__, cls) for cls in NODE_CLASSES]
+    named += list(EDGE_CLASSES.items())
+    return {
+        (label, name)
+        for label, cls in named
+        for name, prop in cls.defined_properties(aliases=False, rels=False).items()
+        if prop.unique_index
+    }
+
+
+def schema(graph: Neo4jGraphBackend, kind: str) -> set[tuple[str, tuple[str, ...]]]:
+    rows = graph.run("test", f"SHOW {kind} YIELD labelsOrTypes, properties, type RETURN *")
+    return {
+        (row["labelsOrTypes"][0], tuple(row["properties"]))
+        for row in rows
+        if row["labelsOrTypes"] and row["type"] != "LOOKUP"
+    }
+
+
+def test_install_creates_every_key_constraint_and_index_idempotently(graph: Neo4jGraphBackend):
     graph.install_constraints()
+    constraints, indexes = schema(graph, "CONSTRAINTS"), schema(graph, "INDEXES")
     graph.install_constraints()
 
-    indexes = falkordb.indexes()
-    assert ("DELEGATES", ["valid_from", "expires_at", "revoked_at"]) in indexes
-    assert ("HAS_ROLE", ["valid_from", "valid_to"]) in indexes
-    assert ("REPORTS_TO", ["valid_from", "valid_to"]) in indexes
+    assert (schema(graph, "CONSTRAINTS"), schema(graph, "INDEXES")) == (constraints, indexes)
+    keys = {(label, (prop,)) for label, prop in declared_keys()}
+    markers = {("Tombstone", ("element", "sql_id")), ("Watermark", ("name",))}
+    assert keys | markers <= constraints
+    assert ("DELEGATES", ("valid_from", "expires_at", "revoked_at")) in indexes
+    assert ("HAS_ROLE", ("valid_from", "valid_to")) in indexes
+    assert ("REPORTS_TO", ("valid_from", "valid_to")) in indexes
+    assert ("DELEGATES", ("delegation_id",)) in constraints  # an edge's key, too
 
 
 def test_existence_constraints_are_installed_only_on_enterprise(
     graph: Neo4jGraphBackend, settings: Any
 ):
-    """Community (the default) gets none. With NEO4J_ENTERPRISE they are sent; FalkorDB has
-    no Cypher form for them and refuses the first, which shows they were sent."""
+    """Community (the default) gets none. With NEO4J_ENTERPRISE they are sent, and Neo4j
+    Community refuses the first, which shows they were sent."""
     settings.NEO4J_ENTERPRISE = False
     assert not any("existence" in item for item in graph.install_constraints())
 
     settings.NEO4J_ENTERPRISE = True
-    with pytest.raises(redis.ResponseError, match="CREATE CONSTRAINT"):
+    with pytest.raises(Neo4jError, match="Enterprise"):
         graph.install_constraints()
 
 

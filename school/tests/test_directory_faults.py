@@ -1,4 +1,4 @@
-"""The directory while the graph store hangs (a real TCP proxy before FalkorDB): a partial 200
+"""The directory while the graph store hangs (a real TCP proxy before Neo4j): a partial 200
 within the graph deadline, then at once while the graph breaker is open; never a hang or 500."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from common.breaker import CLOSED, breaker
 from common.testing_faults import FaultProxy
-from delegation.tests.falkordb import HUNG_GRAPH_DEADLINE as DEADLINE
-from delegation.tests.falkordb import cypher_graph
+from delegation.tests.neo4j import HUNG_GRAPH_DEADLINE as DEADLINE
+from delegation.tests.neo4j import cypher_graph
 from school.tests.directory_factories import make_school
 
 pytestmark = pytest.mark.django_db

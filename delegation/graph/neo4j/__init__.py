@@ -14,10 +14,12 @@ driver settings). Failures that say the store is out, not that a query is wrong,
 
 from __future__ import annotations
 
+import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +42,8 @@ from delegation.graph.base import (
     PathsResult,
     Scope,
     depth_first,
+    micros,
+    moment,
     rank_chains,
     ranked_cycles,
     sorted_people,
@@ -73,12 +77,35 @@ def graph_breaker() -> Breaker:
     return found
 
 
-def epoch(at: datetime) -> float:
-    return at.timestamp()
+@dataclass(frozen=True)
+class Operator:
+    """One operator of a profiled plan (Neo4j's PROFILE), with the operators feeding it."""
 
+    name: str
+    details: str
+    rows: int
+    db_hits: int
+    children: tuple[Operator, ...] = ()
 
-def moment(seconds: float | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
+    @classmethod
+    def of(cls, plan: dict[str, Any]) -> Operator:
+        return cls(
+            name=str(plan.get("operatorType", "")).split("@")[0],
+            details=str(plan.get("args", {}).get("Details", "")),
+            rows=int(plan.get("rows", 0)),
+            db_hits=int(plan.get("dbHits", 0)),
+            children=tuple(cls.of(child) for child in plan.get("children", [])),
+        )
+
+    def walk(self) -> Iterator[tuple[int, Operator]]:
+        """Every operator with its depth, this one first (the order PROFILE prints)."""
+        yield 0, self
+        for child in self.children:
+            yield from ((depth + 1, op) for depth, op in child.walk())
+
+    @property
+    def total_db_hits(self) -> int:
+        return sum(op.db_hits for _, op in self.walk())
 
 
 def with_params(cypher: str, params: dict[str, Any]) -> str:
@@ -100,6 +127,9 @@ class Neo4jGraphBackend(GraphBackend):
         config.connection_timeout = settings.GRAPH_CONNECT_TIMEOUT
         config.connection_acquisition_timeout = settings.GRAPH_CONNECT_TIMEOUT
         config.max_transaction_retry_time = settings.GRAPH_CONNECT_TIMEOUT
+        # neomodel keeps one driver per process, made from the config at the first query: a
+        # backend for another URL (settings changed) must not reuse the previous one's.
+        db.close_connection()
         self.breaker = graph_breaker()
 
     def run(self, label: str, cypher: str, params: dict[str, Any] | None = None) -> list[dict]:
@@ -117,17 +147,36 @@ class Neo4jGraphBackend(GraphBackend):
     def ping(self) -> None:
         self.run("ping", "RETURN 1")
 
+    def profile(self, cypher: str, params: dict[str, Any]) -> Operator:
+        """Run `PROFILE <cypher>` and return its plan: each operator with its rows and db hits
+        (what the explorer shows and the benchmark reports). Timed and guarded like `run`."""
+
+        def profiled() -> dict[str, Any]:
+            if db.driver is None:  # neomodel connects on its first query
+                db.cypher_query("RETURN 1")
+            # neomodel's cypher_query keeps rows only; the plan is in the result's summary.
+            with db.driver.session() as session:  # type: ignore[union-attr]
+                return session.run(f"PROFILE {cypher}", params).consume().profile or {}
+
+        with telemetry.timed("graph", "profile", backend=self.name, query=cypher):
+            plan = self.breaker.call(
+                lambda: deadlines.call_with_deadline(profiled, query_deadline()), failures=OUTAGE
+            )
+        return Operator.of(plan)
+
     # --- maintenance: constraints, projection, verification -----------------------------------
     def install_constraints(self) -> list[str]:
-        """Uniqueness constraints of every key (neomodel's `install_labels`), the validity
-        indexes on relationships, and, on Enterprise only (`NEO4J_ENTERPRISE`), an existence
-        constraint per required property. Returns what was installed."""
+        """Uniqueness constraints of every key the classes declare (neomodel's
+        `install_labels`, edges' keys included), the markers' keys and the validity indexes
+        (`cypher_sync.SCHEMA`), and, on Enterprise only (`NEO4J_ENTERPRISE`), an existence
+        constraint per required property. Idempotent. Returns what was installed."""
         for cls in NODE_CLASSES:
-            db.install_labels(cls)
+            # neomodel writes "already exists" for each constraint found: expected here.
+            db.install_labels(cls, quiet=True, stdout=io.StringIO())
         installed = [cls.__name__ for cls in NODE_CLASSES]
-        for statement in sync.RELATIONSHIP_INDEXES:
+        for statement in sync.SCHEMA:
             self.run("schema", statement)
-        installed.append(f"{len(sync.RELATIONSHIP_INDEXES)} relationship indexes")
+        installed.append(f"{len(sync.SCHEMA)} marker keys and relationship indexes")
         if settings.NEO4J_ENTERPRISE:
             constraints = sync.existence_constraints(required_properties())
             for statement in constraints:
@@ -140,7 +189,7 @@ class Neo4jGraphBackend(GraphBackend):
 
     def sync(self) -> int:
         """Drain the outbox into the graph; returns the number of events applied."""
-        return projector.drain(self.apply)
+        return projector.drain(self.apply, atomic=lambda: db.transaction)
 
     def rebuild(self) -> int:
         """Project every SQL row again over the graph in place (no empty window), then the
@@ -160,7 +209,7 @@ class Neo4jGraphBackend(GraphBackend):
         return self.run("orphans", sync.ORPHANS)
 
     def cycles(self, at: datetime) -> dict[str, list[list[int]]]:
-        reporting = self.run("reporting_cycles", sync.REPORTING_CYCLES, {"at": epoch(at)})
+        reporting = self.run("reporting_cycles", sync.REPORTING_CYCLES, {"at": micros(at)})
         roles = self.run("inheritance_cycles", sync.INHERITANCE_CYCLES)
         return {
             "reporting": [row["cycle"] for row in reporting],
@@ -223,21 +272,21 @@ class Neo4jGraphBackend(GraphBackend):
     def manager_chains(self, ids: Sequence[int], at: datetime) -> tuple[dict, str]:
         cypher = org.bounded(org.MANAGER_CHAINS, MAX_ORG_DEPTH)
         chains: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for row in self.run("manager_chain", cypher, {"ids": list(ids), "at": epoch(at)}):
+        for row in self.run("manager_chain", cypher, {"ids": list(ids), "at": micros(at)}):
             chains[row.pop("origin")].append(row)
         return {origin: sorted_people(rows) for origin, rows in chains.items()}, cypher
 
     def reports_of(self, ids: Sequence[int], at: datetime, max_depth: int) -> tuple[dict, str]:
         cypher = org.bounded(org.REPORTS, min(max_depth, MAX_ORG_DEPTH))
         reports: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for row in self.run("reports", cypher, {"ids": list(ids), "at": epoch(at)}):
+        for row in self.run("reports", cypher, {"ids": list(ids), "at": micros(at)}):
             reports[row.pop("origin")].append(row)
         return {origin: sorted_people(rows) for origin, rows in reports.items()}, cypher
 
     def lowest_common_manager(self, a: int, b: int, at: datetime) -> Answer:
         cypher = org.bounded(org.LOWEST_COMMON_MANAGER, MAX_ORG_DEPTH)
         return Answer(
-            self.run("lowest_common_manager", cypher, {"a": a, "b": b, "at": epoch(at)}), cypher
+            self.run("lowest_common_manager", cypher, {"a": a, "b": b, "at": micros(at)}), cypher
         )
 
     def unit_tree(self, root_id: int | None = None) -> Answer:
@@ -256,7 +305,7 @@ class Neo4jGraphBackend(GraphBackend):
         self, label: str, template: str, roles: RoleGraph, at: datetime, **params: Any
     ) -> tuple[list[dict], str]:
         cypher = authz.bounded(template, MAX_CHAIN, MAX_ORG_DEPTH)
-        rows = self.run(label, cypher, {"at": epoch(at), "cover": roles.cover_pairs(), **params})
+        rows = self.run(label, cypher, {"at": micros(at), "cover": roles.cover_pairs(), **params})
         return rows, cypher
 
     def check(

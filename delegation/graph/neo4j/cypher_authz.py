@@ -31,22 +31,23 @@ def covers(holder: str, need: str) -> str:
 
 
 # Pruning while expanding: what each link must satisfy on its own (valid and unrevoked at $at,
-# and for who-can and paths with a permission, carrying it) is one `all(r IN relationships(path)
-# WHERE ...)` in the WHERE of the MATCH itself, the form Neo4j 5's planner evaluates inside the
-# VarLengthExpand operator, so a lapsed delegation stops the expansion there instead of every
-# path through it being enumerated and dropped afterwards. What depends on a link's position
-# (its re-delegation budget, what the link before it lent) follows in the next WHERE.
-# FalkorDB (1.4) runs the same text but evaluates such a predicate after its variable-length
-# traverse (only an inline property map is checked inside it), see delegation/README.md.
-def valid_links(path: str, extra: str = "") -> str:
-    """The MATCH's WHERE: every relationship of `path` valid at $at (and `extra` about `r`)."""
-    return (
-        f"all(r IN relationships({path}) WHERE r.valid_from <= $at"
-        "\n        AND (r.expires_at IS NULL OR r.expires_at > $at)"
-        "\n        AND (r.revoked_at IS NULL OR r.revoked_at > $at)"
-        + (f"\n        AND {extra}" if extra else "")
-        + ")"
-    )
+# and, where the question names a permission, lending something that covers it) is the WHERE
+# inside a quantified path pattern, which Neo4j 5 evaluates while it traverses: a lapsed
+# delegation stops the expansion there, so expired history does not grow the work (a WHERE over
+# `relationships(path)` after a `-[:DELEGATES*]-` pattern was applied only after every path had
+# been enumerated; `test_graph_plans.py` holds the plans to this). What depends on a link's
+# position (its re-delegation budget, what the link before it lent) follows in the next WHERE.
+LINK_OK = (
+    "d.valid_from <= $at AND (d.expires_at IS NULL OR d.expires_at > $at)"
+    " AND (d.revoked_at IS NULL OR d.revoked_at > $at)"
+)
+
+
+def chain(start: str, end: str, fewest: int, extra: str = "") -> str:
+    """`path`: from node pattern `start` to `end` over `fewest` to {max_chain} DELEGATES links,
+    each valid at $at (and satisfying `extra` about the link `d`) as the traversal goes."""
+    where = LINK_OK + (f" AND {extra}" if extra else "")
+    return f"path = {start}(()-[d:DELEGATES WHERE {where}]->()){{{fewest},{{max_chain}}}}{end}"
 
 
 LINK_VALID = "links[i].max_redelegations >= size(links) - 1 - i + {min_budget}"
@@ -70,8 +71,8 @@ LINK_FIELDS = """[l IN links | {id: l.delegation_id, delegator_id: startNode(l).
 
 # An assignment counts for a question about unit $unit when it has no scope or its scope is
 # $unit or above it (PART_OF points at the parent); with $unit null, only unscoped ones count.
-# The units at and above $unit are collected first (`units_up`), a form Neo4j 5 and FalkorDB
-# both run (FalkorDB has no `EXISTS { MATCH ... }` subquery).
+# The units at and above $unit are collected once, first (`units_up`), rather than walked again
+# for every assignment found.
 UNITS_UP = """OPTIONAL MATCH (:OrgUnit {sql_id: $unit})-[:PART_OF*0..64]->(up:OrgUnit)
 WITH collect(up.sql_id) AS units_up"""
 IN_SCOPE = "(a.scope_unit IS NULL OR a.scope_unit IN units_up)"
@@ -80,9 +81,8 @@ IN_SCOPE = "(a.scope_unit IS NULL OR a.scope_unit IN units_up)"
 CHECK = (
     UNITS_UP
     + """
-MATCH path = (source:Person)-[:DELEGATES*0..{max_chain}]->(:Person {sql_id: $person})
-WHERE """
-    + valid_links("path")
+MATCH """
+    + chain("(source:Person)", "(:Person {sql_id: $person})", 0, covers("d.grant", "$need"))
     + """
 WITH path, source, relationships(path) AS links, units_up
 WHERE """
@@ -114,9 +114,8 @@ LIMIT 1"""
 # unscoped, so everywhere) with the units at and below it (PART_OF points at the parent).
 SCOPE = (
     """
-MATCH path = (source:Person)-[:DELEGATES*0..{max_chain}]->(:Person {sql_id: $person})
-WHERE """
-    + valid_links("path")
+MATCH """
+    + chain("(source:Person)", "(:Person {sql_id: $person})", 0, covers("d.grant", "$need"))
     + """
 WITH path, source, relationships(path) AS links
 WHERE """
@@ -140,9 +139,8 @@ RETURN scope, collect(DISTINCT below.sql_id) AS units"""
 # once): the cycles the check met and did not follow.
 CYCLES = (
     """
-MATCH path = (again:Person)-[:DELEGATES*1..{max_chain}]->(:Person {sql_id: $person})
-WHERE """
-    + valid_links("path")
+MATCH """
+    + chain("(again:Person)", "(:Person {sql_id: $person})", 1, covers("d.grant", "$need"))
     + """
 WITH path, again, relationships(path) AS links
 WHERE again IN nodes(path)[1..]
@@ -165,9 +163,8 @@ WHERE """
     + " AND "
     + covers("'r:' + toString(role.sql_id)", "$need")
     + """
-MATCH path = (source)-[:DELEGATES*0..{max_chain}]->(holder:Person)
-WHERE """
-    + valid_links("path", covers("r.grant", "$need"))
+MATCH """
+    + chain("(source)", "(holder:Person)", 0, covers("d.grant", "$need"))
     + """
 WITH role, path, holder, relationships(path) AS links
 WHERE """
@@ -192,9 +189,8 @@ LIMIT $limit"""
 HOLDINGS = (
     """
 UNWIND $ids AS origin
-MATCH path = (source:Person)-[:DELEGATES*0..{max_chain}]->(:Person {sql_id: origin})
-WHERE """
-    + valid_links("path")
+MATCH """
+    + chain("(source:Person)", "(:Person {sql_id: origin})", 0)
     + """
 WITH origin, path, source, relationships(path) AS links
 WHERE """
@@ -221,9 +217,13 @@ ORDER BY origin, held"""
 # Every simple chain from $source to $target valid at $at (optionally carrying $need).
 PATHS = (
     """
-MATCH path = (:Person {sql_id: $source})-[:DELEGATES*1..{max_chain}]->(:Person {sql_id: $target})
-WHERE """
-    + valid_links("path", "($need IS NULL OR " + covers("r.grant", "$need") + ")")
+MATCH """
+    + chain(
+        "(:Person {sql_id: $source})",
+        "(:Person {sql_id: $target})",
+        1,
+        "($need IS NULL OR " + covers("d.grant", "$need") + ")",
+    )
     + """
 WITH path, relationships(path) AS links
 WHERE """

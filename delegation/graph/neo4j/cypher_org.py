@@ -1,6 +1,6 @@
 """Cypher for the org chart: manager chains, reports, lowest common manager, unit tree.
 
-Plain Neo4j 5, parameterised. A REPORTS_TO edge counts at `$at` (epoch seconds) when
+Plain Neo4j 5, parameterised. A REPORTS_TO edge counts at `$at` (epoch microseconds) when
 `valid_from <= $at < valid_to` (a null end never ends). People and units come back unordered
 by name: the backend sorts them as `base` defines (code point order, not a collation).
 """

@@ -186,8 +186,8 @@ MATCH path = (r:Role)-[:INHERITS*1..32]->(r)
 RETURN [n IN nodes(path) | n.sql_id] AS cycle LIMIT 20"""
 
 # The applied watermark (`delegation.graph.watermark`): one node, never lowered by a write but
-# reset to 0 by a rebuild. `holders` is a comma-separated text (a list property would need
-# FalkorDB and Neo4j to agree on empty lists): the transactions a candidate waits for.
+# reset to 0 by a rebuild. `holders` is a comma-separated text: the transactions a candidate
+# waits for.
 WATERMARK_READ = """
 MATCH (w:Watermark {name: 'outbox'})
 RETURN w.pos AS pos, w.candidate AS candidate, w.holders AS holders"""
@@ -274,7 +274,7 @@ def missing_required(kind: str, name: str, prop: str) -> str:
 
 def existence_constraints(required: list[tuple[str, str, str]]) -> list[str]:
     """Neo4j 5 Enterprise property existence constraints, one per required property
-    (Community refuses them; FalkorDB has no Cypher form for them)."""
+    (Community refuses them)."""
     statements = []
     for kind, name, prop in required:
         pattern = f"(n:{name})" if kind == "node" else f"()-[n:{name}]-()"
@@ -285,11 +285,14 @@ def existence_constraints(required: list[tuple[str, str, str]]) -> list[str]:
     return statements
 
 
-# Range indexes on the relationship properties the expansions filter on (README lists what
-# each serves). Named and IF NOT EXISTS, so installing twice is harmless on Neo4j 5; FalkorDB
-# parses neither a name nor IF NOT EXISTS (the development adapter drops both, see
-# graph/neo4j/falkordb_adapter.py).
-RELATIONSHIP_INDEXES = [
+# What the node and edge classes cannot declare: the keys the projection MERGEs its markers on
+# (a tombstone per deleted element, the one watermark), and range indexes on the relationship
+# properties the expansions filter on (README lists what each serves). Named and IF NOT
+# EXISTS, so installing twice is harmless.
+SCHEMA = [
+    "CREATE CONSTRAINT tombstone_key IF NOT EXISTS FOR (t:Tombstone)"
+    " REQUIRE (t.element, t.sql_id) IS UNIQUE",
+    "CREATE CONSTRAINT watermark_name IF NOT EXISTS FOR (w:Watermark) REQUIRE w.name IS UNIQUE",
     "CREATE INDEX delegates_validity IF NOT EXISTS FOR ()-[d:DELEGATES]-()"
     " ON (d.valid_from, d.expires_at, d.revoked_at)",
     "CREATE INDEX has_role_validity IF NOT EXISTS FOR ()-[a:HAS_ROLE]-()"

@@ -3,7 +3,8 @@
 Every node and edge carries the primary key of the SQL row it projects (`sql_id`, or the edge's
 own `*_id`), with a uniqueness constraint, so that projecting the same row twice MERGEs onto
 the same element, and `pos`, the outbox position of the last event applied to it. Times are
-epoch seconds (floats); an open end is null.
+integer microseconds since the epoch (`projector.micros`: exact, unlike float seconds); an open
+end is null.
 
 `required=True` marks what the projection always sets: `graph_verify` reports any node or edge
 without one (`cypher_sync.missing_required`), and on Neo4j Enterprise (`NEO4J_ENTERPRISE`)
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 from neomodel import (
     BooleanProperty,
-    FloatProperty,
     IntegerProperty,
     RelationshipTo,
     StringProperty,
@@ -30,8 +30,8 @@ class Projected(StructuredRel):
 
 
 class Window(Projected):
-    valid_from = FloatProperty(required=True)
-    valid_to = FloatProperty()
+    valid_from = IntegerProperty(required=True)
+    valid_to = IntegerProperty()
 
 
 class ReportsTo(Window):
@@ -46,9 +46,9 @@ class HasRole(Window):
 class Delegates(Projected):
     delegation_id = IntegerProperty(unique_index=True, required=True)
     grant = StringProperty(required=True)  # "r:<role id>" or "p:<permission id>"
-    valid_from = FloatProperty(required=True)
-    expires_at = FloatProperty()
-    revoked_at = FloatProperty()
+    valid_from = IntegerProperty(required=True)
+    expires_at = IntegerProperty()
+    revoked_at = IntegerProperty()
     weight = IntegerProperty(required=True)
     max_redelegations = IntegerProperty(required=True)
 

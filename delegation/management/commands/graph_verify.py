@@ -8,6 +8,7 @@ nodes and edges lacking a property their class declares required; placeholder no
 backs (orphans); cycles in the graph. `--fix` re-projects what is missing or different through
 the projector (each at its current position, never below the graph's), deletes extras and
 orphans. Pending events count as drift until the worker applies them: verify a drained graph.
+It exits non-zero whenever it reports a problem, `--fix` included (run it again to confirm).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from common import outbox
@@ -40,9 +41,8 @@ class Command(BaseCommand):
         pending = OutboxEvent.objects.filter(processed_at__isnull=True).count()
         self.stdout.write(f"outbox: {pending} pending events")
         if problems:
-            self.stdout.write(self.style.WARNING(f"graph_verify: {problems} problem(s)"))
-        else:
-            self.stdout.write(self.style.SUCCESS("graph_verify: ok"))
+            raise CommandError(f"graph_verify: {problems} problem(s)")
+        self.stdout.write(self.style.SUCCESS("graph_verify: ok"))
 
     def report(self, label: str, items: list) -> int:
         self.stdout.write(f"{label}: {len(items)}" + (f" {items[:10]}" if items else ""))
