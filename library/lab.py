@@ -11,10 +11,14 @@ from dataclasses import asdict, dataclass
 from statistics import median
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from common import sql_text
+from common.breaker import CircuitOpenError
+from common.cache.backends import strict
 from common.cache.readthrough import read_many
 from library.caching import LAB
 from library.selectors import BOOK_ROW_STRATEGIES, BookRow
@@ -160,18 +164,58 @@ def _report(data: dict[str, Any]) -> StrategyReport:
     return StrategyReport(**{**data, "rows": rows})
 
 
+# How long a measurement keeps its claim on a page size: past it (a worker killed while measuring)
+# another request may measure. Far above a measurement's length, which the budget bounds.
+MEASURING_SECONDS = 60
+# What a request that finds a page size being measured tells its client to wait, in seconds.
+RETRY_AFTER = 2
+
+
+class BeingMeasured(Exception):
+    """Another request is measuring this page size (or the chart) right now."""
+
+
+def _claim(ident: Any) -> bool:
+    """Whether this request may measure `ident`: one request at a time does (single flight), so
+    that simultaneous misses of one size cost one measurement, not one each. With the cache down
+    nobody can claim anything, and the request measures as before."""
+    try:
+        with strict():
+            return bool(cache.add(_claim_key(ident), 1, timeout=MEASURING_SECONDS))
+    except (RedisError, TimeoutError, CircuitOpenError):  # the errors the cache fails open on
+        return True
+
+
+def _release(idents: list[Any]) -> None:
+    cache.delete_many([_claim_key(ident) for ident in idents])
+
+
+def _claim_key(ident: Any) -> str:
+    return f"{LAB.name}:measuring:{ident}"
+
+
 def page_measurement(limit: int) -> PageMeasurement:
     """The lab page's measurement at `limit` books and the chart, from the cache when an earlier
     request made them (until the family's TTL or a catalogue write): an anonymous page must not
-    hold a worker for the whole measurement on every request."""
+    hold a worker for the whole measurement on every request. A value past its TTL is served
+    while one request measures again; a missing one that another request is measuring raises
+    `BeingMeasured` rather than measuring it a second time."""
     fresh: dict[Any, dict[str, Any]] = {}
+    claimed: list[Any] = []
 
     def measure_missing(idents: list[Any]) -> dict[Any, dict[str, Any]]:
-        for ident in idents:
+        # Every claim before any measurement, so that no part is free while another is measured.
+        claimed.extend(ident for ident in idents if _claim(ident))
+        for ident in claimed:
             fresh[ident] = _count_chart() if ident == "chart" else _measure_strategies(limit)
-        return fresh
+        return fresh  # the idents left out are not cached: their measurer will store them
 
-    parts = read_many(LAB, [limit, "chart"], measure_missing).of(LAB)
+    try:
+        parts = read_many(LAB, [limit, "chart"], measure_missing).of(LAB)
+    finally:
+        _release(claimed)  # once stored, so that no request in between measures again
+    if limit not in parts or "chart" not in parts:
+        raise BeingMeasured
     strategies, chart = parts[limit], parts["chart"]
     return PageMeasurement(
         reports=[_report(report) for report in strategies["reports"]],

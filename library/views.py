@@ -36,7 +36,10 @@ def lab_page(request: HttpRequest) -> HttpResponse:
     """Every strategy loads the same books; the page shows what each one cost, side by side."""
     form = LabForm(request.GET if "limit" in request.GET else {"limit": DEFAULT_LIMIT})
     limit = form.cleaned_data["limit"] if form.is_valid() else DEFAULT_LIMIT
-    page = lab.page_measurement(limit)
+    try:
+        page = lab.page_measurement(limit)
+    except lab.BeingMeasured:
+        return being_measured(request, limit)
     context = {
         "form": form,
         "page": page,
@@ -52,3 +55,12 @@ def lab_page(request: HttpRequest) -> HttpResponse:
         "same_rows": all(report.rows == page.reports[0].rows for report in page.reports),
     }
     return render(request, "library/lab.html", context, status=200 if form.is_valid() else 400)
+
+
+def being_measured(request: HttpRequest, limit: int) -> HttpResponse:
+    """Another request is measuring this page size: say so, and when to come back, instead of
+    measuring it a second time."""
+    context = {"limit": limit, "retry_after": lab.RETRY_AFTER}
+    response = render(request, "library/lab_measuring.html", context, status=503)
+    response["Retry-After"] = str(lab.RETRY_AFTER)
+    return response

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from library import lab
@@ -127,3 +133,44 @@ def test_lab_sql_is_shown_with_values_and_wraps(client):
     html = client.get(reverse("library:lab"), {"limit": 1}).content.decode()
     assert '<pre class="sql">SELECT' in html
     assert "LIMIT 1" in html and "%s" not in html
+
+
+@pytest.mark.parametrize("path", ["/library/lab/", "/api/library/lab/"])
+def test_a_second_miss_while_a_size_is_measured_does_not_measure_it_again(path):
+    """The second request arrives while the first is running its first strategy's query: it
+    sends no query and says the size is being measured (the page and the API alike)."""
+    BookAuthorFactory.create_batch(2)
+    second: dict[str, Any] = {}
+
+    def ask_again_while_measuring(execute, sql, params, many, context):
+        if "library_book" in sql and not second:
+            second["asked"] = True
+            thread = threading.Thread(target=ask_counting_queries, args=(path, second))
+            thread.start()
+            thread.join()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(ask_again_while_measuring):
+        first = Client().get(path, {"limit": 4})
+
+    assert first.status_code == 200
+    assert second["queries"] == 0
+    assert second["status"] == 503 and second["retry_after"]
+    assert "being measured" in second["body"] or "being_measured" in second["body"]
+    again = Client().get(path, {"limit": 4})  # the first one's measurement, for everyone
+    assert again.status_code == 200
+
+
+def ask_counting_queries(path: str, out: dict[str, Any]) -> None:
+    """One anonymous request on this thread's own connection, counting the queries it sends."""
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            response = Client().get(path, {"limit": 4})
+        out.update(
+            status=response.status_code,
+            queries=len(queries),
+            retry_after=response.get("Retry-After"),
+            body=response.content.decode(),
+        )
+    finally:
+        connection.close()
