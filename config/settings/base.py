@@ -304,7 +304,8 @@ REST_FRAMEWORK = {
         # The lab pages (`/library/lab/`): each request runs every loading strategy.
         "lab": env("LAB_THROTTLE", default="30/minute"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
+    "VIEW_DESCRIPTION_FUNCTION": "common.schema.view_description",
     "EXCEPTION_HANDLER": "common.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

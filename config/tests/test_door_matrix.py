@@ -693,3 +693,17 @@ def test_every_door_answers_each_role_as_the_policy_says(capsys) -> None:
     }
     assert wrong_status == {}
     assert wrong_fields == {}
+
+
+def test_the_schema_marks_what_anyone_may_call_public_and_locks_the_rest():
+    """Swagger UI draws a lock on an operation with a security requirement: none on the doors an
+    anonymous caller passes (`security: []`), the schemes without an optional `{}` elsewhere."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for door in DOORS:
+        if not door.route.startswith("/api/"):
+            continue
+        security = schema["paths"][door.route][door.method].get("security")
+        if door.expected["anonymous"] in {401, 403}:
+            assert security and {} not in security, (door.method, door.route)
+        else:
+            assert security == [], (door.method, door.route)
