@@ -39,7 +39,9 @@ def _writers(count: int) -> list[AuthorProfile]:
         ],
         ignore_conflicts=True,
     )
-    users = User.objects.filter(username__in=[username for username, _ in names])
+    # In username order: the profiles' ids follow it, so two runs write the same rows (heap
+    # order is no order).
+    users = User.objects.filter(username__in=[u for u, _ in names]).order_by("username")
     AuthorProfile.objects.bulk_create(
         [
             AuthorProfile(user=user, slug=user.username, display_name=user.get_full_name())

@@ -3,6 +3,7 @@ every admin whose deletes must go through a service."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -10,10 +11,12 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
 
-from common.changelists import ScaledAdmin, year_filter
+from common.changelists import IndexedSearchAdmin, year_filter
 from common.exceptions import ServiceError
 from common.models import AuditEntry, OutboxEvent
 from common.outbox import ELEMENTS
@@ -141,17 +144,103 @@ def _models(label: str) -> list[type[models.Model]]:
     return list(apps.get_app_config(label).get_models())
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ScaledAdmin, ReadOnlyAdmin):
-    """No `date_hierarchy` (the log grows without bound, and it lists the years present with
-    `SELECT DISTINCT` over every entry): a year filter that reads MIN and MAX of `at`."""
+def _audited_models() -> dict[str, type[models.Model]]:
+    """Audited model by the name an entry stores (`person`, `delegation`...)."""
+    return {str(m._meta.model_name): m for label in PROJECT_APPS for m in _models(label)}
 
-    list_display = ["at", "actor", "action", "entity", "entity_id"]
+
+def _change_url(entry: AuditEntry) -> str:
+    """The admin page of an entry's object (no query: a deleted object's page says so)."""
+    model = _audited_models().get(entry.entity)
+    if model is None or entry.action == AuditEntry.Action.DELETE:
+        return ""
+    try:
+        return reverse(
+            f"admin:{model._meta.app_label}_{entry.entity}_change", args=[entry.entity_id]
+        )
+    except NoReverseMatch:  # a model without an admin page (a role's grant)
+        return ""
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(IndexedSearchAdmin, ReadOnlyAdmin):
+    """No `date_hierarchy` (the log grows without bound, and it lists the years present with
+    `SELECT DISTINCT` over every entry): a year filter that reads MIN and MAX of `at`.
+
+    Each entry names its object as it was called when written (`object_repr`, as Django's own
+    LogEntry does: no query per row, and a deleted object keeps its name) and links to it; its
+    page shows before and after field by field, the changed fields first."""
+
+    list_display = ["at", "actor", "action", "entity", "object"]
     list_select_related = ["actor"]
     list_filter = [EntityFilter, "action", year_filter("at", "year")]
+    fields = readonly_fields = ("at", "actor", "action", "entity", "object", "changes")
+    search_fields = ["entity", "entity_id", "actor__username"]
+    search_help_text = (
+        "An id (42), a kind and an id (person 42), a kind (delegation) or the username of who "
+        "made the change (the entity index and the actor's key)."
+    )
+
+    def search_conditions(self, term: str) -> list[Q]:
+        words = term.split()
+        kinds = [w.lower() for w in words if w.lower() in _audited_models()]
+        numbers = [int(w) for w in words if w.isdigit() and int(w) < 2**63]
+        conditions = [Q(entity__in=kinds)] if kinds else []
+        if numbers:
+            conditions = [Q(entity_id__in=numbers, **({"entity__in": kinds} if kinds else {}))]
+        if not kinds and not numbers:
+            conditions = [Q(actor__username=term)]
+        return conditions
+
+    @admin.display(description="object")
+    def object(self, entry: AuditEntry) -> str:
+        label = f"{entry.object_repr or entry.entity} (#{entry.entity_id})"
+        url = _change_url(entry)
+        return format_html('<a href="{}">{}</a>', url, label) if url else label
+
+    @admin.display(description="before → after")
+    def changes(self, entry: AuditEntry) -> str:
+        """Every field of the snapshots, changed ones first and marked."""
+        before, after = entry.before or {}, entry.after or {}
+        names = list(dict.fromkeys([*before, *after]))
+        changed = [n for n in names if before.get(n) != after.get(n)]
+        same = [n for n in names if n not in changed]
+        rows = format_html_join(
+            "",
+            '<tr class="{}"><th scope="row">{}</th><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    "changed" if name in changed else "",
+                    name,
+                    _shown(before.get(name)),
+                    _shown(after.get(name)),
+                )
+                for name in changed + same
+            ),
+        )
+        return format_html(
+            '<table class="audit-diff"><thead><tr><th>field</th><th>before</th><th>after</th>'
+            "</tr></thead><tbody>{}</tbody></table><p>{} changed: {}</p>",
+            rows,
+            len(changed),
+            ", ".join(changed) or "none",
+        )
 
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(ScaledAdmin, ReadOnlyAdmin):
+class OutboxEventAdmin(IndexedSearchAdmin, ReadOnlyAdmin):
     list_display = ["id", "created_at", "kind", "processed_at"]
     list_filter = [KindFilter]
+    search_fields = ["id", "kind"]
+    search_help_text = "An event's position (its id), or the beginning of its kind (person.)."
+
+    def search_conditions(self, term: str) -> list[Q]:
+        if term.isdigit():
+            return [Q(pk=int(term))] if int(term) < 2**63 else []
+        return [Q(kind__startswith=term.lower())]

@@ -46,6 +46,7 @@ def audit_record(
         action=action,
         entity=str(instance._meta.model_name),
         entity_id=entity_id,
+        object_repr=str(instance)[:200],
         before=before,
         after=after,
     )

@@ -33,6 +33,9 @@ class AuditEntry(models.Model):
     # The model's name (`person`, `delegation`...): unique across the project's audited models.
     entity = models.CharField(max_length=40)
     entity_id = models.BigIntegerField()
+    # The object's `str()` when the entry was written (Django's LogEntry keeps `object_repr`
+    # for the same reasons): the admin names rows without a query each, deleted ones too.
+    object_repr = models.CharField(max_length=200, blank=True, default="", db_default="")
     before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
 
@@ -42,7 +45,7 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["entity", "entity_id"], name="auditentry_entity_idx")]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.entity} #{self.entity_id}"
+        return f"{self.action} {self.object_repr or self.entity} (#{self.entity_id})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

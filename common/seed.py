@@ -26,7 +26,6 @@ def seed(*, size: str, log: Callable[[str], None]) -> None:
         if created:
             user.set_password(password)
             user.save(update_fields=["password"])
-    log(f"accounts: admin and staff (password from DEMO_PASSWORD, default {password!r})")
 
 
 def analyze(*models: type[Model]) -> None:

@@ -13,10 +13,8 @@ import os
 import shutil
 from pathlib import Path
 
-from django.conf import settings
-from django.contrib.auth.models import User
-from django.test import Client
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -77,11 +75,26 @@ def wait_for_url(driver: WebDriver, path: str, *, timeout: float = WAIT_SECONDS)
     WebDriverWait(driver, timeout).until(lambda d: d.current_url.split("?")[0].endswith(path))
 
 
-def sign_in_as(driver: WebDriver, base_url: str, user: User) -> None:
-    """Give the browser a session of `user`, as the test client's `force_login` makes one (the
-    password form is exercised by the member test; the others need only a signed-in browser)."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    driver.get(f"{base_url}/favicon.ico")  # a cookie is set for the page's own site
-    driver.add_cookie({"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "path": "/"})
+def sign_in(
+    driver: WebDriver,
+    base_url: str,
+    username: str,
+    password: str,
+    *,
+    login_path: str = "/accounts/login/",
+) -> None:
+    """Sign in through the login form at `login_path` (the members' or the admin's), as a person
+    does: the session is the one the server makes, through its authentication and django-axes.
+    Returns once the form has sent the browser on; a refused login stays on the form and fails
+    here with the form's message."""
+    driver.get(f"{base_url}{login_path}")
+    wait_for(driver, "input[name=username]").send_keys(username)
+    password_field = driver.find_element("name", "password")
+    password_field.send_keys(password)
+    password_field.submit()
+    try:
+        WebDriverWait(driver, WAIT_SECONDS).until(lambda d: login_path not in d.current_url)
+    except TimeoutException:
+        errors = driver.find_elements("css selector", ".errornote, .errorlist, .error")
+        message = " ".join(error.text for error in errors) or "no message"
+        raise AssertionError(f"{username} could not sign in at {login_path}: {message}") from None

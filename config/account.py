@@ -32,7 +32,7 @@ from school import selectors as school_selectors
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    """The signed-in member's own loans, holds, unpaid fines and enrolments."""
+    """The signed-in member's own loans, holds, unpaid fines, enrolments and teaching."""
     own = {"member__user_id": request.user.pk}
     person_id = authz.person_id_of(request.user)
     context = {
@@ -40,6 +40,11 @@ def account(request: HttpRequest) -> HttpResponse:
         "holds": library_selectors.hold_list(user=request.user).filter(**own),
         "fines": library_selectors.fine_list(user=request.user).filter(paid_at__isnull=True, **own),
         "enrollments": school_selectors.enrollments_of(student_id=person_id) if person_id else [],
+        "teaching": (
+            school_selectors.teaching_by_teacher(teacher_ids=[person_id])[person_id]
+            if person_id
+            else []
+        ),
     }
     return render(request, "account/account.html", context)
 

@@ -29,6 +29,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon, name="favicon"),
     path("metrics", metrics, name="metrics"),
+    # The browsable API's "Log in" and "Log out" (DRF's own pages, counted by django-axes too).
+    path("api/auth/", include("rest_framework.urls")),
     path("api/", include("config.api_urls")),
     path("people/", include("people.urls")),
     path("school/", include("school.urls")),

@@ -72,7 +72,7 @@ class RolePermission(models.Model):
         indexes = [models.Index(fields=["permission", "role"], name="rolepermission_perm_idx")]
 
     def __str__(self) -> str:
-        return f"{self.role_id} grants {self.permission_id}"
+        return f"{self.role} grants {self.permission}"
 
 
 class RoleInheritance(models.Model):
@@ -97,7 +97,7 @@ class RoleInheritance(models.Model):
         indexes = [models.Index(fields=["parent", "role"], name="roleinheritance_parent_idx")]
 
     def __str__(self) -> str:
-        return f"{self.role_id} inherits {self.parent_id}"
+        return f"{self.role} inherits {self.parent}"
 
 
 class RoleAssignment(models.Model):
@@ -132,7 +132,8 @@ class RoleAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person_id} has {self.role_id}"
+        scope = f" in {self.scope_unit}" if self.scope_unit_id else ""
+        return f"{self.person} has {self.role}{scope}"
 
 
 def _never(field: str) -> Coalesce:
@@ -241,7 +242,8 @@ class Delegation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.delegator_id} → {self.delegatee_id}"
+        grant = self.role if self.role_id else self.permission
+        return f"{self.delegator} → {self.delegatee}: {grant} (#{self.pk})"
 
     @property
     def grant_label(self) -> str:

@@ -13,7 +13,7 @@ from common.graphviz import Picture, org_dot, quote, render
 from delegation.graph.base import Chain, Edge
 from people.models import Person
 
-__all__ = ["Picture", "chains_dot", "edges_dot", "org_dot", "quote", "render"]
+__all__ = ["Picture", "chains_dot", "edges_dot", "org_dot", "person_names", "quote", "render"]
 EDGE_STYLE = {
     "assignment": 'color="#2b6cb0"',
     "inherits": 'color="#718096", style=dashed',
@@ -22,7 +22,7 @@ EDGE_STYLE = {
 }
 
 
-def _names(node_ids: Iterable[str]) -> dict[str, str]:
+def person_names(node_ids: Iterable[str]) -> dict[str, str]:
     """Labels for `person:<id>` nodes (one query); other nodes are labelled by their name."""
     people = [int(node.split(":", 1)[1]) for node in node_ids if node.startswith("person:")]
     names = {
@@ -50,7 +50,7 @@ def _edge_label(edge: Edge) -> str:
 def edges_dot(edges: list[Edge], title: str) -> str:
     """A left-to-right picture of proof or chain edges."""
     nodes = list(dict.fromkeys([e.source for e in edges] + [e.target for e in edges]))
-    names = _names(nodes)
+    names = person_names(nodes)
     lines = [
         "digraph proof {",
         "  rankdir=LR; node [fontname=Helvetica, fontsize=10];",

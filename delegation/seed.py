@@ -263,5 +263,5 @@ def seed(*, size: str, log: Callable[[str], None]) -> None:
     _seed_demo_user(ids)
     log(
         f"delegation: {len(roles)} roles, {len(assignments)} assignments, "
-        f"{Delegation.objects.count()} delegations (user 'volunteer' may circulate via one)"
+        f"{Delegation.objects.count()} delegations (account 'volunteer' may circulate via one)"
     )

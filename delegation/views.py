@@ -22,9 +22,9 @@ from common import telemetry
 from common.actors import Actor
 from common.exceptions import ForbiddenError, ServiceError
 from common.forms import UtcDateTimeField
-from delegation import pictures, selectors
+from delegation import pictures, policies, selectors
 from delegation.graph import get_graph
-from delegation.graph.base import GraphBackend, profiling
+from delegation.graph.base import Edge, GraphBackend, profiling
 from delegation.models import Delegation, Permission
 
 QUESTIONS = [
@@ -116,21 +116,37 @@ class Result:
         return [[row.get(column) for column in columns] for row in self.rows]
 
 
+def counted(number: int, thing: str, things: str | None = None) -> str:
+    """`1 chain`, `2 chains`: the summaries' counts in words."""
+    return f"{number} {thing if number == 1 else things or thing + 's'}"
+
+
+def _node_labels(edges: list[Edge]) -> dict[str, str]:
+    """Table labels of proof nodes: a person's name with their id (two people may share a name),
+    as the picture names them; a role or permission by its node text (`role:teacher`)."""
+    names = pictures.person_names([node for e in edges for node in (e.source, e.target)])
+    return {node: f"{name} (person {node.split(':', 1)[1]})" for node, name in names.items()}
+
+
+def _day(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d}" if moment else ""
+
+
 def _check(graph: GraphBackend, data: dict, at: datetime) -> Result:
     answer = graph.check(data["person"], data["permission"], at)
     verdict = "ALLOWED" if answer.allowed else "NOT allowed"
-    summary = f"{verdict} ({answer.hops} delegation hops, weight {answer.weight})"
+    hops = counted(answer.hops, "delegation hop")
+    summary = f"{verdict} ({hops}, weight {answer.weight})"
     if answer.cycles:
         summary += f"; cycles met and not followed: {answer.cycles}"
     picture = pictures.render(pictures.edges_dot(answer.proof, f"proof: {data['permission']}"))
+    labels = _node_labels(answer.proof)
     rows = [
         {
-            "edge": e.kind,
-            "id": e.id,
-            "from": e.source,
-            "to": e.target,
-            "valid_from": e.valid_from,
-            "valid_to": e.valid_to,
+            "edge": e.kind if e.id is None else f"{e.kind} #{e.id}",
+            "from": labels.get(e.source, e.source),
+            "to": labels.get(e.target, e.target),
+            "valid": f"{_day(e.valid_from)} → {_day(e.valid_to) or '…'}" if e.valid_from else "",
             **e.detail,
         }
         for e in answer.proof
@@ -148,26 +164,35 @@ def _who_can(graph: GraphBackend, data: dict, at: datetime) -> Result:
 
 def _what_can(graph: GraphBackend, data: dict, at: datetime) -> Result:
     answer = graph.what_can(data["person"], at)
-    return Result("what can", answer.items, f"{len(answer.items)} permissions", None, answer.query)
+    summary = counted(len(answer.items), "permission")
+    return Result("what can", answer.items, summary, None, answer.query)
 
 
 def _paths(graph: GraphBackend, data: dict, at: datetime) -> Result:
     found = graph.paths(
         data["person"], data["other"], at, permission=data.get("permission") or None
     )
+    chains = found.shortest + found.cheapest
+    names = pictures.person_names(
+        [node for c in chains for e in c.links for node in (e.source, e.target)]
+    )
     rows = [
         {
             "ranking": ranking,
             "hops": chain.hops,
             "weight": chain.weight,
-            "links": [e.id for e in chain.links],
+            "links": "; ".join(
+                f"{names.get(e.source, e.source)} → {names.get(e.target, e.target)} "
+                f"(delegation #{e.id})"
+                for e in chain.links
+            ),
         }
         for ranking, chains in (("shortest", found.shortest), ("cheapest", found.cheapest))
         for chain in chains
     ]
-    chains = found.shortest + found.cheapest
     picture = pictures.render(pictures.chains_dot(chains, "delegation chains")) if chains else None
-    return Result("paths", rows, f"{len(found.shortest)} chain(s)", picture, found.query)
+    summary = counted(len(found.shortest), "chain")
+    return Result("paths", rows, summary, picture, found.query)
 
 
 def _org(graph: GraphBackend, data: dict, at: datetime) -> Result:
@@ -187,13 +212,18 @@ def _org(graph: GraphBackend, data: dict, at: datetime) -> Result:
     rows += [{"id": r["id"], "name": r["name"], "parent": r["manager_id"]} for r in reports.items]
     picture = pictures.render(pictures.org_dot(rows, person.pk, f"around {person.name}"))
     query = f"-- managers\n{chain.query}\n\n-- reports (2 levels)\n{reports.query}"
-    return Result(
-        "org chart",
-        rows,
-        f"{len(chain.items)} managers, {len(reports.items)} reports",
-        picture,
-        query,
-    )
+    summary = f"{counted(len(chain.items), 'manager')}, {counted(len(reports.items), 'report')}"
+    return Result("org chart", _parents_named(rows, "reports to"), summary, picture, query)
+
+
+def _parents_named(rows: list[dict[str, Any]], heading: str) -> list[dict[str, Any]]:
+    """Each row's `parent` id replaced by the parent's name, read from the rows themselves (the
+    picture draws the same tree from the ids)."""
+    names = {row["id"]: row["name"] for row in rows}
+    return [
+        {**{k: v for k, v in row.items() if k != "parent"}, heading: names.get(row["parent"], "")}
+        for row in rows
+    ]
 
 
 def _units(graph: GraphBackend, data: dict, at: datetime) -> Result:
@@ -201,7 +231,9 @@ def _units(graph: GraphBackend, data: dict, at: datetime) -> Result:
     tree = graph.unit_tree(unit.pk if unit else None)
     rows = [{**row, "parent": row["parent_id"] if row["depth"] else None} for row in tree.items]
     picture = pictures.render(pictures.org_dot(rows, unit.pk if unit else None, "units"))
-    return Result("unit tree", tree.items, f"{len(tree.items)} units", picture, tree.query)
+    table = [{k: v for k, v in row.items() if k != "parent_id"} for row in rows]
+    summary = counted(len(tree.items), "unit")
+    return Result("unit tree", _parents_named(table, "parent unit"), summary, picture, tree.query)
 
 
 def _common(graph: GraphBackend, data: dict, at: datetime) -> Result:
@@ -283,6 +315,7 @@ def people_suggest(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
+@policies.remembering()
 def index(request: HttpRequest) -> HttpResponse:
     """The explorer: the same questions, under the same access policy, as the API."""
     form = QuestionForm(request.GET or None, actor=request.user)

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from common import idempotency
 from common.cache.readthrough import read_one
-from common.exceptions import ForbiddenError
+from common.exceptions import ForbiddenError, error_body
 from common.pagination import BoundedCountPagination, CursorPagination, RankedPaginator
 from library import caching, lab, policies, selectors, services
 from library.caching import SEARCHES
@@ -458,16 +458,36 @@ class HoldCancelView(APIView):
 
 # --- Lab --------------------------------------------------------------------------------------
 class LabView(APIView):
-    """The same book list loaded under each strategy: queries, SQL, time and rows side by side."""
+    """The same book list loaded under each strategy: queries, SQL, time and rows side by side.
+    Measured as the lab page measures, and cached with it: one measurement per page size until a
+    catalogue write, however many ask at once."""
 
     permission_classes = [AllowAny]
 
     @extend_schema(
         parameters=[LabQuerySerializer],
-        responses={200: StrategyReportSerializer(many=True)},
+        responses={
+            200: StrategyReportSerializer(many=True),
+            400: ERRORS[400],
+            503: OpenApiResponse(
+                description="Another request is measuring this page size; retry after the "
+                "seconds `Retry-After` gives (error code being_measured)."
+            ),
+        },
     )
     def get(self, request: Request) -> Response:
         query = _valid(LabQuerySerializer, request.query_params)
-        strategies = [query["strategy"]] if query.get("strategy") else lab.STRATEGIES
-        reports = [lab.measure(strategy, query["limit"]) for strategy in strategies]
+        try:
+            reports = lab.page_measurement(query["limit"]).reports
+        except lab.BeingMeasured:
+            return _being_measured(query["limit"])
+        if query.get("strategy"):
+            reports = [report for report in reports if report.strategy == query["strategy"]]
         return Response(StrategyReportSerializer(reports, many=True).data)
+
+
+def _being_measured(limit: int) -> Response:
+    message = f"The lab is measuring {limit} books for another request; retry shortly."
+    body = error_body(status.HTTP_503_SERVICE_UNAVAILABLE, "being_measured", message)
+    headers = {"Retry-After": str(lab.RETRY_AFTER)}
+    return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers)

@@ -11,6 +11,10 @@ makes a cached ranking stale and never invalidates one.
 Every catalogue write invalidates the whole family after it commits (the receivers below listen to
 model saves and deletes, so admin edits count like API writes): any book's change can move any
 ranking. A filter on circulation state (`available`) is never cached.
+
+The lab page's measurement (`LAB`, per page size) is cached the same way and invalidated by the
+same writes; its "on shelf" column may lag circulation by the family's TTL, and the page says
+when it was measured.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from common.cache.readthrough import Family, invalidate_on_commit
 from library.models import Book, BookAuthor, Category
 
 SEARCHES = Family("library.searches")  # per query string and page: {"count", "exact", "keys"}
+# The lab page's measurement per page size (`library.lab`): rows and SQL read the catalogue.
+LAB = Family("library.lab")
 # Book list parameters whose answer changes with circulation, not with the catalogue.
 CIRCULATION_FILTERS = frozenset({"available"})
 
@@ -44,3 +50,4 @@ def search_ident(params: QueryDict, page_parameter: str) -> str | None:
 @receiver([post_save, post_delete], sender=Category)
 def _catalogue_changed(sender: Any, **kwargs: Any) -> None:
     invalidate_on_commit(SEARCHES)
+    invalidate_on_commit(LAB)

@@ -10,14 +10,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 
 from common.admin import ServiceDeleteAdmin
 from common.changelists import IndexedSearchAdmin
 from common.exceptions import ServiceError
-from common.search import all_words
+from common.search import all_words, any_id, ids, present
 from people import services
 from people.models import OrgUnit, Person, ReportingLine
 
@@ -69,6 +69,9 @@ def register_person_links(links: PersonLinks) -> None:
     PERSON_LINKS.append(links)
 
 
+PERSON_SEARCH = ["given_name", "family_name", "email"]
+
+
 @admin.register(Person)
 class PersonAdmin(IndexedSearchAdmin, ServiceDeleteAdmin):
     list_display = ["name", "email", "kind", "org_unit", "active"]
@@ -83,7 +86,7 @@ class PersonAdmin(IndexedSearchAdmin, ServiceDeleteAdmin):
     readonly_fields = ["elsewhere"]
 
     def search_conditions(self, term: str) -> list[Q]:
-        return [all_words(["given_name", "family_name", "email"], term)]
+        return [all_words(PERSON_SEARCH, term)]
 
     @admin.display(description="records elsewhere")
     def elsewhere(self, person: Person) -> str:
@@ -126,14 +129,38 @@ class ReportingLineForm(forms.ModelForm):
         return data
 
 
+class LineStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("open", "Open (no end set)"), ("ended", "Ended or ending")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() in ("open", "ended"):
+            return queryset.filter(valid_to__isnull=self.value() == "open")
+        return queryset
+
+
 @admin.register(ReportingLine)
-class ReportingLineAdmin(ServiceDeleteAdmin):
+class ReportingLineAdmin(IndexedSearchAdmin, ServiceDeleteAdmin):
     """Lines are history: add a new one (it ends the open line) or set an end; never rewrite."""
 
     form = ReportingLineForm
     list_display = ["person", "manager", "valid_from", "valid_to"]
     list_select_related = ["person", "manager"]
+    list_filter = [LineStateFilter, "person__kind", "person__org_unit"]
+    search_fields = ["person__given_name", "person__family_name", "manager__family_name"]
+    search_help_text = (
+        "Search by every word of the name (Ada Ngata) or part of the email of the person or "
+        "of their manager (trigram indexes, then the lines of those people)."
+    )
     autocomplete_fields = ["person", "manager"]
+
+    def search_conditions(self, term: str) -> list[Q]:
+        people = ids(Person.objects.filter(all_words(PERSON_SEARCH, term)))
+        return present([any_id("person_id", people), any_id("manager_id", people)])
+
     date_hierarchy = "valid_from"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

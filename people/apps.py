@@ -6,7 +6,7 @@ class PeopleConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self) -> None:
-        from common import outbox
+        from common import outbox, staff_groups
         from people.models import OrgUnit, Person, ReportingLine
 
         # What the graph keeps of each org-chart row (the projection's contract).
@@ -18,4 +18,11 @@ class PeopleConfig(AppConfig):
         outbox.register(OrgUnit, "unit", ("code", "name", "parent_id"))
         outbox.register(
             ReportingLine, "reporting_line", ("person_id", "manager_id", "valid_from", "valid_to")
+        )
+        staff_groups.register(
+            "People office",
+            "keeps people, org units and who reports to whom",
+            staff_groups.model_permissions(
+                "people", "add change delete view", "person", "orgunit", "reportingline"
+            ),
         )

@@ -166,4 +166,4 @@ def seed(*, size: str, log: Callable[[str], None]) -> None:
     ReportingLine.objects.bulk_create(lines, ignore_conflicts=True, batch_size=BATCH)
     analyze(OrgUnit, Person, ReportingLine)
     depth = max(node.level for node in nodes)
-    log(f"school: {len(units)} units, {len(nodes)} people, reporting depth {depth}")
+    log(f"people: {len(units)} units, {len(nodes)} people in the reporting tree (depth {depth})")

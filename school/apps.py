@@ -5,4 +5,14 @@ class SchoolConfig(AppConfig):
     name = "school"
 
     def ready(self) -> None:
+        from common import staff_groups
         from school import caching  # noqa: F401 - connects the directory's cache invalidation
+
+        timetable = ("term", "course", "section", "teachingassignment", "enrollment")
+        staff_groups.register(
+            "Registrar",
+            "plans terms, courses and sections, assigns teachers and enrols students",
+            staff_groups.model_permissions("school", "add change delete view", *timetable)
+            # Choosing the student of an enrolment or the teacher of a section.
+            + staff_groups.model_permissions("people", "view", "person", "orgunit"),
+        )

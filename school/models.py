@@ -116,7 +116,7 @@ class TeachingAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.teacher} teaches {self.section_id}"
+        return f"{self.teacher} teaches {self.section}"
 
 
 class Enrollment(models.Model):
@@ -154,7 +154,7 @@ class Enrollment(models.Model):
         indexes = [models.Index(fields=["section", "status"], name="enrollment_section_idx")]
 
     def __str__(self) -> str:
-        return f"{self.student} in {self.section_id} ({self.status})"
+        return f"{self.student} in {self.section} ({self.get_status_display().lower()})"
 
 
 class PersonPreferences(models.Model):
@@ -174,4 +174,4 @@ class PersonPreferences(models.Model):
         indexes = [GinIndex(fields=["data"], name="personprefs_data_gin")]
 
     def __str__(self) -> str:
-        return f"preferences of {self.person_id}"
+        return f"preferences of {self.person}"

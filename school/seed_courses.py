@@ -147,10 +147,11 @@ def _seed_preferences(people: list[int]) -> None:
     PersonPreferences.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
 
 
-def _ensure_students() -> None:
-    """Add a cohort of students (no reporting lines: they are not staff) if the org has none."""
+def _ensure_students() -> int:
+    """Add a cohort of students (no reporting lines: they are not staff) if the org has none;
+    returns how many were added."""
     if Person.objects.filter(kind=Person.Kind.STUDENT).exists():
-        return
+        return 0
     units = _unit_cycle()
     # Numbered after everyone already seeded, so their demo names stay unique.
     first = Person.objects.count()
@@ -166,11 +167,12 @@ def _ensure_students() -> None:
         for n in range(STUDENTS_WHEN_NONE)
     ]
     Person.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
+    return len(rows)
 
 
 @transaction.atomic
 def seed(*, size: str, log: Callable[[str], None]) -> None:
-    _ensure_students()
+    added_students = _ensure_students()
     people = list(Person.objects.order_by("id").values_list("pk", flat=True))
     students = list(
         Person.objects.filter(kind=Person.Kind.STUDENT, active=True)
@@ -190,6 +192,8 @@ def seed(*, size: str, log: Callable[[str], None]) -> None:
     added = _seed_enrolments(sections, students)
     _seed_preferences(people)
     analyze(Person, Section, TeachingAssignment, Enrollment, PersonPreferences)
+    if added_students:
+        log(f"school: {added_students} students added, {len(people)} people in all")
     log(
         f"school courses: {len(terms)} terms, {len(courses)} courses, {len(sections)} sections, "
         f"{Enrollment.objects.count()} enrolments ({added} proposed this run)"

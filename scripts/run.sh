@@ -25,10 +25,18 @@ banner() {
   API docs  $BASE/api/docs/   (schema at $BASE/api/schema/)
   graph     $(graph_line)
 
-  demo logins, password '$password' (DEMO_PASSWORD):
-    admin      superuser
-    staff      staff member, the admin without superuser rights
-    volunteer  not staff; may circulate library books through a delegation
+  demo logins, password '$password' (DEMO_PASSWORD); staff at $BASE/admin/, the others at $BASE/accounts/login/:
+    admin         superuser: everything
+    staff         every staff group, no superuser rights: the whole admin of the school
+    librarian     Librarians: /admin/ -> Circulation desk; lend with card DEMO-MEMBER
+    registrar     Registrar: /admin/school/enrollment/, terms, courses and sections
+    peopleoffice  People office: /admin/people/, people, units and reporting lines
+    auditor       Auditors: /admin/common/auditentry/, who changed what (read-only)
+    member        library reader: /accounts/ shows two loans (one overdue), a hold, a fine
+    student       /accounts/ shows enrolments and last term's grades
+    teacher       /accounts/ shows the sections taught; /school/ the directory
+    unithead      /school/: emails and reports of their own unit only
+    volunteer     not staff; may circulate through a delegation: /delegation/ asks why
 EOF
 }
 

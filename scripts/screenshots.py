@@ -3,8 +3,9 @@
     python scripts/screenshots.py BASE_URL OUT_DIR
 
 BASE_URL is a running server on local settings whose database this process reads too (the same
-DATABASE_URL): it picks who to sign in as and what to ask from the demo data, then writes one
-1200 x 800 PNG per page into OUT_DIR. Reads only, apart from the sessions it signs in with.
+DATABASE_URL): it picks what to ask from the demo data, signs in as the demo account of each
+page's role through the login form with DEMO_PASSWORD, as a person would, then writes one
+1200 x 800 PNG per page into OUT_DIR. Reads only: the server makes the sessions.
 """
 
 from __future__ import annotations
@@ -22,50 +23,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django.setup()
 
-from django.contrib.auth.models import User  # noqa: E402
-from django.db.models import Count, Q  # noqa: E402
+from django.conf import settings  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 
 from common import testing_browser  # noqa: E402
+from config.demo_accounts import MEMBER_CARD  # noqa: E402
 from delegation.models import Delegation  # noqa: E402
-from library.models import Member  # noqa: E402
 
 WIDTH, HEIGHT = 1200, 800
+STAFF_LOGIN = "/admin/login/"
+MEMBER_LOGIN = "/accounts/login/"
 
 
 @dataclass(frozen=True)
 class Shot:
     name: str
     path: Callable[[], str]
-    user: Callable[[], User | None]
+    username: str = ""  # the demo account signed in (run.sh prints them); none: anonymous
+    login_path: str = MEMBER_LOGIN
     toolbar: bool = False  # the debug toolbar open (else folded to its handle)
     scroll_to: str = ""  # CSS of what the picture starts at (an answer below the form)
-
-
-def admin() -> User:
-    return User.objects.get(username="admin")
-
-
-def reader() -> User:
-    """The demo reader with the most books on loan (demo readers cannot sign in with a password;
-    the browser gets a session instead)."""
-    return busiest_member().user
-
-
-def busiest_member() -> Member:
-    member = (
-        Member.objects.annotate(on_loan=Count("loans", filter=Q(loans__returned_at__isnull=True)))
-        .order_by("-on_loan", "card_number")
-        .select_related("user")
-        .first()
-    )
-    if member is None:
-        raise SystemExit("no library members: seed the database first (manage.py seed_demo)")
-    return member
-
-
-def busiest_card() -> str:
-    return busiest_member().card_number
 
 
 def explorer_check() -> str:
@@ -85,21 +62,27 @@ def explorer_check() -> str:
 
 
 SHOTS = [
-    Shot("home", lambda: "/", lambda: None),
-    Shot("library-lab", lambda: "/library/lab/", lambda: None, toolbar=True),
-    Shot("blog-schema-lab", lambda: "/blog/schema/", lambda: None),
-    Shot("delegation-explorer", explorer_check, admin, scroll_to="main section"),
-    Shot("directory", lambda: "/school/", admin),
-    Shot("admin-desk", lambda: f"/admin/library/loan/desk/?card={busiest_card()}", admin),
-    Shot("account", lambda: "/accounts/", reader),
+    Shot("home", lambda: "/"),
+    Shot("library-lab", lambda: "/library/lab/", toolbar=True),
+    Shot("blog-schema-lab", lambda: "/blog/schema/"),
+    Shot("delegation-explorer", explorer_check, "admin", STAFF_LOGIN, scroll_to="main section"),
+    Shot("directory", lambda: "/school/", "admin", STAFF_LOGIN),
+    Shot(
+        "admin-desk",
+        lambda: f"/admin/library/loan/desk/?card={MEMBER_CARD}",
+        "librarian",
+        STAFF_LOGIN,
+    ),
+    Shot("account", lambda: "/accounts/", "member"),
 ]
 
 
 def take(browser: WebDriver, base_url: str, shot: Shot, out: Path) -> Path:
     browser.delete_all_cookies()
-    user = shot.user()
-    if user is not None:
-        testing_browser.sign_in_as(browser, base_url, user)
+    if shot.username:
+        testing_browser.sign_in(
+            browser, base_url, shot.username, settings.DEMO_PASSWORD, login_path=shot.login_path
+        )
     else:
         browser.get(f"{base_url}/favicon.ico")
     # The toolbar remembers in the page's storage whether it is open.

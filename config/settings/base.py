@@ -198,6 +198,9 @@ CACHE_TTLS: dict[str, int] = {
     "auth.token": 300,
     # Book search rankings (library.caching): every catalogue write invalidates them.
     "library.searches": 900,
+    # The lab page's measurement per page size: anyone may reload it, each miss runs every
+    # strategy several times; catalogue writes invalidate it.
+    "library.lab": 600,
 }
 # Seconds without a word from the cache after which a process applies the invalidations other
 # processes could not (an outage it slept through) before reading it again; None: never.
@@ -334,7 +337,8 @@ REST_FRAMEWORK = {
         # The token endpoint, per address: password guesses, beside axes' lockouts.
         "token": env("TOKEN_THROTTLE", default="20/minute"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
+    "VIEW_DESCRIPTION_FUNCTION": "common.schema.view_description",
     "EXCEPTION_HANDLER": "common.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -370,6 +374,7 @@ SEED_DEMO_STEPS = [
     "library.seed",
     "blog.seed",
     "school.seed_courses",
+    "config.demo_accounts",
 ]
 
 LOGGING = {
@@ -387,5 +392,5 @@ LOGGING = {
         "neo4j.notifications": {"level": "ERROR"},
     },
 }
-# Password of the demo accounts `seed_demo` creates (admin, staff, volunteer); demo data only.
+# Password of the demo accounts `seed_demo` creates (`config/demo_accounts.py`); demo data only.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="campus-demo")

@@ -10,7 +10,10 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 
+from common import telemetry
 from delegation import pictures
+from delegation import services as delegation_services
+from delegation.tests.factories import PermissionFactory
 from delegation.tests.scenario import DAY, T0, School, lend
 from people import services as people_services
 
@@ -37,9 +40,9 @@ def chart(school: School) -> School:
     [
         ({"question": "check", "permission": "library.circulate"}, "ALLOWED"),
         ({"question": "who_can", "permission": "library.circulate"}, "complete"),
-        ({"question": "what_can"}, "1 permissions"),
-        ({"question": "paths", "other": "bob"}, "1 chain(s)"),
-        ({"question": "org"}, "1 managers"),
+        ({"question": "what_can"}, "1 permission<"),
+        ({"question": "paths", "other": "bob"}, "1 chain<"),
+        ({"question": "org"}, "1 manager,"),
         ({"question": "units"}, "units"),
         ({"question": "common", "other": "alice"}, "Alice"),
     ],
@@ -157,13 +160,13 @@ def test_people_are_found_by_name(client: Client, chart: School):
     name = f"{chart.bob.given_name} {chart.bob.family_name}"
     response = client.get(URL, {"question": "what_can", "person": name, "at": AT})
     assert response.status_code == 200
-    assert "1 permissions" in response.content.decode()
+    assert "1 permission<" in response.content.decode()
 
 
 def test_a_suggestion_label_names_its_person(client: Client, chart: School):
     label = f"Anything at all (#{chart.bob.pk})"
     response = client.get(URL, {"question": "what_can", "person": label, "at": AT})
-    assert "1 permissions" in response.content.decode()
+    assert "1 permission<" in response.content.decode()
 
 
 def test_an_ambiguous_name_lists_the_candidates(client: Client, chart: School):
@@ -204,3 +207,77 @@ def test_example_links_name_only_people_the_caller_may_ask_about(client: Client,
     page = client.get(URL, {"question": "units"}).content.decode()
     assert f"person={chart.bob.pk}" not in page and f"person={chart.alice.pk}" not in page
     assert f"other={chart.bob.pk}" not in page
+
+
+def _answer_table(page: str) -> str:
+    return page.split('<table class="answer">', 1)[1].split("</table>", 1)[0]
+
+
+def test_the_proof_table_names_people_as_the_picture_does(client: Client, chart: School):
+    query: dict[str, Any] = {
+        "question": "check",
+        "person": chart.bob.pk,
+        "permission": "library.circulate",
+    }
+    table = _answer_table(client.get(URL, {**query, "at": AT}).content.decode())
+    assert f"{chart.alice.name} (person {chart.alice.pk})" in table
+    assert f"{chart.bob.name} (person {chart.bob.pk})" in table
+    assert "person:" not in table
+
+
+def test_org_and_paths_name_the_parent_and_the_links(client: Client, chart: School):
+    org = client.get(URL, {"question": "org", "person": str(chart.bob.pk), "at": AT})
+    assert f"<td>{chart.alice.name}</td>" in _answer_table(org.content.decode())
+    query: dict[str, Any] = {
+        "question": "paths",
+        "person": chart.alice.pk,
+        "other": chart.bob.pk,
+        "at": AT,
+    }
+    paths = client.get(URL, query).content.decode()
+    assert f"{chart.alice.name} → {chart.bob.name}" in _answer_table(paths)
+    assert "1 chain<" in paths or "1 chain " in paths
+    assert "chain(s)" not in paths
+
+
+def test_counts_in_summaries_are_pluralised(client: Client, chart: School):
+    check: dict[str, Any] = {
+        "question": "check",
+        "person": chart.bob.pk,
+        "permission": "library.circulate",
+    }
+    page = client.get(URL, {**check, "at": AT}).content.decode()
+    assert "1 delegation hop," in page and "hops" not in page.split("<table", 1)[0]
+    what = client.get(URL, {"question": "what_can", "person": str(chart.bob.pk), "at": AT})
+    assert "1 permission<" in what.content.decode()
+
+
+def test_a_check_asks_the_graph_once(client: Client, chart: School):
+    query: dict[str, Any] = {
+        "question": "check",
+        "person": chart.bob.pk,
+        "permission": "library.circulate",
+    }
+    with telemetry.collect() as calls:
+        client.get(URL, {**query, "at": AT})
+    assert [event.label for event in calls.of("graph")].count("check") == 1
+
+
+def test_a_member_asking_about_someone_else_costs_one_policy_check(chart: School):
+    """The policy (`delegation.view`) is asked once per request, however many names the form
+    resolves: the Graph panel shows that check and the question's own, no more."""
+    view = PermissionFactory(codename="delegation.view")
+    role = delegation_services.role_create(actor=None, code="viewer", name="V", permissions=[view])
+    delegation_services.assignment_create(actor=None, person=chart.carol, role=role)
+    user = User.objects.create_user("carol")
+    people_services.person_update(actor=None, person=chart.carol, user=user)
+    member = Client()
+    member.force_login(user)
+    query: dict[str, Any] = {
+        "question": "check",
+        "person": chart.bob.name,
+        "permission": "library.circulate",
+    }
+    with telemetry.collect() as calls:
+        assert member.get(URL, {**query, "at": AT}).status_code == 200
+    assert [event.label for event in calls.of("graph")].count("check") == 2

@@ -64,3 +64,12 @@ def test_bench_library_prints_tables(small_library):
     assert "Search: top 20 by rank" in text
     assert "Search API GET /api/library/books/?q=" in text
     assert "Loan list, newest first" in text
+
+
+def test_bench_library_lab_shows_a_second_miss_measuring_nothing(small_library):
+    out = StringIO()
+    call_command("bench_library", "--lab", "--json", "--repeat", "1", stdout=out)
+    rows = json.loads(out.getvalue())["lab"]
+    assert [row["limit"] for row in rows] == list(bench_library.LAB_LIMITS)
+    assert all(row["during_queries"] == 0 and row["during_status"] == 503 for row in rows)
+    assert all(row["cold_queries"] > row["hit_queries"] for row in rows)

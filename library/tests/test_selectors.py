@@ -68,3 +68,9 @@ def test_median_measure_reports_the_median_time(books):
     report = lab.measure_median("only", 3, repeat=3)
     assert report.queries == 2
     assert report.milliseconds > 0
+
+
+def test_a_measurement_stops_repeating_once_its_budget_is_spent():
+    BookAuthorFactory()
+    assert lab.measure_median("lazy", 1, repeat=7, budget=0).runs == 1
+    assert lab.measure_median("lazy", 1, repeat=3, budget=None).runs == 3

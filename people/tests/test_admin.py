@@ -27,3 +27,21 @@ def org() -> None:
 def test_changelist_query_count_is_constant(client, admin_user: User, org: None, model) -> None:
     client.force_login(admin_user)
     assert_constant_admin_changelist(client, model, sizes=(3, 10))
+
+
+def test_reporting_lines_are_searched_by_either_name_and_filtered(
+    client, admin_user: User, org: None
+) -> None:
+    client.force_login(admin_user)
+    url = "/admin/people/reportingline/"
+    by_person = client.get(url, {"q": "P3 Member"}).context["cl"].result_list
+    assert [line.person.given_name for line in by_person] == ["P3"]
+    assert len(client.get(url, {"q": "head"}).context["cl"].result_list) == 12  # as the manager
+    ended = Person.objects.get(given_name="P1").reporting_lines.get()
+    ReportingLine.objects.filter(pk=ended.pk).update(valid_to=ended.valid_from.replace(year=2100))
+    assert [line.pk for line in client.get(url, {"state": "ended"}).context["cl"].result_list] == [
+        ended.pk
+    ]
+    unit = OrgUnit.objects.get(code="u2")
+    in_unit = client.get(url, {"person__org_unit__id__exact": unit.pk}).context["cl"].result_list
+    assert [line.person.org_unit_id for line in in_unit] == [unit.pk]

@@ -93,3 +93,32 @@ def test_the_suggestions_source_answers_a_signed_in_page(staff_user: User) -> No
     student = school["students"][0]
     answer = client.get(source + f"&q={student.given_name} {student.family_name}").json()
     assert [row["name"] for row in answer["results"]] == [student.name]
+
+
+def test_a_member_is_told_why_other_peoples_emails_are_missing(member_user: User) -> None:
+    school = make_school(people=3)
+    other = school["students"][0]
+    client = Client()
+    client.force_login(member_user)
+
+    response = client.get(URL)
+
+    content = response.content.decode()
+    assert response.context["answer"].meta["hidden"] == ["email"]
+    assert other.email not in content
+    note = content.split('id="hidden-note">', 1)[1].split("</p>", 1)[0]
+    assert "Not shown to you: email" in note and "meta.hidden" in note
+    assert '<td class="withheld">not shown</td>' in content
+    roles = client.get(URL, {"expand": "roles"})  # a private part: not shown, not "unavailable"
+    assert roles.context["answer"].meta["hidden"] == ["email", "roles"]
+    assert "Not shown to you: email, roles" in roles.content.decode()
+    assert "unavailable" not in roles.content.decode()
+
+
+def test_staff_see_every_email_and_no_note(staff_user: User) -> None:
+    school = make_school(people=3)
+    client = Client()
+    client.force_login(staff_user)
+    content = client.get(URL).content.decode()
+    assert school["students"][0].email in content
+    assert 'id="hidden-note"' not in content

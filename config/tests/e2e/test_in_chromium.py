@@ -1,16 +1,19 @@
 """What people do, in a real browser (Debian's headless Chromium): a member signs in and sees
-their loans, the explorer answers a check and draws it, the admin desk lends and takes back a
-copy, and the library lab shows its tables beside the debug toolbar's panels.
+their loans and fine, a student their grades, the explorer answers a check and draws it with the
+names of the people in its proof, a librarian finds the desk on the admin index and lends and
+takes back a copy, and the library lab shows its tables beside the debug toolbar's panels.
 
-The assertions name stable things (form field names, the desk's operation buttons, the toolbar's
-panel ids, the strategies' names), not the pages' wording, which other changes improve."""
+Everyone signs in through a login form (`testing_browser.sign_in`), never with a session made
+behind the server's back. The assertions name stable things (form field names, the desk's
+operation buttons, the toolbar's panel ids, the strategies' names, the people's names), not the
+pages' wording, which other changes improve."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.shadowroot import ShadowRoot
@@ -18,11 +21,15 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from common.testing_browser import WAIT_SECONDS, sign_in_as, wait_for, wait_for_url
+from common.testing_browser import WAIT_SECONDS, sign_in, wait_for, wait_for_url
 from delegation.tests.scenario import build_school, lend
 from library import lab
+from library import services as library_services
 from library.models import Loan
 from library.tests.factories import BookFactory, CopyFactory, LoanFactory, MemberFactory
+from people.models import Person
+from school.models import Enrollment
+from school.tests.directory_factories import EnrollmentFactory, PersonFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery"
@@ -32,23 +39,60 @@ def page_text(browser: WebDriver) -> str:
     return browser.find_element(By.TAG_NAME, "body").text
 
 
-def test_a_member_signs_in_and_sees_their_loans(browser: WebDriver, live_server) -> None:
+def test_a_member_signs_in_and_sees_their_loans_and_fine(browser: WebDriver, live_server) -> None:
     reader = User.objects.create_user("reader", "reader@example.com", PASSWORD)
-    loan = LoanFactory(member=MemberFactory(user=reader), copy__book__title="Orchestra Nights")
+    member = MemberFactory(user=reader)
+    loan = LoanFactory(member=member, copy__book__title="Orchestra Nights")
     someone_else = LoanFactory(copy__book__title="Not Yours")
+    late = CopyFactory(book__title="Back Too Late")
+    now = timezone.now()
+    lent = library_services.loan_checkout(
+        actor=None, member=member, barcodes=[late.barcode], now=now - timedelta(days=40)
+    )
+    library_services.loan_return(actor=None, loan=lent.loans[0], now=now - timedelta(days=5))
 
     browser.get(f"{live_server.url}/accounts/")  # signed out: sent to the sign-in form
-    wait_for(browser, "input[name=username]").send_keys("reader")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.NAME, "password").submit()
-    wait_for_url(browser, "/accounts/")
+    wait_for_url(browser, "/accounts/login/")
+    sign_in(browser, live_server.url, "reader", PASSWORD)
+    browser.get(f"{live_server.url}/accounts/")
 
-    loans = wait_for(browser, "main table").text
+    loans, _holds, fines = tables_under(browser, "Loans", "Holds", "Unpaid fines")
     assert "Orchestra Nights" in loans and loan.copy.barcode in loans
+    assert "Back Too Late" not in loans  # returned
+    fine = member.fines.get()
+    assert str(fine.amount) in fines and str(fine.overdue_days) in fines
     assert someone_else.copy.barcode not in page_text(browser)
 
 
-def test_the_explorer_answers_a_check_and_draws_its_proof(
+def test_a_student_signs_in_and_sees_their_grades(browser: WebDriver, live_server) -> None:
+    user = User.objects.create_user("learner", "learner@example.com", PASSWORD)
+    student = PersonFactory(kind=Person.Kind.STUDENT, user=user)
+    graded = EnrollmentFactory(
+        student=student, status=Enrollment.Status.COMPLETED, grade="B+", section__code="G1"
+    )
+    EnrollmentFactory(status=Enrollment.Status.COMPLETED, grade="F")  # a classmate's
+
+    sign_in(browser, live_server.url, "learner", PASSWORD)
+    browser.get(f"{live_server.url}/accounts/")
+
+    (enrolments,) = tables_under(browser, "Enrolments")
+    row = next(line for line in enrolments.splitlines() if graded.section.course.code in line)
+    assert "G1" in row and row.endswith("B+")
+    assert "F" not in enrolments.split()
+
+
+def tables_under(browser: WebDriver, *headings: str) -> list[str]:
+    """The text of the table (or the paragraph saying there is none) after each h2 heading."""
+    wait_for(browser, "main h2")
+    return [
+        browser.find_element(
+            By.XPATH, f"//main//h2[normalize-space()='{heading}']/following-sibling::*[1]"
+        ).text
+        for heading in headings
+    ]
+
+
+def test_the_explorer_answers_a_check_and_names_the_people_of_its_proof(
     browser: WebDriver, live_server, staff_user: User
 ) -> None:
     school = build_school()
@@ -59,7 +103,7 @@ def test_the_explorer_answers_a_check_and_draws_its_proof(
         start=timezone.now() - timedelta(days=1),
         days=None,
     )
-    sign_in_as(browser, live_server.url, staff_user)
+    sign_in(browser, live_server.url, staff_user.username, "pw")
 
     browser.get(f"{live_server.url}/delegation/")
     Select(wait_for(browser, "select[name=question]")).select_by_value("check")
@@ -73,20 +117,27 @@ def test_the_explorer_answers_a_check_and_draws_its_proof(
     picture = wait_for(browser, "main svg, main img[src*='png']")
     assert picture.size["width"] > 0 and picture.size["height"] > 0
     assert "ALLOWED" in page_text(browser) and "NOT allowed" not in page_text(browser)
-    assert browser.find_elements(By.CSS_SELECTOR, "main table tbody tr")  # the proof's edges
+    proof = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "main table tbody tr")]
+    assert proof  # the proof's edges, each naming its people rather than their ids
+    assert any(school.alice.name in row and school.bob.name in row for row in proof), proof
 
 
-def test_the_admin_desk_checks_a_copy_out_and_in(
-    browser: WebDriver, live_server, staff_user: User
+def test_a_librarian_finds_the_desk_on_the_admin_index_and_lends(
+    browser: WebDriver, live_server
 ) -> None:
+    librarian = User.objects.create_user("shelver", password=PASSWORD, is_staff=True)
+    librarian.groups.add(Group.objects.get(name="Librarians"))
     member = MemberFactory(card_number="C77777")
     copy = CopyFactory(barcode="B7777777-0")
-    sign_in_as(browser, live_server.url, staff_user)
-    browser.get(f"{live_server.url}/admin/library/loan/desk/")
+
+    sign_in(browser, live_server.url, "shelver", PASSWORD, login_path="/admin/login/")
+    wait_for_url(browser, "/admin/")
+    wait_for(browser, "#daily-work a").click()  # the desk, first on the index
+    wait_for_url(browser, "/admin/library/loan/desk/")
 
     desk_operation(browser, "checkout", card_number=member.card_number, barcodes=copy.barcode)
     assert f"Lent {copy.barcode}" in wait_for(browser, ".messagelist").text
-    assert Loan.objects.filter(copy=copy, returned_at__isnull=True).exists()
+    assert Loan.objects.filter(copy=copy, returned_at__isnull=True, member=member).exists()
 
     desk_operation(browser, "return", barcodes=copy.barcode)
     assert f"Returned {copy.barcode}" in wait_for(browser, ".messagelist").text

@@ -11,19 +11,29 @@
    (a repeated search: count and page keys from the cache, the rows from the database).
 4. The loan list, newest first: OFFSET pagination against keyset (cursor) pagination, on the
    first page and on the last.
+5. `--lab` alone: what one anonymous `/library/lab/` request costs the worker at 5, 20 and 50
+   books: the work the page did on every request before its measurement was bounded and
+   cached (every strategy seven times after a warm-up, then the chart), the first visit (nothing
+   cached), a page size not cached yet (the chart cached), a second visit arriving while the
+   first measures that size (told to retry, it measures nothing) and a hit; with the load
+   average, since the machine may be shared.
 
 Run it against `seed_demo --size large` for meaningful search and pagination figures.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from statistics import median
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
@@ -32,14 +42,16 @@ from django.db.models.functions import Greatest
 from django.test import RequestFactory
 from rest_framework.renderers import JSONRenderer
 
-from common.cache.readthrough import invalidate_family
+from common.cache.readthrough import invalidate, invalidate_family
 from library import lab, selectors
 from library.api import BookListView
-from library.caching import SEARCHES
+from library.caching import LAB, SEARCHES
 from library.models import SEARCH_CONFIG, Book, Loan
 from library.serializers import BookSerializer
+from library.views import lab_page
 
 SIZES = (10, 100, 1000)
+LAB_LIMITS = (5, 20, 50)
 SEARCH_TERMS = ("river", "quantum theorem", "hidden garden lisbon", "consistency")
 TYPO_TERM = "Luminous Cathedrl"
 PAGE = 20
@@ -91,8 +103,16 @@ class Command(BaseCommand):
             "--json", action="store_true", dest="as_json", help="Print JSON, not tables."
         )
         parser.add_argument("--repeat", type=int, default=5, help="Timed runs per cell.")
+        parser.add_argument(
+            "--lab", action="store_true", dest="lab_only", help="Only the lab page's cost."
+        )
 
-    def handle(self, *args: Any, as_json: bool, repeat: int, **options: Any) -> None:
+    def handle(
+        self, *args: Any, as_json: bool, repeat: int, lab_only: bool, **options: Any
+    ) -> None:
+        if lab_only:
+            self._lab_page(as_json, repeat)
+            return
         books = Book.objects.count()
         results = {
             "books": books,
@@ -108,6 +128,38 @@ class Command(BaseCommand):
             self._print(results)
 
     # --- measurements -------------------------------------------------------------------------
+    def _lab_page(self, as_json: bool, repeat: int) -> None:
+        rows = [_lab_costs(limit, repeat) for limit in LAB_LIMITS]
+        load = (
+            Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+        )
+        if as_json:
+            self.stdout.write(json.dumps({"loadavg": load, "lab": rows}, indent=2))
+            return
+        self.stdout.write(f"Library: {Book.objects.count():,} books; load average {' '.join(load)}")
+        self._table(
+            "One anonymous GET /library/lab/?limit=N, worker time (ms, median) and queries: "
+            "before = every strategy 1+7 times and the chart on every request; cold = nothing "
+            "cached (the bounded measurement and the chart); miss = this size not cached, the "
+            "chart cached; during = a second miss while the first measures (single flight: "
+            "answered 'being measured', status in the last column); hit = served from the cache",
+            [
+                "limit",
+                "before_ms",
+                "before_queries",
+                "cold_ms",
+                "cold_queries",
+                "miss_ms",
+                "miss_queries",
+                "during_ms",
+                "during_queries",
+                "during_status",
+                "hit_ms",
+                "hit_queries",
+            ],
+            rows,
+        )
+
     def _strategies(self, books: int, repeat: int) -> list[dict[str, Any]]:
         rows = []
         for size in (size for size in SIZES if size <= max(books, SIZES[0])):
@@ -299,3 +351,92 @@ def _goal(cell: dict[tuple[str, int], dict[str, Any]]) -> str:
         f"{best['strategy']} {best['queries']} queries, {speedup:.1f}x -> "
         f"{'met' if met else 'NOT met'}"
     )
+
+
+def _counted(run: Callable[[], Any]) -> tuple[float, int]:
+    """Milliseconds and queries of one call of `run`."""
+    sent = 0
+
+    def count(execute: Callable[..., Any], *args: Any) -> Any:
+        nonlocal sent
+        sent += 1
+        return execute(*args)
+
+    with connection.execute_wrapper(count):
+        started = time.perf_counter()
+        run()
+        elapsed = (time.perf_counter() - started) * 1000
+    return elapsed, sent
+
+
+def _lab_request(limit: int) -> int:
+    request = RequestFactory().get("/library/lab/", {"limit": limit})
+    request.user = AnonymousUser()
+    return int(inspect.unwrap(lab_page)(request).status_code)  # without its throttle: the work
+
+
+def _lab_request_during_measurement(limit: int) -> tuple[float, int, int]:
+    """Milliseconds, queries and status of a request for `limit` books made, on a thread of its
+    own, while another request is measuring that size (from its first query on the books)."""
+    invalidate(LAB, [limit])
+    second: dict[str, Any] = {}
+
+    def ask() -> None:
+        statuses: list[int] = []
+        try:
+            second["ms"], second["queries"] = _counted(lambda: statuses.append(_lab_request(limit)))
+            second["status"] = statuses[0]
+        finally:
+            connection.close()  # the thread's own connection
+
+    def ask_while_measuring(execute: Callable[..., Any], sql: str, *args: Any) -> Any:
+        if "library_book" in sql and "asked" not in second:
+            second["asked"] = True
+            thread = threading.Thread(target=ask)
+            thread.start()
+            thread.join()
+        return execute(sql, *args)
+
+    with connection.execute_wrapper(ask_while_measuring):
+        _lab_request(limit)
+    return second["ms"], second["queries"], second["status"]
+
+
+def _old_lab_page(limit: int) -> None:
+    """What the page ran on every request before: every strategy 1+7 times, then the chart."""
+    for strategy in lab.STRATEGIES:
+        lab.measure_median(strategy, limit, lab.RUNS)
+    lab.query_counts()
+
+
+def _lab_costs(limit: int, repeat: int) -> dict[str, Any]:
+    def median_of(
+        run: Callable[[], Any], before: Callable[[], None] = _nothing
+    ) -> tuple[float, int]:
+        samples = []
+        for _ in range(repeat):
+            before()
+            samples.append(_counted(run))
+        return median(ms for ms, _ in samples), samples[-1][1]
+
+    old_ms, old_queries = median_of(partial(_old_lab_page, limit))
+    cold_ms, cold_queries = median_of(partial(_lab_request, limit), partial(invalidate_family, LAB))
+    miss_ms, miss_queries = median_of(
+        partial(_lab_request, limit), partial(invalidate, LAB, [limit])
+    )
+    during_ms, during_queries, during_status = _lab_request_during_measurement(limit)
+    hit_ms, hit_queries = median_of(partial(_lab_request, limit))
+    return {
+        "limit": limit,
+        "before_ms": round(old_ms),
+        "before_queries": old_queries,
+        "cold_ms": round(cold_ms),
+        "cold_queries": cold_queries,
+        "miss_ms": round(miss_ms),
+        "miss_queries": miss_queries,
+        "during_ms": round(during_ms),
+        "during_queries": during_queries,
+        "during_status": during_status,
+        "hit_ms": round(hit_ms, 1),
+        "hit_queries": hit_queries,
+    }
