@@ -93,7 +93,9 @@ def measure(graph: GraphBackend, work: Workload, at: datetime) -> dict[str, Cell
     cells: dict[str, Cell] = {}
     for name, runs in calls.items():
         cell = cells[name] = Cell()
-        for run in runs[:3]:  # warm plans and caches
+        # Every question once unrecorded: plans, caches and, on Neo4j, the JVM's compiled code
+        # warmed, so the samples are the steady state (three were not enough for Neo4j).
+        for run in runs:
             run()
         cell.samples = [timed_ms(run)[0] for run in runs]
     return cells
