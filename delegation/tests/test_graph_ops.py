@@ -211,7 +211,7 @@ def test_rebuild_projects_every_row_parents_first(school: School):
 CYPHER = {
     **{
         f"authz.{n}": cypher_authz.bounded(getattr(cypher_authz, n), 8)
-        for n in ("CHECK", "CYCLES", "SCOPE", "WHO_CAN", "HOLDINGS", "PATHS")
+        for n in ("CHECK", "CYCLES", "SCOPE", "WHO_CAN_ROOTS", "WHO_CAN_STEP", "HOLDINGS", "PATHS")
     },
     **{
         f"org.{n}": cypher_org.bounded(getattr(cypher_org, n), 64)

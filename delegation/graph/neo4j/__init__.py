@@ -440,15 +440,47 @@ class Neo4jGraphBackend(GraphBackend):
         )
 
     def who_can(self, permission: str, at: datetime, *, after: int = 0, limit: int = 50) -> Page:
+        shown = f"{authz.WHO_CAN_ROOTS}\n\n-- then once per hop:\n{authz.WHO_CAN_STEP}"
         need = self._permission_key(permission)
-        cypher = authz.bounded(authz.WHO_CAN, MAX_CHAIN)
         if need is None:
-            return Page([], None, True, cypher)
-        rows, cypher = self._authz(
-            "who_can", authz.WHO_CAN, self._roles(), at, need=need, after=after, limit=limit + 1
-        )
-        items, more = rows[:limit], len(rows) > limit
-        return Page(items, items[-1]["id"] if more else None, not more, cypher)
+            return Page([], None, True, shown)
+        hops = self._holders(need, self._roles().cover_pairs(), micros(at))
+        ids = sorted(person for person in hops if person > after)[: limit + 1]
+        names = {
+            row["id"]: row["name"]
+            for row in self.run("who_can_names", authz.PEOPLE_NAMES, {"ids": ids[:limit]})
+        }
+        items = [{"id": pid, "name": names.get(pid), "hops": hops[pid]} for pid in ids[:limit]]
+        more = len(ids) > limit
+        return Page(items, items[-1]["id"] if more else None, not more, shown)
+
+    def _holders(self, need: str, cover: list[str], at: int) -> dict[int, int]:
+        """`{person: fewest hops}` of everyone holding `need`, breadth first over a frontier of
+        `(person, grant held) -> the most re-delegations still allowed` (None: an assignment,
+        unlimited). A state no better than one already reached adds nothing: a chain through it
+        is matched by one at least as short with at least the same room, as `covers` is
+        transitive and the room only shrinks along a chain; so walks need not be simple."""
+        params = {"need": need, "cover": cover, "at": at}
+        roots = self.run("who_can", authz.WHO_CAN_ROOTS, params)
+        best: dict[tuple[int, str], int | None] = {(r["person"], r["grant"]): None for r in roots}
+        hops = {person: 0 for person, _ in best}
+        frontier = dict(best)
+        for hop in range(1, MAX_CHAIN + 1):
+            held = [
+                {"person": person, "grant": grant, "room": room}
+                for (person, grant), room in frontier.items()
+                if room is None or room >= 1
+            ]
+            if not held:
+                break
+            frontier = {}
+            for row in self.run("who_can_hop", authz.WHO_CAN_STEP, {**params, "frontier": held}):
+                key, room = (row["person"], row["grant"]), row["room"]
+                known = best.get(key, -1)
+                if known is not None and room > known:  # None: an assignment, unbeatable
+                    best[key] = frontier[key] = room
+                    hops.setdefault(row["person"], hop)
+        return hops
 
     def holdings(self, ids: Sequence[int], at: datetime) -> tuple[dict, str]:
         roles = self._roles()

@@ -156,8 +156,14 @@ ORDER BY size(cycle), cycle
 LIMIT 20"""
 )
 
-# Holders of $need: assignment holders, then forwards along chains that carry it.
-WHO_CAN = (
+# Holders of $need, one hop at a time (`Neo4jGraphBackend.who_can` keeps the frontier): first
+# the people whose valid assignment covers it, then, from each frontier person and the grant
+# they hold, every valid link that lends something covered by that grant and covering $need,
+# leaving `room`: the re-delegations still allowed after it (an assignment's `room` is null:
+# unlimited; every link must leave room for the links after it), the most per person and grant.
+# A path per holder would be enumerated instead by one variable-length MATCH: millions for a
+# permission thousands hold.
+WHO_CAN_ROOTS = (
     """
 MATCH (source:Person)-[a:HAS_ROLE]->(role:Role)
 WHERE """
@@ -165,27 +171,25 @@ WHERE """
     + " AND "
     + covers("'r:' + toString(role.sql_id)", "$need")
     + """
-MATCH """
-    + chain("(source)", "(holder:Person)", 0, covers("d.grant", "$need"))
-    + """
-WITH role, path, holder, relationships(path) AS links
-WHERE """
-    + SIMPLE
-    + """
-  AND all(i IN range(0, size(links) - 1) WHERE """
-    + LINK_VALID.replace("{min_budget}", "0")
-    + "\n        AND "
-    + covers(
-        "CASE WHEN i = 0 THEN 'r:' + toString(role.sql_id) ELSE links[i - 1].grant END",
-        "links[i].grant",
-    )
-    + """)
-WITH holder, min(size(links)) AS hops
-WHERE holder.sql_id > $after
-RETURN holder.sql_id AS id, holder.name AS name, hops
-ORDER BY id
-LIMIT $limit"""
+RETURN DISTINCT source.sql_id AS person, 'r:' + toString(role.sql_id) AS grant"""
 )
+WHO_CAN_STEP = (
+    """
+UNWIND $frontier AS held
+MATCH (:Person {sql_id: held.person})-[d:DELEGATES]->(next:Person)
+WHERE """
+    + LINK_OK
+    + "\n  AND "
+    + covers("d.grant", "$need")
+    + " AND "
+    + covers("held.grant", "d.grant")
+    + """
+WITH next, d.grant AS grant,
+     CASE WHEN held.room IS NULL OR held.room - 1 > d.max_redelegations
+          THEN d.max_redelegations ELSE held.room - 1 END AS room
+RETURN next.sql_id AS person, grant, max(room) AS room"""
+)
+PEOPLE_NAMES = "MATCH (p:Person) WHERE p.sql_id IN $ids RETURN p.sql_id AS id, p.name AS name"
 
 # What reached each of $ids: the grant of the nearest link (or the assigned role), its fewest
 # hops, the lowest unit among the scoped roots of the chains bringing it and whether one of
