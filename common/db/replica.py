@@ -87,10 +87,9 @@ def read_alias() -> str:
     if route is None or _primary_only.get() or connections[PRIMARY].in_atomic_block:
         return PRIMARY
     if not route.store:
-        started = time.perf_counter()
-        route.store, route.reason = choose(route)
+        route.store, route.reason, seconds = choose(route)
         metrics.count_read_route(route.store, route.reason)
-        telemetry.note_reads(store_name(), route.reason, time.perf_counter() - started)
+        telemetry.note_reads(store_name(), route.reason, seconds)
     return route.store
 
 
@@ -108,18 +107,23 @@ def store_name() -> str:
     return "replica" if route is not None and route.store == REPLICA else "db"
 
 
-def choose(route: Route) -> tuple[str, str]:
+def choose(route: Route) -> tuple[str, str, float]:
+    """The store, the reason, and the seconds the choice cost beyond lending the connection
+    (which any replica read needs): the check's round trip, and any wait for the token."""
     if route.pinned:
-        return PRIMARY, route.pinned
+        return PRIMARY, route.pinned, 0.0
     if breaker(breaker_name(REPLICA)).state != CLOSED:
-        return PRIMARY, "replica_down"
+        return PRIMARY, "replica_down", 0.0
     try:
+        connections[REPLICA].ensure_connection()
+        started = time.perf_counter()
         reached = replica_reached(route.lsn, wait=float(settings.REPLICA_TOKEN_WAIT))
     except Error:  # refused, hung past its deadline, broken: the primary answers instead
-        return PRIMARY, "replica_down"
+        return PRIMARY, "replica_down", 0.0
+    seconds = time.perf_counter() - started
     if route.lsn is None:
-        return REPLICA, "no_token"
-    return (REPLICA, "token_reached") if reached else (PRIMARY, "token_behind")
+        return REPLICA, "no_token", seconds
+    return (REPLICA, "token_reached", seconds) if reached else (PRIMARY, "token_behind", seconds)
 
 
 def replica_reached(lsn: str | None, *, wait: float) -> bool:
