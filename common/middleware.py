@@ -78,7 +78,8 @@ class ConsistencyTokenMiddleware:
     position after its commits. A later read sends it back (the header, or the session on
     pages): its reads go to the replica only once it has replayed that far
     (`common.db.replica`), and the graph's check takes it as `at_least_as_fresh:<token>`. A
-    malformed token is a 400."""
+    malformed token is a 400. A read the replica failed under (it hung or broke mid-request: a
+    503) is answered again from the primary; only safe requests read from a replica."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -94,6 +95,9 @@ class ConsistencyTokenMiddleware:
             response = self.get_response(request)
             wrote = route.wrote and response.status_code < 400
             lsn = replica.commit_lsn() if wrote and replica.enabled() else None
+        if replica.failed_under(route, response.status_code):  # a safe request: ask again
+            with replica.request_route(lsn=None, pinned="replica_down"):
+                response = self.get_response(request)
         position = outbox.committed_position()
         if (position is None and lsn is None) or response.status_code >= 400:
             return response

@@ -6,7 +6,7 @@ chosen once, at its first such read (`choose`):
 
 - the primary when the request is pinned there: a write method (its reads feed its writes), the
   admin and its circulation desk (staff act on what they just did), or once it wrote;
-- the primary when the replica's breaker is open or the replica fails to answer the check;
+- the primary when the replica's breaker is open or the replica cannot lend a connection;
 - with a consistency token, the replica once `pg_last_wal_replay_lsn()` has reached the token's
   LSN, polled for at most `REPLICA_TOKEN_WAIT` seconds, else the primary;
 - without one, the replica, as stale as its lag.
@@ -101,6 +101,12 @@ def note_write() -> None:
         route.store, route.reason = PRIMARY, route.reason or "wrote"
 
 
+def failed_under(route: Route, status: int) -> bool:
+    """Whether a safe request's 503 came from the replica that served its reads (it hung or
+    broke mid-request): such a request is answered again, from the primary."""
+    return route.store == REPLICA and status == 503
+
+
 def store_name() -> str:
     """`replica` when this request's reads are served by the replica, else `db` (meta.sources)."""
     route = _route.get()
@@ -109,30 +115,31 @@ def store_name() -> str:
 
 def choose(route: Route) -> tuple[str, str, float]:
     """The store, the reason, and the seconds the choice cost beyond lending the connection
-    (which any replica read needs): the check's round trip, and any wait for the token."""
+    (which any replica read needs): with a token, the check's round trip and any wait for it;
+    without one, nothing (a replica that refuses fails the lending here; one that hangs fails
+    the read, which `ConsistencyTokenMiddleware` answers again from the primary)."""
     if route.pinned:
         return PRIMARY, route.pinned, 0.0
     if breaker(breaker_name(REPLICA)).state != CLOSED:
         return PRIMARY, "replica_down", 0.0
     try:
         connections[REPLICA].ensure_connection()
+        if route.lsn is None:
+            return REPLICA, "no_token", 0.0
         started = time.perf_counter()
         reached = replica_reached(route.lsn, wait=float(settings.REPLICA_TOKEN_WAIT))
     except Error:  # refused, hung past its deadline, broken: the primary answers instead
         return PRIMARY, "replica_down", 0.0
     seconds = time.perf_counter() - started
-    if route.lsn is None:
-        return REPLICA, "no_token", seconds
     return (REPLICA, "token_reached", seconds) if reached else (PRIMARY, "token_behind", seconds)
 
 
-def replica_reached(lsn: str | None, *, wait: float) -> bool:
-    """Whether the replica has replayed `lsn` (None: any position), polling for `wait` seconds.
-    Asks the replica at least once, so a dead one raises here rather than in a read."""
+def replica_reached(lsn: str, *, wait: float) -> bool:
+    """Whether the replica has replayed `lsn`, polling for `wait` seconds."""
     give_up = time.monotonic() + wait
     with connections[REPLICA].cursor() as cursor:
         while True:
-            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn or "0/0"])
+            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn])
             if cursor.fetchone()[0]:
                 return True
             if time.monotonic() >= give_up:
