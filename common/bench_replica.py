@@ -106,9 +106,11 @@ def _results(port: int, staff_token: str, path: str) -> list[dict[str, Any]]:
     return list(answer.json()["results"]) if answer.status == 200 else []
 
 
-def choosing_ms(port: int, staff_token: str, path: str, count: int = 200) -> list[float]:
-    """What choosing the store cost each of `count` reads of `path` (no token), in ms."""
-    timings = [call(port, path, token=staff_token).reads() for _ in range(count)]
+def choosing_ms(
+    port: int, staff_token: str, path: str, headers: dict[str, str], count: int = 200
+) -> list[float]:
+    """What choosing the store cost each of `count` reads of `path` (with `headers`), in ms."""
+    timings = [call(port, path, token=staff_token, **headers).reads() for _ in range(count)]
     return [found[0] for found in timings if found]
 
 

@@ -67,6 +67,7 @@ class ApiNotFoundMiddleware:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ADMIN_PREFIX = "/admin/"  # the admin and its circulation desk (config/urls.py)
 
 
 class ConsistencyTokenMiddleware:
@@ -123,6 +124,3 @@ def _pinned(request: HttpRequest) -> str:
     if request.path.startswith(ADMIN_PREFIX):
         return "admin"
     return ""
-
-
-ADMIN_PREFIX = "/admin/"

@@ -32,6 +32,7 @@ from common.breaker import CLOSED, breaker
 from common.db.postgresql.base import breaker_name
 
 PRIMARY, REPLICA = "default", "replica"
+ROUTER = "common.db.routers.ReplicaRouter"
 POLL = 0.005  # seconds between looks at the replay position while a token waits
 
 
@@ -48,9 +49,6 @@ class Route:
 
 _route: ContextVar[Route | None] = ContextVar("replica_route", default=None)
 _primary_only: ContextVar[bool] = ContextVar("replica_primary_only", default=False)
-
-
-ROUTER = "common.db.routers.ReplicaRouter"
 
 
 def enabled() -> bool:
