@@ -10,8 +10,9 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from common import breaker
+from common import breaker, testing_replica
 from common.authentication import local_tokens
+from common.db.replica import ROUTER
 from common.testing_faults import FaultProxy
 from delegation.tests.neo4j import HUNG_GRAPH_DEADLINE, neo4j_behind_proxy, neo4j_url, use_neo4j
 
@@ -43,6 +44,19 @@ def graph_proxy(settings: Any) -> Iterator[FaultProxy]:
     graph store that accepts and never answers."""
     with neo4j_behind_proxy(neo4j_url(), settings, deadline=HUNG_GRAPH_DEADLINE) as proxy:
         yield proxy
+
+
+@pytest.fixture
+def replica(settings: Any) -> Iterator[None]:
+    """Request reads through the test replica (scripts/test.sh starts it): the router on, the
+    standby applying commits at once again after the test. Mark the test
+    `django_db(transaction=True, databases=["default", "replica"])`: the replica sees only what
+    commits."""
+    testing_replica.replica_url()
+    settings.DATABASE_ROUTERS = [ROUTER]
+    testing_replica.apply_delay(0)
+    yield
+    testing_replica.apply_delay(0)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from common import breaker
 from common.cache.backends import ProbedCache
+from common.db import replica
 
 UP, DOWN = "up", "down"
 
@@ -56,6 +57,21 @@ def check_database(connection: BaseDatabaseWrapper | None = None) -> StoreHealth
     except DatabaseError as error:
         return StoreHealth(DOWN, _elapsed_ms(started), connection.vendor, _short(error))
     return StoreHealth(UP, _elapsed_ms(started), connection.vendor)
+
+
+def check_replica() -> StoreHealth:
+    """The read replica: up while it answers, with how far it lags the primary."""
+    started = time.perf_counter()
+    try:
+        found = replica.lag()
+    except DatabaseError as error:
+        return StoreHealth(DOWN, _elapsed_ms(started), "postgresql replica", _short(error))
+    details = {
+        "lag_bytes": found.bytes,
+        "lag_seconds": found.seconds,
+        "replay_lsn": found.replay_lsn,
+    }
+    return StoreHealth(UP, _elapsed_ms(started), "postgresql replica", details=details)
 
 
 def check_cache() -> StoreHealth:
@@ -120,6 +136,8 @@ def system_health() -> tuple[int, dict[str, Any]]:
             "breakers": breaker.snapshot(),
         }
         return 503, body
+    if replica.enabled():
+        stores["replica"] = check_replica()
     stores |= {name: probe() for name, probe in _EXTRA_PROBES.items()}
     degraded = [name for name, probe in stores.items() if probe.status == DOWN]
     body = {

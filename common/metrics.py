@@ -47,6 +47,17 @@ cache_events = Counter(
     registry=_registry,
 )
 
+read_routes = Counter(
+    "campus_read_routes",
+    "Requests whose reads were routed, per store (db: the primary, replica) and reason.",
+    ["store", "reason"],
+    registry=_registry,
+)
+
+
+def count_read_route(alias: str, reason: str) -> None:
+    read_routes.labels("db" if alias == "default" else alias, reason).inc()
+
 
 def observe_store_call(store: str, seconds: float) -> None:
     store_seconds.labels(store).observe(seconds)
@@ -111,10 +122,41 @@ def outbox_lag() -> Iterator[Metric]:
     )
 
 
+def read_route_counts(directory: str | None = None) -> dict[tuple[str, str], int]:
+    """`{(store, reason): requests}` summed over every worker (or of this process alone)."""
+    return {
+        (labels["store"], labels["reason"]): int(value)
+        for labels, value in _sample_values("campus_read_routes_total", directory)
+    }
+
+
+def replica_lag() -> Iterator[Metric]:
+    """How far the read replica lags the primary, asked of both at scrape time (when there is a
+    replica and it answers)."""
+    from common.db import replica  # at scrape time, as the outbox's lag
+
+    if not replica.enabled():
+        return
+    try:
+        found = replica.lag()
+    except DatabaseError as error:
+        logger.warning("replica lag unavailable: %s", error)
+        return
+    yield GaugeMetricFamily(
+        "campus_replica_lag_bytes", "WAL the replica has not replayed yet.", value=found.bytes
+    )
+    yield GaugeMetricFamily(
+        "campus_replica_lag_seconds",
+        "Age of the replica's newest replayed commit while WAL waits to be replayed (else 0).",
+        value=found.seconds,
+    )
+
+
 class _Exposition(Collector):
     def collect(self) -> Iterator[Metric]:
         yield from _counted(None).collect()
         yield from outbox_lag()
+        yield from replica_lag()
 
 
 def exposition() -> bytes:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from common import outbox
+from common import consistency, outbox
+from common.db import replica
 from common.exceptions import error_body, is_database_outage, json_not_found, unavailable
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -65,25 +66,46 @@ class ApiNotFoundMiddleware:
         return response
 
 
-CONSISTENCY_HEADER = "Consistency-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ADMIN_PREFIX = "/admin/"  # the admin and its circulation desk (config/urls.py)
 
 
 class ConsistencyTokenMiddleware:
-    """A successful request whose writes committed outbox events answers with the newest one's
-    position in `Consistency-Token` (after Zanzibar's zookies): a later question can ask for a
-    graph at least that fresh (`consistency=at_least_as_fresh:<token>` on the check endpoint).
-    Only committed events count (they are noted from `on_commit`), so a rolled-back write
-    never hands out a token."""
+    """Read-your-writes across the graph and the read replica (`common.consistency`).
+
+    A successful request that wrote answers with its consistency token in `Consistency-Token`
+    (pages also keep it in the session): the newest outbox position it committed (noted from
+    `on_commit`, so a rolled-back write hands out none) and, with a replica, the primary's WAL
+    position after its commits. A later read sends it back (the header, or the session on
+    pages): its reads go to the replica only once it has replayed that far
+    (`common.db.replica`), and the graph's check takes it as `at_least_as_fresh:<token>`. A
+    malformed token is a 400. A read the replica failed under (it hung or broke mid-request: a
+    503) is answered again from the primary; only safe requests read from a replica."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            asked = _asked_token(request)
+        except ValueError as error:
+            return _refuse(request, 400, "invalid", f"{consistency.HEADER}: {error}")
         outbox.forget_committed()
-        response = self.get_response(request)
+        lsn = asked.lsn if asked else None
+        with replica.request_route(lsn=lsn, pinned=_pinned(request)) as route:
+            response = self.get_response(request)
+            wrote = route.wrote and response.status_code < 400
+            lsn = replica.commit_lsn() if wrote and replica.enabled() else None
+        if replica.failed_under(route, response.status_code):  # a safe request: ask again
+            with replica.request_route(lsn=None, pinned="replica_down"):
+                response = self.get_response(request)
         position = outbox.committed_position()
-        if position is not None and response.status_code < 400:
-            response[CONSISTENCY_HEADER] = outbox.token(position)
+        if (position is None and lsn is None) or response.status_code >= 400:
+            return response
+        token = consistency.Token(position or 0, lsn)
+        response[consistency.HEADER] = str(token)
+        if lsn is not None and not is_api(request) and getattr(request, "session", None):
+            request.session[consistency.SESSION_KEY] = str(token)
         return response
 
 
@@ -101,3 +123,20 @@ class DatabaseOutageMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         return unavailable(request) if is_database_outage(exception) else None
+
+
+def _asked_token(request: HttpRequest) -> consistency.Token | None:
+    """The token the request carries: its header, else (pages) the one its session keeps."""
+    text = request.headers.get(consistency.HEADER)
+    if text is None and not is_api(request) and settings.SESSION_COOKIE_NAME in request.COOKIES:
+        text = getattr(request, "session", {}).get(consistency.SESSION_KEY)
+    return None if text is None else consistency.parse(text)
+
+
+def _pinned(request: HttpRequest) -> str:
+    """Why the request's reads must be on the primary ("" when they need not)."""
+    if request.method not in SAFE_METHODS:
+        return "write_request"
+    if request.path.startswith(ADMIN_PREFIX):
+        return "admin"
+    return ""

@@ -39,6 +39,8 @@ class Stats:
     """What one request (or one `collect()` block) asked of each store."""
 
     events: list[StoreEvent] = field(default_factory=list)
+    # With a read replica: the store that served the reads, why, and what choosing it cost.
+    reads: tuple[str, str, float] | None = None
 
     def count(self, store: str) -> int:
         return sum(1 for event in self.events if event.store == store)
@@ -61,6 +63,9 @@ class Stats:
             f'{STORE_UNITS[store]}"'
             for store in STORES
         ]
+        if self.reads:
+            store, reason, seconds = self.reads
+            parts.append(f'reads;dur={seconds * 1000:.2f};desc="{store} ({reason})"')
         parts.append(f"total;dur={total_seconds * 1000:.2f}")
         return ", ".join(parts)
 
@@ -81,6 +86,12 @@ def record(store: str, seconds: float, label: str = "", **detail: Any) -> None:
     event = StoreEvent(store, seconds, label, detail)
     for stats in _active.get():
         stats.events.append(event)
+
+
+def note_reads(store: str, reason: str, seconds: float) -> None:
+    """Where this request's reads went (`common.db.replica`), for `Server-Timing`."""
+    for stats in _active.get():
+        stats.reads = (store, reason, seconds)
 
 
 @contextmanager
@@ -124,7 +135,9 @@ def shows_internals(request: HttpRequest) -> bool:
 
 
 class ServerTimingMiddleware:
-    """Adds `Server-Timing: db;dur=..;desc="N queries", cache;..., graph;..., total;...`."""
+    """Adds `Server-Timing: db;dur=..;desc="N queries", cache;..., graph;..., total;...` and,
+    with a read replica, `reads;dur=<choosing>;desc="replica (no_token)"`: which store served
+    the reads, and why."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

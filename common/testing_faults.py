@@ -22,6 +22,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Iterator
 from typing import Self
 
 PASS, REFUSE, HANG, SLOW = "pass", "refuse", "hang", "slow"
@@ -163,3 +164,37 @@ class FaultProxy:
             self._sockets.difference_update((source, target))
         source.close()
         target.close()
+
+
+@contextlib.contextmanager
+def database_behind_proxy(
+    alias: str, *, cooldown: float, pool_timeout: float | None = None
+) -> Iterator[FaultProxy]:
+    """The database `alias` reached through a fault proxy, with a fresh pool (its wait
+    `pool_timeout` when given) and `CIRCUIT_BREAKER_COOLDOWN` at `cooldown`; every breaker
+    closed again afterwards."""
+    from django.db import connections
+    from django.test import override_settings
+
+    from common import breaker
+
+    connection = connections[alias]
+    settings_dict = connection.settings_dict  # shared by every thread's wrapper of the alias
+    saved = {key: settings_dict[key] for key in ("HOST", "PORT", "OPTIONS")}
+    proxy = FaultProxy((settings_dict["HOST"] or "127.0.0.1", int(settings_dict["PORT"] or 5432)))
+    proxy.start()
+    options = saved["OPTIONS"]
+    if pool_timeout is not None:
+        options = {**options, "pool": {**options["pool"], "timeout": pool_timeout}}
+    connection.close()
+    connection.close_pool()  # type: ignore[attr-defined]
+    settings_dict.update(HOST="127.0.0.1", PORT=str(proxy.port), OPTIONS=options)
+    try:
+        with override_settings(CIRCUIT_BREAKER_COOLDOWN=cooldown):
+            yield proxy
+    finally:
+        proxy.stop()
+        connection.close()
+        connection.close_pool()  # type: ignore[attr-defined]
+        settings_dict.update(saved)
+        breaker.reset_all()

@@ -30,9 +30,10 @@ TOKEN = OpenApiParameter(
     OpenApiParameter.HEADER,
     response=True,
     description=(
-        "The write's consistency token: opaque text (today the outbox position of its newest "
-        "event, in decimal). Pass it as `consistency=at_least_as_fresh:<token>` to the check "
-        "endpoint for an answer that includes this write."
+        "The write's consistency token: opaque text (the outbox position of its newest event, "
+        "and with a read replica `@` the WAL position of its commit). Pass it as "
+        "`consistency=at_least_as_fresh:<token>` to the check endpoint, or back in this header "
+        "on any read, for an answer that includes this write."
     ),
 )
 

@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from common import telemetry
 from common.cache.readthrough import Read, Slot, read_slots
+from common.db import replica
 from common.exceptions import ServiceError
 from delegation.graph import get_graph
 from people.api import NameKeyset
@@ -239,7 +240,7 @@ def _read(plan: Plan, person_ids: list[int], loader: _Loader) -> Read:
 
 
 def _sources(plan: Plan, read: Read) -> dict[str, str]:
-    sources = {"profile": "db"}
+    sources = {"profile": replica.store_name()}  # `replica` when the read replica answered
     for part in plan.expand:
         if part in PER_PERSON:
             source = read.source(PER_PERSON[part])

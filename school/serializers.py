@@ -125,7 +125,10 @@ class DirectoryMetaSerializer(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.CharField())
     sources = serializers.DictField(
         child=serializers.CharField(),
-        help_text="Where each part came from: db, graph, cache, or cache+<store> when mixed.",
+        help_text=(
+            "Where each part came from: db (the primary), replica (the read replica), graph, "
+            "cache, or cache+<store> when mixed."
+        ),
     )
     hidden = serializers.ListField(
         child=serializers.CharField(),

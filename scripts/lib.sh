@@ -187,3 +187,111 @@ ensure_neo4j() {
   if [ "${CI:-}" = "true" ]; then die "Neo4j is needed in CI and could not be built or started"; fi
   say "Neo4j could not be started: the tests that need it will be skipped"
 }
+
+# --- The read replica: a hot standby streaming from the primary (DATABASE_REPLICA_URL) --------
+# A second PostgreSQL cluster on this machine, made by pg_basebackup -R from the primary through
+# a replication slot of its own, its data under .pg-replica/NAME (git-ignored), run as the
+# postgres OS user on PORT. The primary needs no restart: wal_level=replica, max_wal_senders and
+# Debian's `host replication` line are its defaults; the role is made here.
+PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+REPLICA_ROLE=campus_replicator
+REPLICA_PASSWORD=${REPLICA_PASSWORD:-campus-replica}
+
+# reset_replication PRIMARY_URL SLOT: the replication role exists; slot SLOT does not unless a
+# standby reads it (pg_basebackup -C makes it afresh; a slot nobody reads keeps WAL forever).
+reset_replication() {
+  "$PY" - "$1" "$2" "$REPLICA_ROLE" "$REPLICA_PASSWORD" <<'PYEOF'
+import sys, psycopg
+url, slot, role, password = sys.argv[1:]
+with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+    if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+        conn.execute(f"CREATE ROLE {role} WITH REPLICATION LOGIN PASSWORD '{password}'")
+    conn.execute(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+        " WHERE slot_name = %s AND NOT active", [slot])
+PYEOF
+}
+
+# replica_url PRIMARY_URL PORT: the primary's URL (same user, password, database) on the replica.
+replica_url() {
+  "$PY" - "$1" "$2" <<'PYEOF'
+import sys
+from urllib.parse import urlsplit
+url = urlsplit(sys.argv[1])
+credentials = url.netloc.rsplit("@", 1)[0]
+print(url._replace(netloc=f"{credentials}@127.0.0.1:{sys.argv[2]}").geturl())
+PYEOF
+}
+
+replica_answers() {
+  "$PY" - "$1" <<'PYEOF' >/dev/null 2>&1
+import sys, psycopg
+with psycopg.connect(sys.argv[1], connect_timeout=2) as conn:
+    assert conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+PYEOF
+}
+
+# start_replica NAME PRIMARY_URL PORT: a fresh standby of the primary on 127.0.0.1:PORT; exports
+# DATABASE_REPLICA_URL and REPLICA_PGDATA once it answers in recovery. stop_replica ends it.
+start_replica() {
+  local name=$1 primary=$2 port=$3 folder=".pg-replica/$1" host pport waited=0
+  REPLICA_SLOT="campus_${name}_${port}"
+  [ -x "$PG_BIN/pg_basebackup" ] && [ "$(id -u)" = 0 ] || return 1
+  host=$("$PY" -c 'import sys; from urllib.parse import urlsplit as u; print(u(sys.argv[1]).hostname or "127.0.0.1")' "$primary")
+  pport=$("$PY" -c 'import sys; from urllib.parse import urlsplit as u; print(u(sys.argv[1]).port or 5432)' "$primary")
+  stop_replica_at "$folder/data"
+  reset_replication "$primary" "$REPLICA_SLOT" || return 1
+  rm -rf "$folder"
+  mkdir -p "$folder"
+  chown postgres "$folder"
+  runuser -u postgres -- env PGPASSWORD="$REPLICA_PASSWORD" "$PG_BIN/pg_basebackup" \
+    -h "$host" -p "$pport" -U "$REPLICA_ROLE" -D "$folder/data" -R -X stream \
+    -S "$REPLICA_SLOT" -C >"$folder/basebackup.log" 2>&1 || { cat "$folder/basebackup.log" >&2; return 1; }
+  # Debian keeps the primary's configuration outside its data directory: the standby's own.
+  cat >"$folder/data/postgresql.conf" <<CONF
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$PWD/$folder'
+hot_standby = on
+hot_standby_feedback = on
+max_connections = 100
+shared_buffers = 128MB
+CONF
+  printf '%s\n' "local all postgres peer" "host all all 127.0.0.1/32 scram-sha-256" \
+    >"$folder/data/pg_hba.conf"
+  chown postgres "$folder/data/postgresql.conf" "$folder/data/pg_hba.conf"
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$folder/data" -l "$folder/postgres.log" -w -t 60 \
+    start >/dev/null || { tail -n 20 "$folder/postgres.log" >&2; return 1; }
+  export DATABASE_REPLICA_URL REPLICA_PGDATA="$PWD/$folder/data"
+  DATABASE_REPLICA_URL=$(replica_url "$primary" "$port")
+  REPLICA_PRIMARY_URL=$primary
+  until replica_answers "$DATABASE_REPLICA_URL"; do
+    [ "$waited" -lt 60 ] || return 1
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+}
+
+stop_replica_at() {
+  [ -f "$1/postmaster.pid" ] || return 0
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$1" -m immediate -w stop >/dev/null 2>&1 || true
+}
+
+# Stops the standby and drops its slot: a slot nobody reads would keep the primary's WAL forever.
+stop_replica() {
+  [ -n "${REPLICA_PGDATA:-}" ] || return 0
+  stop_replica_at "$REPLICA_PGDATA"
+  reset_replication "$REPLICA_PRIMARY_URL" "$REPLICA_SLOT" || true
+  REPLICA_PGDATA=""
+}
+
+# ensure_replica NAME PRIMARY_URL PORT: start_replica; under CI=true a failure stops the script,
+# elsewhere the replica tests skip and say why.
+ensure_replica() {
+  if start_replica "$@"; then
+    say "PostgreSQL replica streams from the primary at ${DATABASE_REPLICA_URL#*@} (log: .pg-replica/$1/postgres.log)"
+    return 0
+  fi
+  if [ "${CI:-}" = "true" ]; then die "the PostgreSQL replica is needed in CI and could not be started"; fi
+  say "the PostgreSQL replica could not be started: the tests that need it will be skipped"
+}

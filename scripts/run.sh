@@ -2,7 +2,9 @@
 # Run the app on its embedded defaults (SQLite, in-process cache, SQL graph) unless DATABASE_URL,
 # REDIS_URL or NEO4J_BOLT_URL are set: venv, install, migrate, demo data, development server.
 # GRAPH=neo4j starts a local Neo4j Community (Bolt on 127.0.0.1:${NEO4J_PORT:-7687}, its store in
-# .neo4j/run) and the graph worker beside the server; both stop with it.
+# .neo4j/run) and the graph worker beside the server; both stop with it. REPLICA=on (with
+# DATABASE_URL on PostgreSQL) starts a streaming replica of it on 127.0.0.1:${REPLICA_PORT:-5433}
+# (.pg-replica/run) and serves request reads from it; it stops with the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -24,6 +26,7 @@ banner() {
   API       $BASE/api/   (index of every app's routes)
   API docs  $BASE/api/docs/   (schema at $BASE/api/schema/)
   graph     $(graph_line)
+  replica   $(replica_line)
 
   demo logins, password '$password' (DEMO_PASSWORD); staff at $BASE/admin/, the others at $BASE/accounts/login/:
     admin         superuser: everything
@@ -38,6 +41,14 @@ banner() {
     unithead      /school/: emails and reports of their own unit only
     volunteer     not staff; may circulate through a delegation: /delegation/ asks why
 EOF
+}
+
+replica_line() {
+  if [ -n "${DATABASE_REPLICA_URL:-}" ]; then
+    echo "reads from the replica at ${DATABASE_REPLICA_URL#*@} (read-your-writes by token)"
+  else
+    echo "every read on the primary; REPLICA=on (PostgreSQL) adds a streaming replica"
+  fi
 }
 
 graph_line() {
@@ -77,6 +88,19 @@ if [ "${GRAPH:-}" = "neo4j" ]; then
   "$PY" manage.py graph_rebuild
   "$PY" manage.py graph_sync --follow --poll 1 &
 fi
+if [ "${REPLICA:-}" = "on" ]; then
+  case "${DATABASE_URL:-}" in
+    postgres*) ;;
+    *) die "REPLICA=on needs DATABASE_URL on PostgreSQL (the replica streams from it)" ;;
+  esac
+  ensure_replica run "$DATABASE_URL" "${REPLICA_PORT:-5433}"
+  [ -n "${REPLICA_PGDATA:-}" ] || die "REPLICA=on: the replica could not be started (see above)"
+fi
 say "starting the development server on $BASE/ (Ctrl-C stops it)"
 banner_when_up $$ &
-exec "$PY" manage.py runserver "127.0.0.1:$PORT"
+if [ -n "${REPLICA_PGDATA:-}" ]; then
+  trap stop_replica EXIT  # not exec'd, so that the replica (and its slot) goes with the server
+  "$PY" manage.py runserver "127.0.0.1:$PORT"
+else
+  exec "$PY" manage.py runserver "127.0.0.1:$PORT"
+fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, on real PostgreSQL, Redis and Neo4j (provided here if the machine lacks
-# them; Neo4j Community from Maven Central, stopped when this script ends):
+# The whole test suite, on real PostgreSQL (and a streaming replica of it), Redis and Neo4j
+# (provided here if the machine lacks them; Neo4j Community from Maven Central and the replica
+# are stopped when this script ends):
 # lint, type check, migration checks, schema and deploy checks, then pytest in a random order
 # (pytest-randomly prints the seed; `--randomly-seed=N` repeats an order). Extra arguments go to
 # pytest.
@@ -26,6 +27,17 @@ if [ -z "${TEST_NEO4J_BOLT_URL:-}" ]; then
 fi
 export TEST_NEO4J_BOLT_URL
 unset NEO4J_BOLT_URL
+# The replica tests' standby: TEST_DATABASE_REPLICA_URL if given, else a fresh streaming replica
+# of the test primary for this run, on TEST_REPLICA_PORT (dropped with its slot at the end).
+if [ -z "${TEST_DATABASE_REPLICA_URL:-}" ]; then
+  ensure_replica test "$DATABASE_URL" "${TEST_REPLICA_PORT:-5433}"
+  TEST_DATABASE_REPLICA_URL=${DATABASE_REPLICA_URL:-}
+  TEST_DATABASE_REPLICA_PGDATA=${REPLICA_PGDATA:-}
+fi
+export TEST_DATABASE_REPLICA_URL TEST_DATABASE_REPLICA_PGDATA
+unset DATABASE_REPLICA_URL
+stop_stores() { stop_neo4j; stop_replica; }
+trap stop_stores EXIT
 ensure_graphviz
 ensure_chromium
 
@@ -75,7 +87,7 @@ with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as co
 PYEOF
 }
 create_database "$PROD_DATABASE_URL"
-trap 'drop_prod_database; stop_neo4j' EXIT
+trap 'drop_prod_database; stop_stores' EXIT
 for command in "migrate --no-input --verbosity 0" "check --deploy --fail-level WARNING"; do
   # shellcheck disable=SC2086  # the command's words are meant to split
   env DATABASE_URL="$PROD_DATABASE_URL" \
@@ -85,7 +97,7 @@ for command in "migrate --no-input --verbosity 0" "check --deploy --fail-level W
     "$PROD_VENV/bin/python" manage.py $command
 done
 drop_prod_database
-trap stop_neo4j EXIT
+trap stop_stores EXIT
 
-say "pytest on PostgreSQL ($DATABASE_URL), Redis ($REDIS_URL) and Neo4j (${TEST_NEO4J_BOLT_URL#*@})"
+say "pytest on PostgreSQL ($DATABASE_URL, replica ${TEST_DATABASE_REPLICA_URL#*@}), Redis ($REDIS_URL) and Neo4j (${TEST_NEO4J_BOLT_URL#*@})"
 "$VENV/bin/pytest" --create-db "$@"

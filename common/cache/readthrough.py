@@ -52,6 +52,7 @@ from django.db import DatabaseError, connections, transaction
 from common.breaker import breaker
 from common.cache.backends import strict
 from common.cache.counters import counters
+from common.db import replica
 from common.models import PendingInvalidation
 
 logger = logging.getLogger("common.cache")
@@ -245,7 +246,8 @@ def _store(values: dict[Slot, Any], generations: dict) -> None:
 
 
 def _load_and_store(slots: list[Slot], generations: dict, load: SlotLoader) -> dict[Slot, Any]:
-    loaded = load(slots)
+    with replica.primary_reads():  # what is stored must be as new as the last invalidation
+        loaded = load(slots)
     _store(loaded, generations)
     return loaded
 

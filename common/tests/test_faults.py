@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -23,9 +23,8 @@ from common import breaker, deadlines
 from common.breaker import CLOSED, OPEN
 from common.cache.backends import strict
 from common.cache.readthrough import Family, invalidate_on_commit, read_one
-from common.db.postgresql.base import DatabaseWrapper
 from common.models import PendingInvalidation
-from common.testing_faults import FaultProxy
+from common.testing_faults import FaultProxy, database_behind_proxy
 
 COOLDOWN = 0.2
 # Far above the 0.25 s socket timeout and the breaker's microseconds, far below what the calls
@@ -64,24 +63,8 @@ def _get(client: Any, url: str) -> Any:
 def database_proxy(transactional_db: None) -> Iterator[FaultProxy]:
     """The default database reached through a fault proxy: a fresh pool; a pool wait just
     longer than the pool's first back-off after a failed check (about 1 s)."""
-    connection = cast(DatabaseWrapper, connections["default"])
-    settings_dict = connection.settings_dict  # shared by every thread's wrapper of the alias
-    saved = {key: settings_dict[key] for key in ("HOST", "PORT", "OPTIONS")}
-    proxy = FaultProxy((settings_dict["HOST"] or "127.0.0.1", int(settings_dict["PORT"] or 5432)))
-    proxy.start()
-    options = {**saved["OPTIONS"], "pool": {**saved["OPTIONS"]["pool"], "timeout": 1.5}}
-    connection.close()
-    connection.close_pool()
-    settings_dict.update(HOST="127.0.0.1", PORT=str(proxy.port), OPTIONS=options)
-    try:
-        with override_settings(CIRCUIT_BREAKER_COOLDOWN=COOLDOWN):
-            yield proxy
-    finally:
-        proxy.stop()
-        connection.close()
-        connection.close_pool()
-        settings_dict.update(saved)
-        breaker.reset_all()
+    with database_behind_proxy("default", cooldown=COOLDOWN, pool_timeout=1.5) as proxy:
+        yield proxy
 
 
 def test_database_refused_fails_fast_once_the_breaker_opens(database_proxy, api_client):

@@ -11,7 +11,13 @@ import sys
 import pytest
 from django.conf import settings
 
-STORE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "NEO4J_BOLT_URL", "DJANGO_SECRET_KEY")
+STORE_VARIABLES = (
+    "DATABASE_URL",
+    "DATABASE_REPLICA_URL",
+    "REDIS_URL",
+    "NEO4J_BOLT_URL",
+    "DJANGO_SECRET_KEY",
+)
 PROBE = """
 import json, django
 from django.conf import settings
@@ -21,6 +27,7 @@ print(json.dumps({
     "pool": "pool" in settings.DATABASES["default"].get("OPTIONS", {}),
     "cache": settings.CACHES["default"]["BACKEND"],
     "graph": settings.GRAPH_BACKEND,
+    "routers": settings.DATABASE_ROUTERS,
     "toolbar": "debug_toolbar" in settings.INSTALLED_APPS,
     "debug": settings.DEBUG,
 }))
@@ -53,6 +60,7 @@ def test_no_environment_gives_the_embedded_defaults() -> None:
     assert config["engine"] == "django.db.backends.sqlite3"
     assert config["cache"] == "common.cache.backends.InstrumentedLocMemCache"
     assert config["graph"] == "sql"
+    assert config["routers"] == []  # every read on the one database
     assert config["toolbar"] is True
     assert config["debug"] is True
 
@@ -83,6 +91,12 @@ def test_a_django_log_record_prints_once_in_local() -> None:
             "common.cache.backends.InstrumentedRedisCache",
         ),
         ("NEO4J_BOLT_URL", "bolt://neo4j:secret@graph:7687", "graph", "neo4j"),
+        (
+            "DATABASE_REPLICA_URL",
+            "postgres://u:p@replica:5432/campus",
+            "routers",
+            ["common.db.routers.ReplicaRouter"],
+        ),
     ],
 )
 def test_each_variable_selects_its_real_store(

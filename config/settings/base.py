@@ -55,8 +55,6 @@ MIDDLEWARE = [
     # Before anything reads the body or routes the path: hostile input is a 4xx here.
     "common.middleware.RequestHygieneMiddleware",
     "common.middleware.ApiNotFoundMiddleware",
-    # Outside the views: a write's token is known once its transaction has committed.
-    "common.middleware.ConsistencyTokenMiddleware",
     # A view's database outage is a 503 logged in one line, not an uncaught exception.
     "common.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -65,6 +63,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Outside the views (a write's token is known once its transaction has committed), inside
+    # the session (pages keep their token there): where the request's reads go, and its token.
+    "common.middleware.ConsistencyTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout response.
@@ -141,6 +142,28 @@ def database_config(url: str) -> dict[str, Any]:
 DB_QUERY_DEADLINE = env.float("DB_QUERY_DEADLINE", default=3.0)
 DATABASE_URL = env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {"default": database_config(DATABASE_URL)}
+
+
+# --- Read replica (common.db.replica, common.db.routers) --------------------------------------
+def replica_config(url: str) -> dict[str, Any]:
+    """The replica's DATABASES entry: the primary's options, a shorter query deadline (a replica
+    that hangs costs a request this long, then its reads go to the primary), and, under tests,
+    the test database's name (a streaming replica holds every database of its primary)."""
+    config = database_config(url)
+    config["QUERY_DEADLINE"] = env.float("DB_REPLICA_QUERY_DEADLINE", default=1.0)
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
+# A PostgreSQL streaming replica of DATABASE_URL: request reads outside transactions go there,
+# read-your-writes by consistency token. Unset: every read on the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = replica_config(DATABASE_REPLICA_URL)
+    DATABASE_ROUTERS = ["common.db.routers.ReplicaRouter"]  # common.db.replica.ROUTER
+# Seconds a read carrying a consistency token waits for the replica to replay it before the
+# primary answers instead.
+REPLICA_TOKEN_WAIT = env.float("REPLICA_TOKEN_WAIT", default=0.05)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 

@@ -7,7 +7,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:54
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, REST_FRAMEWORK
+from .base import DATABASES, INSTALLED_APPS, REST_FRAMEWORK, replica_config
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
@@ -27,6 +27,11 @@ REST_FRAMEWORK = {
         "token": "100000/minute",
     },
 }
+# The test replica (scripts/test.sh starts one): the alias exists, the router is off; the
+# `replica` fixture switches it on for the tests that read through it.
+if os.environ.get("TEST_DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = replica_config(os.environ["TEST_DATABASE_REPLICA_URL"])
+DATABASE_ROUTERS = []
 INSTALLED_APPS = [*INSTALLED_APPS, "django_migration_linter"]
 # Lint only our own apps' migrations, from the first commit on (Django's own are not ours).
 MIGRATION_LINTER_OPTIONS = {

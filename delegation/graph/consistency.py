@@ -22,10 +22,12 @@ watermark, or the newest position SQL could see), and the guarantee it carries
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from common import consistency as tokens
 from common import outbox
 from delegation.graph.base import CheckResult, GraphBackend
 from delegation.graph.sql import SqlGraphBackend
@@ -46,10 +48,12 @@ class Consistency:
     @classmethod
     def parse(cls, text: str) -> Consistency:
         """`fully_consistent`, `minimize_latency` or `at_least_as_fresh:<token>`; ValueError
-        for anything else (a token is a write's `Consistency-Token`: decimal digits)."""
+        for anything else (a token is a write's `Consistency-Token`, `common.consistency`: the
+        graph reads its outbox position)."""
         mode, colon, token = text.partition(":")
-        if mode == AT_LEAST and token.isascii() and token.isdigit():
-            return cls(AT_LEAST, int(token))
+        if mode == AT_LEAST and colon:
+            with contextlib.suppress(ValueError):
+                return cls(AT_LEAST, tokens.parse(token).position)
         if mode in (FULLY, LATENCY) and not colon:
             return cls(mode)
         raise ValueError(

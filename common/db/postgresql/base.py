@@ -83,11 +83,13 @@ def connection_class(alias: str) -> type[GuardedConnection]:
     return type("GuardedConnection", (GuardedConnection,), {"breaker_name": breaker_name(alias)})
 
 
-def query_deadline() -> float | None:
-    """Seconds a request's query may wait for PostgreSQL; None outside requests or when 0."""
+def query_deadline(settings_dict: dict[str, Any]) -> float | None:
+    """Seconds a request's query may wait for PostgreSQL (the alias's own `QUERY_DEADLINE`, else
+    `DB_QUERY_DEADLINE`); None outside requests or when 0."""
     if not deadlines.in_request():
         return None
-    return float(getattr(settings, "DB_QUERY_DEADLINE", 0)) or None
+    seconds = settings_dict.get("QUERY_DEADLINE", getattr(settings, "DB_QUERY_DEADLINE", 0))
+    return float(seconds) or None
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -172,7 +174,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     @contextlib.contextmanager
     def _deadline(self) -> Iterator[None]:
-        seconds = query_deadline()
+        seconds = query_deadline(self.settings_dict)
         if seconds is None or self.connection is None or self.connection.closed:
             yield  # no deadline, or nothing to wait for (a broken connection fails at once)
             return

@@ -15,6 +15,13 @@ The token is a member's (not staff). The goal of issue 13 (an authenticated read
 raised so that nothing answers 429 while the throttles still count every request. Uses
 DATABASE_URL and REDIS_URL as they are: run it on a database of its own (it migrates; `--seed`
 also runs `seed_demo --size small`).
+
+`--replica` (DATABASE_REPLICA_URL set to a streaming replica of DATABASE_URL) measures the
+database-reading endpoints twice, side by side: the server without the replica, then with it,
+plus a read carrying a consistency token; then, on the server with it, `--pairs` write-then-read
+pairs through the API (`common.bench_replica`): p50/p99 of the token-carrying reads, stale reads,
+which store served them, what choosing the store cost a request, the share of all requests
+whose reads the replica served, and the checkouts and enrolments per second the primary took.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
@@ -32,8 +40,10 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from rest_framework.authtoken.models import Token
 
+from common import bench_replica
 from common.management.commands.bench_faults import Server, request, server_env
 
 TOKEN = "token"
@@ -48,6 +58,14 @@ ENDPOINTS: list[tuple[str, str, bool]] = [
     ("directory page (token)", "/api/school/people/?page_size=20", True),
 ]
 GOAL_RATIO = 2.0
+# The endpoints that read the database, measured with the replica off and on.
+REPLICA_ENDPOINTS: list[tuple[str, str, bool]] = [
+    ("books list (anonymous)", "/api/library/books/?page_size=20", False),
+    ("books list (token)", "/api/library/books/?page_size=20", True),
+    ("books list (+ consistency)", "/api/library/books/?page_size=20", True),
+    ("directory page (token)", "/api/school/people/?page_size=20", True),
+]
+ROUTING_GOAL_MS = 1.0
 
 
 @dataclass
@@ -124,6 +142,10 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=4)
         parser.add_argument("--seed", action="store_true", help="seed_demo --size small first")
         parser.add_argument("--json", action="store_true")
+        parser.add_argument(
+            "--replica", action="store_true", help="off vs on, DATABASE_REPLICA_URL"
+        )
+        parser.add_argument("--pairs", type=int, default=1000, help="with --replica")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -134,6 +156,9 @@ class Command(BaseCommand):
             call_command("seed_demo", size="small", verbosity=0)
         token = self._token()
         self._collectstatic()
+        if options["replica"]:
+            self._replica(wrk, token, options)
+            return
         server = Server(workers=options["workers"], env=bench_env())
         try:
             server.wait_ready()
@@ -147,6 +172,78 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps([asdict(r) for r in results], indent=2))
         else:
             self._print(results, options)
+
+    def _replica(self, wrk: str, token: str, options: dict[str, Any]) -> None:
+        replica_url = os.environ.get("DATABASE_REPLICA_URL", "")
+        if not replica_url:
+            raise CommandError("--replica needs DATABASE_REPLICA_URL (a replica of DATABASE_URL).")
+        staff = self._staff_token()
+        off_env = {k: v for k, v in bench_env().items() if k != "DATABASE_REPLICA_URL"}
+        off = self._endpoints(wrk, off_env, token, options)
+        server = Server(
+            workers=options["workers"], env={**bench_env(), "DATABASE_REPLICA_URL": replica_url}
+        )
+        try:
+            server.wait_ready()
+            before = bench_replica.route_counts(server.port)
+            on = self._endpoints(wrk, None, token, options, server=server)
+            routed = _diff(bench_replica.route_counts(server.port), before)
+            pairs = bench_replica.lend_and_read(server.port, staff, options["pairs"])
+            path = REPLICA_ENDPOINTS[0][1]
+            reached = {"Consistency-Token": f"0@{_primary_lsn()}"}
+            choosing = [
+                bench_replica.choosing_ms(server.port, staff, path, {}),
+                bench_replica.choosing_ms(server.port, staff, path, reached),
+            ]
+            capacity = self._capacity(server.port, staff, options)
+        finally:
+            server.stop()
+        self._print_replica(off, on, routed, pairs, choosing, options)
+        self.stdout.write(
+            f"one primary, {options['connections']} clients for {options['seconds']} s each, every "
+            f"write followed by its undo: {capacity[0]:.1f} checkouts/s (+ as many returns), "
+            f"{capacity[1]:.1f} enrolments/s (+ as many drops)"
+        )
+
+    def _capacity(self, port: int, staff: str, options: dict[str, Any]) -> tuple[float, float]:
+        """Checkouts and enrolments per second the primary took (`common.bench_replica`)."""
+        clients, seconds = options["connections"], options["seconds"]
+        lend = bench_replica.checkout_cycles(port, staff, clients)
+        enrol = bench_replica.enrolment_cycles(port, staff, clients)
+        return bench_replica.per_second(lend, seconds), bench_replica.per_second(enrol, seconds)
+
+    def _endpoints(
+        self,
+        wrk: str,
+        env: dict[str, str] | None,
+        token: str,
+        options: dict[str, Any],
+        server: Server | None = None,
+    ) -> list[Measure]:
+        """REPLICA_ENDPOINTS on `server`, or on a server of their own with `env`."""
+        own = server is None
+        server = server or Server(workers=options["workers"], env=env or bench_env())
+        consistency = f"Consistency-Token: 0@{_primary_lsn()}"
+        try:
+            if own:
+                server.wait_ready()
+            return [
+                self._measure(
+                    wrk, server.port, name, path, token if auth else "", options,
+                    extra=[consistency] if "consistency" in name else [],
+                )
+                for name, path, auth in REPLICA_ENDPOINTS
+            ]  # fmt: skip
+        finally:
+            if own:
+                server.stop()
+
+    def _staff_token(self) -> str:
+        """A staff token: the pairs lend copies, and staff see Server-Timing."""
+        staff = User.objects.filter(is_active=True, is_staff=True).order_by("pk").first()
+        if staff is None:
+            raise CommandError("No staff account: run with --seed, or seed_demo first.")
+        return str(Token.objects.get_or_create(user=staff)[0].key)
 
     def _token(self) -> str:
         """A member's token (not staff: staff responses also carry Server-Timing)."""
@@ -166,7 +263,14 @@ class Command(BaseCommand):
         )
 
     def _measure(
-        self, wrk: str, port: int, name: str, path: str, token: str, options: dict[str, Any]
+        self,
+        wrk: str,
+        port: int,
+        name: str,
+        path: str,
+        token: str,
+        options: dict[str, Any],
+        extra: list[str] | None = None,
     ) -> Measure:
         status, _ = request(port, path, token=token)  # warm this path in at least one worker
         if status != 200:
@@ -175,6 +279,8 @@ class Command(BaseCommand):
         command += [str(options["connections"]), "-d", f"{options['seconds']}s"]
         if token:
             command += ["-H", f"Authorization: {TOKEN.title()} {token}"]
+        for header in extra or []:
+            command += ["-H", header]
         output = subprocess.run(
             [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
         ).stdout
@@ -203,3 +309,62 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"goal: {name} costs <= {GOAL_RATIO:g}x a plain DRF read: {ratio:.2f}x -> {verdict}"
             )
+
+    def _print_replica(
+        self,
+        off: list[Measure],
+        on: list[Measure],
+        routed: dict[tuple[str, str], float],
+        pairs: bench_replica.Pairs,
+        choosing: list[list[float]],
+        options: dict[str, Any],
+    ) -> None:
+        self.stdout.write(
+            f"bench_http --replica: gunicorn {options['workers']} sync workers, wrk "
+            f"-t{options['threads']} -c{options['connections']} -d{options['seconds']}s, loopback"
+        )
+        self.stdout.write(
+            f"{'endpoint':<28} {'off req/s':>9} {'p50':>6} {'p99':>6}   {'on req/s':>9} "
+            f"{'p50':>6} {'p99':>6}  (ms)"
+        )
+        for before, after in zip(off, on, strict=True):
+            self.stdout.write(
+                f"{before.name:<28} {before.requests_per_s:>9.1f} {before.p50_ms:>6.2f} "
+                f"{before.p99_ms:>6.2f}   {after.requests_per_s:>9.1f} {after.p50_ms:>6.2f} "
+                f"{after.p99_ms:>6.2f}"
+            )
+        total = sum(routed.values()) or 1
+        replica = sum(n for (store, _), n in routed.items() if store == "replica")
+        routes = ", ".join(f"{s} {r} {n:.0f}" for (s, r), n in sorted(routed.items()))
+        self.stdout.write(
+            f"requests whose reads the replica served (wrk, replica on): {replica / total:.1%} "
+            f"of {total:.0f}; by route: {routes}"
+        )
+        self.stdout.write(
+            f"{len(pairs.read_ms)} write-then-read pairs with the token: read p50 "
+            f"{pairs.percentile(50):.2f} ms, p99 {pairs.percentile(99):.2f} ms, stale "
+            f"{pairs.stale}, refused checkouts {pairs.refused}; served by: "
+            + ", ".join(f"{route} {n}" for route, n in pairs.routes.most_common())
+        )
+        forced = sum(n for route, n in pairs.routes.items() if "token_behind" in route)
+        self.stdout.write(
+            f"a token forced the primary: {forced} of {len(pairs.read_ms)} token-carrying reads"
+        )
+        kinds = ("without a token", "with a reached token")
+        for kind, timings in zip(kinds, choosing, strict=True):
+            median = statistics.median(timings) if timings else 0.0
+            verdict = "met" if median < ROUTING_GOAL_MS else "MISSED"
+            self.stdout.write(
+                f"routing overhead per request {kind} (choosing the store, p50 of "
+                f"{len(timings)} reads): {median:.3f} ms; goal < {ROUTING_GOAL_MS:g} ms: {verdict}"
+            )
+
+
+def _diff(after: dict[tuple[str, str], float], before: dict[tuple[str, str], float]) -> dict:
+    return {key: n - before.get(key, 0.0) for key, n in after.items() if n > before.get(key, 0.0)}
+
+
+def _primary_lsn() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        return str(cursor.fetchone()[0])
