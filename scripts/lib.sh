@@ -190,8 +190,9 @@ ensure_neo4j() {
 
 # --- The read replica: a hot standby streaming from the primary (DATABASE_REPLICA_URL) --------
 # A second PostgreSQL cluster on this machine, made by pg_basebackup -R from the primary through
-# a replication slot of its own, its data under .pg-replica/NAME (git-ignored), run as the
-# postgres OS user on PORT. The primary needs no restart: wal_level=replica, max_wal_senders and
+# a replication slot of its own, run as the postgres OS user on PORT. Its data lives under
+# REPLICA_ROOT (/var/lib/postgresql/campus-replicas/NAME-PORT), not in the checkout: the
+# postgres user must reach it whatever the checkout's folder allows. The primary needs no restart: wal_level=replica, max_wal_senders and
 # Debian's `host replication` line are its defaults; the role is made here.
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 REPLICA_ROLE=campus_replicator
@@ -234,7 +235,8 @@ PYEOF
 # start_replica NAME PRIMARY_URL PORT: a fresh standby of the primary on 127.0.0.1:PORT; exports
 # DATABASE_REPLICA_URL and REPLICA_PGDATA once it answers in recovery. stop_replica ends it.
 start_replica() {
-  local name=$1 primary=$2 port=$3 folder=".pg-replica/$1" host pport waited=0
+  local name=$1 primary=$2 port=$3 host pport waited=0
+  local folder="${REPLICA_ROOT:-/var/lib/postgresql/campus-replicas}/$1-$3"
   REPLICA_SLOT="campus_${name}_${port}"
   [ -x "$PG_BIN/pg_basebackup" ] && [ "$(id -u)" = 0 ] || return 1
   host=$("$PY" -c 'import sys; from urllib.parse import urlsplit as u; print(u(sys.argv[1]).hostname or "127.0.0.1")' "$primary")
@@ -243,7 +245,7 @@ start_replica() {
   reset_replication "$primary" "$REPLICA_SLOT" || return 1
   rm -rf "$folder"
   mkdir -p "$folder"
-  chown postgres "$folder"
+  chown postgres "$folder" "$(dirname "$folder")"
   runuser -u postgres -- env PGPASSWORD="$REPLICA_PASSWORD" "$PG_BIN/pg_basebackup" \
     -h "$host" -p "$pport" -U "$REPLICA_ROLE" -D "$folder/data" -R -X stream \
     -S "$REPLICA_SLOT" -C >"$folder/basebackup.log" 2>&1 || { cat "$folder/basebackup.log" >&2; return 1; }
@@ -251,7 +253,7 @@ start_replica() {
   cat >"$folder/data/postgresql.conf" <<CONF
 port = $port
 listen_addresses = '127.0.0.1'
-unix_socket_directories = '$PWD/$folder'
+unix_socket_directories = '$folder'
 hot_standby = on
 hot_standby_feedback = on
 max_connections = 100
@@ -262,7 +264,7 @@ CONF
   chown postgres "$folder/data/postgresql.conf" "$folder/data/pg_hba.conf"
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$folder/data" -l "$folder/postgres.log" -w -t 60 \
     start >/dev/null || { tail -n 20 "$folder/postgres.log" >&2; return 1; }
-  export DATABASE_REPLICA_URL REPLICA_PGDATA="$PWD/$folder/data"
+  export DATABASE_REPLICA_URL REPLICA_PGDATA="$folder/data"
   DATABASE_REPLICA_URL=$(replica_url "$primary" "$port")
   REPLICA_PRIMARY_URL=$primary
   until replica_answers "$DATABASE_REPLICA_URL"; do
@@ -289,7 +291,7 @@ stop_replica() {
 # elsewhere the replica tests skip and say why.
 ensure_replica() {
   if start_replica "$@"; then
-    say "PostgreSQL replica streams from the primary at ${DATABASE_REPLICA_URL#*@} (log: .pg-replica/$1/postgres.log)"
+    say "PostgreSQL replica streams from the primary at ${DATABASE_REPLICA_URL#*@} (log: ${REPLICA_PGDATA%/data}/postgres.log)"
     return 0
   fi
   if [ "${CI:-}" = "true" ]; then die "the PostgreSQL replica is needed in CI and could not be started"; fi

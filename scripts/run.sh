@@ -4,7 +4,8 @@
 # GRAPH=neo4j starts a local Neo4j Community (Bolt on 127.0.0.1:${NEO4J_PORT:-7687}, its store in
 # .neo4j/run) and the graph worker beside the server; both stop with it. REPLICA=on (with
 # DATABASE_URL on PostgreSQL) starts a streaming replica of it on 127.0.0.1:${REPLICA_PORT:-5433}
-# (.pg-replica/run) and serves request reads from it; it stops with the server.
+# (under /var/lib/postgresql/campus-replicas) and serves request reads from it; it stops with
+# the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
