@@ -246,9 +246,10 @@ start_replica() {
   rm -rf "$folder"
   mkdir -p "$folder"
   chown postgres "$folder" "$(dirname "$folder")"
+  # -c fast: a checkpoint now, not the next spread one (minutes on an idle primary).
   runuser -u postgres -- env PGPASSWORD="$REPLICA_PASSWORD" "$PG_BIN/pg_basebackup" \
     -h "$host" -p "$pport" -U "$REPLICA_ROLE" -D "$folder/data" -R -X stream \
-    -S "$REPLICA_SLOT" -C >"$folder/basebackup.log" 2>&1 || { cat "$folder/basebackup.log" >&2; return 1; }
+    -S "$REPLICA_SLOT" -C -c fast >"$folder/basebackup.log" 2>&1 || { cat "$folder/basebackup.log" >&2; return 1; }
   # Debian keeps the primary's configuration outside its data directory: the standby's own.
   cat >"$folder/data/postgresql.conf" <<CONF
 port = $port
