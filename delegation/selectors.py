@@ -11,7 +11,7 @@ from common.actors import Actor
 from common.exceptions import NotFoundError, ServiceError
 from common.models import AuditEntry, OutboxEvent
 from delegation import policies
-from delegation.graph import get_graph
+from delegation.graph import answering_graph
 from delegation.graph.base import GraphBackend
 from delegation.models import (
     Delegation,
@@ -140,4 +140,4 @@ def graph_for(*, actor: Actor, about: Collection[int] | None) -> GraphBackend:
     """The graph, to ask a question about the people `about` (None: about everyone), once the
     access policy allows `actor` to ask it (a 403 otherwise)."""
     policies.check_may_ask_about(actor=actor, people=about)
-    return get_graph()
+    return answering_graph()

@@ -16,6 +16,7 @@ from common.breaker import CLOSED, breaker
 from common.testing_faults import FaultProxy
 from delegation.authz import user_can
 from delegation.graph.neo4j import OUTAGE
+from delegation.graph.sql import SqlGraphBackend
 from delegation.tests.neo4j import HUNG_GRAPH_DEADLINE as DEADLINE
 from delegation.tests.neo4j import cypher_graph
 from delegation.tests.scenario import DAY, T0, School, lend
@@ -74,3 +75,27 @@ def test_the_graph_breaker_closes_once_the_store_answers_again(
         time.sleep(0.05)
     with deadlines.request_scope():
         assert graph.check(bob_user.person.pk, "library.circulate", T0 + DAY).allowed
+
+
+def test_reads_through_the_access_policy_answer_from_sql_while_the_graph_hangs(
+    bob_user: User, graph_proxy: FaultProxy, staff_client, client
+):
+    """The explorer and the API ask `selectors.graph_for`: a hung Neo4j costs them at most one
+    deadline per call until its breaker opens, and SQL answers; never a 500."""
+    cypher_graph().rebuild()
+    graph_proxy.hang()
+    at = (T0 + DAY).isoformat()
+    api = staff_client.get(
+        "/api/delegation/who-can/", {"permission": "library.circulate", "at": at}
+    )
+    assert api.status_code == 200
+    holders = [row["id"] for row in api.json()["results"]]
+    assert holders == [
+        p["id"] for p in SqlGraphBackend().who_can("library.circulate", T0 + DAY).items
+    ]
+    assert bob_user.person.pk in holders
+
+    client.force_login(User.objects.create_user("admin-reader", is_staff=True))
+    query = {"question": "check", "person": str(bob_user.person.pk), "at": at[:16]}
+    page = client.get("/delegation/", {**query, "permission": "library.circulate"})
+    assert page.status_code == 200 and "ALLOWED" in page.content.decode()
