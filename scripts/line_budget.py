@@ -26,9 +26,9 @@ def main() -> None:
     rows = [(app, app_lines(app)) for app in APPS if (ROOT / app).is_dir()]
     width = max(len(app) for app, _ in rows)
     for app, lines in rows:
-        print(f"{app:<{width}}  {lines:>6}")
-    print(f"{'total':<{width}}  {sum(lines for _, lines in rows):>6}")
+        sys.stdout.write(f"{app:<{width}}  {lines:>6}\n")
+    sys.stdout.write(f"{'total':<{width}}  {sum(lines for _, lines in rows):>6}\n")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
