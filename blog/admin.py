@@ -53,9 +53,9 @@ class AuthorProfileAdmin(SchemaGuardedAdmin):
 
 @admin.register(Tag)
 class TagAdmin(SchemaGuardedAdmin, ReadOnlyAdmin):
-    """Read-only: tags are created by the posts that name them (`tags_resolve`) and are part of
-    each post's audited state, so a rename or delete here would change posts with no audit
-    entry. Retag the posts instead."""
+    """Read-only: tags are created by the posts that name them (`post_create`, `post_update`)
+    and are part of each post's audited state, so a rename or delete here would change posts
+    with no audit entry. Retag the posts instead."""
 
     list_display = ["name", "slug", "post_count"]
     search_fields = ["name", "slug"]

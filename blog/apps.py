@@ -9,7 +9,7 @@ class BlogConfig(AppConfig):
         from blog import checks  # noqa: F401 - registers the schema version check
         from blog.models import Post
         from blog.schema_version import forget_schema_version
-        from blog.services import post_tags
+        from blog.selectors import post_tags
         from common.audit import register_snapshot_extra
 
         # A post's tags live in the many-to-many table; its audit entries carry them.

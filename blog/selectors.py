@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias, TypedDict
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import (
@@ -124,3 +124,8 @@ def admin_comments(queryset: QuerySet[Comment]) -> QuerySet[Comment]:
 
 def admin_tags(queryset: QuerySet[Tag]) -> QuerySet[CountedTag]:
     return queryset.annotate(post_count=Count("posts"))
+
+
+def post_tags(post: Post) -> dict[str, Any]:
+    """The post's tag slugs: part of its audited state (see `apps.py`)."""
+    return {"tags": sorted(post.tags.values_list("slug", flat=True))}

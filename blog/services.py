@@ -48,11 +48,6 @@ def _free_slug(model: type[AuthorProfile | Post], text: str, max_length: int, fa
     return candidate
 
 
-def post_tags(post: Post) -> dict[str, Any]:
-    """The post's tag slugs: part of its audited state (see `apps.py`)."""
-    return {"tags": sorted(post.tags.values_list("slug", flat=True))}
-
-
 def _created(actor: Actor, instance: Any) -> None:
     audit_record(actor=actor, action=AuditEntry.Action.CREATE, instance=instance, before=None)
 
@@ -89,7 +84,7 @@ def author_profile_update(
     return profile
 
 
-def normalize_tag_names(names: Iterable[str]) -> dict[str, str]:
+def _normalize_tag_names(names: Iterable[str]) -> dict[str, str]:
     """{slug: name}: whitespace collapsed, one entry per slug (first spelling wins)."""
     tags: dict[str, str] = {}
     for raw in names:
@@ -100,9 +95,9 @@ def normalize_tag_names(names: Iterable[str]) -> dict[str, str]:
     return tags
 
 
-def tags_resolve(*, names: Iterable[str]) -> list[Tag]:
+def _tags_resolve(names: Iterable[str]) -> list[Tag]:
     """The tags named, created when new (matched by slug, so "SQL" and "sql" are one tag)."""
-    wanted = normalize_tag_names(names)
+    wanted = _normalize_tag_names(names)
     Tag.objects.bulk_create(
         [Tag(slug=slug, name=name) for slug, name in wanted.items()], ignore_conflicts=True
     )
@@ -139,7 +134,7 @@ def post_create(
         slug=_free_slug(Post, title, POST_SLUG_LENGTH, "post"),
     )
     _save_post(post)
-    post.tags.set(tags_resolve(names=tags))
+    post.tags.set(_tags_resolve(tags))
     _created(actor, post)
     return post
 
@@ -164,7 +159,7 @@ def post_update(
     policies.check_may_publish(actor=actor, status=post.status)
     _save_post(post)
     if tags is not None:
-        post.tags.set(tags_resolve(names=tags))
+        post.tags.set(_tags_resolve(tags))
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=post, before=before)
     return post
 

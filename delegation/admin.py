@@ -22,7 +22,7 @@ from common.admin import ServiceDeleteAdmin
 from common.changelists import IndexedSearchAdmin, year_filter
 from common.exceptions import ServiceError
 from common.search import MATCH_CAP, all_words
-from delegation import services
+from delegation import selectors, services
 from delegation.models import (
     Delegation,
     Permission,
@@ -89,7 +89,7 @@ class RoleForm(forms.ModelForm):
         data = self.cleaned_data
         if self.instance.pk and "parents" in data:
             try:
-                services.role_validate_inherits(self.instance, list(data["parents"]))
+                selectors.role_validate_inherits(role=self.instance, inherits=list(data["parents"]))
             except ServiceError as error:
                 self.add_error("parents", error.message)
         return data
@@ -187,7 +187,7 @@ class DelegationForm(forms.ModelForm):
         if self.instance.pk or self.errors:
             return data
         try:
-            services.delegation_validate(
+            selectors.delegation_validate(
                 delegator=data["delegator"],
                 delegatee=data["delegatee"],
                 permission=data.get("permission"),

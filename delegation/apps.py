@@ -10,7 +10,7 @@ class DelegationConfig(AppConfig):
         from delegation import graph
         from delegation.graph import outbox
         from delegation.models import Role
-        from delegation.services import role_grants
+        from delegation.selectors import role_grants
 
         outbox.register_elements()
         register_snapshot_extra(Role, role_grants)

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any, cast
 
+from django.db import models
 from django.db.models import Q, QuerySet
 
 from common.actors import Actor
 from common.exceptions import NotFoundError, ServiceError
 from common.models import AuditEntry, OutboxEvent
+from common.validation import refuse_end_before_start
 from delegation import policies
 from delegation.graph import answering_graph
-from delegation.graph.base import GraphBackend
+from delegation.graph.base import MAX_CHAIN, GraphBackend
+from delegation.graph.sql import SqlGraphBackend
 from delegation.models import (
     Delegation,
     Permission,
     Role,
     RoleAssignment,
+    RoleInheritance,
 )
 from people.models import OrgUnit, Person
 
@@ -141,3 +147,110 @@ def graph_for(*, actor: Actor, about: Collection[int] | None) -> GraphBackend:
     access policy allows `actor` to ask it (a 403 otherwise)."""
     policies.check_may_ask_about(actor=actor, people=about)
     return answering_graph()
+
+
+# --- write-time rules and whom a write reaches, asked by the services (and the admin's forms, to
+# show errors in place). They read the system of record: the Neo4j projection may lag behind.
+sql_graph = SqlGraphBackend()
+
+
+def role_grants(role: models.Model) -> dict[str, Any]:
+    """What a role's audit snapshot carries beyond its columns: its grants, by name."""
+    assert isinstance(role, Role)
+    return {
+        "permissions": sorted(role.permissions.values_list("codename", flat=True)),
+        "inherits": sorted(role.inherits.values_list("code", flat=True)),
+    }
+
+
+def role_ancestors(role_ids: Iterable[int], edges: Sequence[tuple[int, int]]) -> set[int]:
+    """Roles reachable from `role_ids` by following `role -> parent` edges (themselves too)."""
+    parents: dict[int, list[int]] = {}
+    for role_id, parent_id in edges:
+        parents.setdefault(role_id, []).append(parent_id)
+    seen, todo = set(), list(role_ids)
+    while todo:
+        role_id = todo.pop()
+        if role_id not in seen:
+            seen.add(role_id)
+            todo.extend(parents.get(role_id, []))
+    return seen
+
+
+def role_validate_inherits(*, role: Role, inherits: Sequence[Role]) -> None:
+    others = RoleInheritance.objects.exclude(role=role).values_list("role_id", "parent_id")
+    if role.pk in role_ancestors([parent.pk for parent in inherits], list(others)):
+        raise ServiceError(
+            f"Role {role.code!r} would inherit itself through "
+            f"{', '.join(parent.code for parent in inherits)}.",
+            field="inherits",
+            code="cycle",
+        )
+
+
+def role_holders_affected(*, role: Role) -> set[int]:
+    """Everyone holding the role, or a role that inherits it, and whoever they lent to."""
+    edges = list(RoleInheritance.objects.values_list("parent_id", "role_id"))
+    including = role_ancestors([role.pk], edges)  # followed downwards: roles that include `role`
+    holders = RoleAssignment.objects.filter(role_id__in=including).values_list(
+        "person_id", flat=True
+    )
+    return sql_graph.downstream(set(holders))
+
+
+def affected_by(
+    *, instance: RoleAssignment | Delegation, before: dict[str, Any] | None = None
+) -> set[int]:
+    """Who may hold something through this assignment or delegation, before or after a change
+    (a delegation may have been passed on as far as its larger limit allowed)."""
+    if isinstance(instance, RoleAssignment):
+        return sql_graph.downstream([instance.person_id])
+    budget = max(instance.max_redelegations, (before or {}).get("max_redelegations", 0))
+    return sql_graph.downstream([instance.delegatee_id], budget)
+
+
+def refuse_too_deep(*, max_redelegations: int) -> None:
+    if max_redelegations > MAX_CHAIN - 1:
+        raise ServiceError(
+            f"At most {MAX_CHAIN - 1} further re-delegations are allowed.",
+            field="max_redelegations",
+            code="too_deep",
+        )
+
+
+def delegation_validate(
+    *,
+    delegator: Person,
+    delegatee: Person,
+    permission: Permission | None,
+    role: Role | None,
+    valid_from: datetime,
+    expires_at: datetime | None,
+    max_redelegations: int,
+) -> None:
+    """Every write rule of a new delegation; the admin form runs it to show errors in place."""
+    if delegator.pk == delegatee.pk:
+        raise ServiceError("Nobody can delegate to themselves.", field="delegatee", code="self")
+    if (permission is None) == (role is None):
+        raise ServiceError(
+            "Delegate exactly one of a permission or a role.", field="permission", code="grant"
+        )
+    refuse_end_before_start(valid_from, expires_at, field="expires_at")
+    refuse_too_deep(max_redelegations=max_redelegations)
+    _refuse_escalation(delegator, permission, role, valid_from)
+
+
+def _refuse_escalation(
+    delegator: Person, permission: Permission | None, role: Role | None, at: datetime
+) -> None:
+    # delegation_validate lets exactly one of the two through: without a role, a permission.
+    lent_permission = cast(Permission, permission)
+    need = ("r", role.pk) if role else ("p", lent_permission.pk)
+    rows, _ = sql_graph.holds(delegator.pk, need, at, to_delegate=True)
+    if not any(row[0] == "proof" for row in rows):
+        lent = f"role {role.code!r}" if role else f"permission {lent_permission.codename!r}"
+        raise ServiceError(
+            f"{delegator} does not hold {lent} at {at.isoformat()} in a way that may be passed on.",
+            field="role" if role else "permission",
+            code="escalation",
+        )

@@ -10,9 +10,9 @@ grants or lends it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.db import models, transaction
 from django.db.models import ProtectedError
@@ -26,8 +26,6 @@ from common.exceptions import ConflictError, ServiceError
 from common.models import AuditEntry
 from common.validation import refuse_end_before_start, refuse_while_referenced
 from delegation import selectors
-from delegation.graph.base import MAX_CHAIN
-from delegation.graph.sql import SqlGraphBackend
 from delegation.models import (
     Delegation,
     Permission,
@@ -38,24 +36,13 @@ from delegation.models import (
 )
 from people.models import OrgUnit, Person
 
-# Write-time rules read the system of record directly: the Neo4j projection may lag behind.
-sql_graph = SqlGraphBackend()
 # How far ahead of this server's clock a caller's "now" may be when it dates a revocation.
 REVOKE_CLOCK_SKEW = timedelta(minutes=1)
 
 
-def role_grants(role: models.Model) -> dict[str, Any]:
-    """What a role's audit snapshot carries beyond its columns: its grants, by name."""
-    assert isinstance(role, Role)
-    return {
-        "permissions": sorted(role.permissions.values_list("codename", flat=True)),
-        "inherits": sorted(role.inherits.values_list("code", flat=True)),
-    }
-
-
 # --- permissions and roles --------------------------------------------------------------------
 @transaction.atomic
-def permission_create(*, codename: str, description: str = "", actor: Actor) -> Permission:
+def permission_create(*, actor: Actor, codename: str, description: str = "") -> Permission:
     permission = Permission(codename=codename, description=description)
     permission.full_clean()
     permission.save()
@@ -65,7 +52,7 @@ def permission_create(*, codename: str, description: str = "", actor: Actor) -> 
 
 
 @transaction.atomic
-def permission_update(*, permission: Permission, description: str, actor: Actor) -> Permission:
+def permission_update(*, actor: Actor, permission: Permission, description: str) -> Permission:
     """Only the description changes: a codename is how code and grants name the permission."""
     before = snapshot(Permission.objects.get(pk=permission.pk))
     permission.description = description
@@ -77,7 +64,7 @@ def permission_update(*, permission: Permission, description: str, actor: Actor)
 
 
 @transaction.atomic
-def permission_delete(*, permission: Permission, actor: Actor) -> None:
+def permission_delete(*, actor: Actor, permission: Permission) -> None:
     """Refused while a role grants it or a delegation lends it: take it out of those first."""
     permission = Permission.objects.select_for_update().get(pk=permission.pk)
     refuse_while_referenced(permission)
@@ -87,31 +74,6 @@ def permission_delete(*, permission: Permission, actor: Actor) -> None:
     outbox.deleted(permission, pk)
 
 
-def role_ancestors(role_ids: Iterable[int], edges: Sequence[tuple[int, int]]) -> set[int]:
-    """Roles reachable from `role_ids` by following `role -> parent` edges (themselves too)."""
-    parents: dict[int, list[int]] = {}
-    for role_id, parent_id in edges:
-        parents.setdefault(role_id, []).append(parent_id)
-    seen, todo = set(), list(role_ids)
-    while todo:
-        role_id = todo.pop()
-        if role_id not in seen:
-            seen.add(role_id)
-            todo.extend(parents.get(role_id, []))
-    return seen
-
-
-def role_validate_inherits(role: Role, inherits: Sequence[Role]) -> None:
-    others = RoleInheritance.objects.exclude(role=role).values_list("role_id", "parent_id")
-    if role.pk in role_ancestors([parent.pk for parent in inherits], list(others)):
-        raise ServiceError(
-            f"Role {role.code!r} would inherit itself through "
-            f"{', '.join(parent.code for parent in inherits)}.",
-            field="inherits",
-            code="cycle",
-        )
-
-
 def _replace_grants(
     role: Role, permissions: Sequence[Permission] | None, inherits: Sequence[Role] | None
 ) -> None:
@@ -119,7 +81,7 @@ def _replace_grants(
     if permissions is not None:
         _replace_edges(RolePermission, role, "permission", permissions)
     if inherits is not None:
-        role_validate_inherits(role, inherits)
+        selectors.role_validate_inherits(role=role, inherits=inherits)
         _replace_edges(RoleInheritance, role, "parent", inherits)
 
 
@@ -142,25 +104,15 @@ def _replace_edges(
         outbox.upserted(edge)
 
 
-def _role_holders_changed(role: Role) -> None:
-    """Everyone holding the role, or a role that inherits it, and whoever they lent to."""
-    edges = list(RoleInheritance.objects.values_list("parent_id", "role_id"))
-    including = role_ancestors([role.pk], edges)  # followed downwards: roles that include `role`
-    holders = RoleAssignment.objects.filter(role_id__in=including).values_list(
-        "person_id", flat=True
-    )
-    announce(sql_graph.downstream(set(holders)), AUTHORITY)
-
-
 @transaction.atomic
 def role_create(
     *,
+    actor: Actor,
     code: str,
     name: str,
     description: str = "",
     permissions: Sequence[Permission] = (),
     inherits: Sequence[Role] = (),
-    actor: Actor,
 ) -> Role:
     role = Role(code=code, name=name, description=description)
     role.full_clean()
@@ -174,12 +126,12 @@ def role_create(
 @transaction.atomic
 def role_update(
     *,
+    actor: Actor,
     role: Role,
     name: str | None = None,
     description: str | None = None,
     permissions: Sequence[Permission] | None = None,
     inherits: Sequence[Role] | None = None,
-    actor: Actor,
 ) -> Role:
     role = selectors.role_for_update(role_id=role.pk)
     before = snapshot(role)
@@ -190,18 +142,18 @@ def role_update(
     outbox.upserted(role)
     _replace_grants(role, permissions, inherits)
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=role, before=before)
-    _role_holders_changed(role)
+    announce(selectors.role_holders_affected(role=role), AUTHORITY)
     return role
 
 
 @transaction.atomic
-def role_delete(*, role: Role, actor: Actor) -> None:
+def role_delete(*, actor: Actor, role: Role) -> None:
     """Its own grants go with it; roles that inherited it lose it, each with an audit entry."""
     before, role_id = snapshot(role), role.pk
     edges = [*RolePermission.objects.filter(role=role), *RoleInheritance.objects.filter(role=role)]
     edges += RoleInheritance.objects.filter(parent=role)
     heirs = {heir: snapshot(heir) for heir in Role.objects.filter(parent_links__parent=role)}
-    _role_holders_changed(role)
+    announce(selectors.role_holders_affected(role=role), AUTHORITY)
     try:
         role.delete()
     except ProtectedError:
@@ -227,39 +179,19 @@ def _save_and_record(
     instance.save()
     audit_record(actor=actor, action=action, instance=instance, before=before)
     outbox.upserted(instance)
-    announce(affected_by(instance, before), AUTHORITY)
-
-
-def affected_by(
-    instance: RoleAssignment | Delegation, before: dict[str, Any] | None = None
-) -> set[int]:
-    """Who may hold something through this assignment or delegation, before or after a change
-    (a delegation may have been passed on as far as its larger limit allowed)."""
-    if isinstance(instance, RoleAssignment):
-        return sql_graph.downstream([instance.person_id])
-    budget = max(instance.max_redelegations, (before or {}).get("max_redelegations", 0))
-    return sql_graph.downstream([instance.delegatee_id], budget)
-
-
-def _refuse_too_deep(max_redelegations: int) -> None:
-    if max_redelegations > MAX_CHAIN - 1:
-        raise ServiceError(
-            f"At most {MAX_CHAIN - 1} further re-delegations are allowed.",
-            field="max_redelegations",
-            code="too_deep",
-        )
+    announce(selectors.affected_by(instance=instance, before=before), AUTHORITY)
 
 
 # --- assignments ------------------------------------------------------------------------------
 @transaction.atomic
 def assignment_create(
     *,
+    actor: Actor,
     person: Person,
     role: Role,
     scope_unit: OrgUnit | None = None,
     valid_from: datetime | None = None,
     valid_to: datetime | None = None,
-    actor: Actor,
 ) -> RoleAssignment:
     valid_from = valid_from or timezone.now()
     refuse_end_before_start(valid_from, valid_to, field="valid_to")
@@ -278,10 +210,10 @@ def assignment_create(
 @transaction.atomic
 def assignment_update(
     *,
+    actor: Actor,
     assignment: RoleAssignment,
     valid_to: datetime | None,
     scope_unit: OrgUnit | None,
-    actor: Actor,
 ) -> RoleAssignment:
     """Change the end (e.g. end it now) or the scope; person, role and start stay."""
     assignment = selectors.assignment_for_update(assignment_id=assignment.pk)
@@ -293,9 +225,9 @@ def assignment_update(
 
 
 @transaction.atomic
-def assignment_delete(*, assignment: RoleAssignment, actor: Actor) -> None:
+def assignment_delete(*, actor: Actor, assignment: RoleAssignment) -> None:
     before, pk = snapshot(assignment), assignment.pk
-    affected = affected_by(assignment)
+    affected = selectors.affected_by(instance=assignment)
     assignment.delete()
     audit_record(actor=actor, action=AuditEntry.Action.DELETE, instance=assignment, before=before)
     outbox.deleted(assignment, pk)
@@ -303,47 +235,10 @@ def assignment_delete(*, assignment: RoleAssignment, actor: Actor) -> None:
 
 
 # --- delegations ------------------------------------------------------------------------------
-def delegation_validate(
-    *,
-    delegator: Person,
-    delegatee: Person,
-    permission: Permission | None,
-    role: Role | None,
-    valid_from: datetime,
-    expires_at: datetime | None,
-    max_redelegations: int,
-) -> None:
-    """Every write rule of a new delegation; the admin form runs it to show errors in place."""
-    if delegator.pk == delegatee.pk:
-        raise ServiceError("Nobody can delegate to themselves.", field="delegatee", code="self")
-    if (permission is None) == (role is None):
-        raise ServiceError(
-            "Delegate exactly one of a permission or a role.", field="permission", code="grant"
-        )
-    refuse_end_before_start(valid_from, expires_at, field="expires_at")
-    _refuse_too_deep(max_redelegations)
-    _refuse_escalation(delegator, permission, role, valid_from)
-
-
-def _refuse_escalation(
-    delegator: Person, permission: Permission | None, role: Role | None, at: datetime
-) -> None:
-    # delegation_validate lets exactly one of the two through: without a role, a permission.
-    lent_permission = cast(Permission, permission)
-    need = ("r", role.pk) if role else ("p", lent_permission.pk)
-    rows, _ = sql_graph.holds(delegator.pk, need, at, to_delegate=True)
-    if not any(row[0] == "proof" for row in rows):
-        lent = f"role {role.code!r}" if role else f"permission {lent_permission.codename!r}"
-        raise ServiceError(
-            f"{delegator} does not hold {lent} at {at.isoformat()} in a way that may be passed on.",
-            field="role" if role else "permission",
-            code="escalation",
-        )
-
-
 @transaction.atomic
 def delegation_create(
     *,
+    actor: Actor,
     delegator: Person,
     delegatee: Person,
     permission: Permission | None = None,
@@ -353,7 +248,6 @@ def delegation_create(
     weight: int = 1,
     max_redelegations: int = 0,
     reason: str = "",
-    actor: Actor,
 ) -> Delegation:
     terms: dict[str, Any] = {
         "delegator": delegator,
@@ -364,7 +258,7 @@ def delegation_create(
         "expires_at": expires_at,
         "max_redelegations": max_redelegations,
     }
-    delegation_validate(**terms)
+    selectors.delegation_validate(**terms)
     delegation = Delegation(**terms, weight=weight, reason=reason, created_by=user_of(actor))
     _save_and_record(delegation, AuditEntry.Action.CREATE, None, actor)
     return delegation
@@ -373,12 +267,12 @@ def delegation_create(
 @transaction.atomic
 def delegation_update(
     *,
+    actor: Actor,
     delegation: Delegation,
     expires_at: datetime | None,
     weight: int,
     max_redelegations: int,
     reason: str,
-    actor: Actor,
 ) -> Delegation:
     """Change the terms of a delegation; who lends what to whom from when stays fixed."""
     delegation = selectors.delegation_for_update(delegation_id=delegation.pk)
@@ -386,7 +280,7 @@ def delegation_update(
         raise ConflictError("A revoked delegation cannot change.", field="revoked_at")
     before = snapshot(delegation)
     refuse_end_before_start(delegation.valid_from, expires_at, field="expires_at")
-    _refuse_too_deep(max_redelegations)
+    selectors.refuse_too_deep(max_redelegations=max_redelegations)
     delegation.expires_at, delegation.weight = expires_at, weight
     delegation.max_redelegations, delegation.reason = max_redelegations, reason
     _save_and_record(delegation, AuditEntry.Action.UPDATE, before, actor)
@@ -417,7 +311,7 @@ def _revocation_time(delegation: Delegation, at: datetime | None) -> datetime:
 
 @transaction.atomic
 def delegation_revoke(
-    *, delegation: Delegation, at: datetime | None = None, actor: Actor
+    *, actor: Actor, delegation: Delegation, at: datetime | None = None
 ) -> Delegation:
     """Revoke from `at` (now): the delegation and every chain through it stop counting then.
     Revoking again earlier brings the revocation forward (one dated ahead within the clock skew,
@@ -431,5 +325,5 @@ def delegation_revoke(
     delegation.save(update_fields=["revoked_at"])
     audit_record(actor=actor, action=AuditEntry.Action.REVOKE, instance=delegation, before=before)
     outbox.upserted(delegation)
-    announce(affected_by(delegation), AUTHORITY)
+    announce(selectors.affected_by(instance=delegation), AUTHORITY)
     return delegation

@@ -222,6 +222,12 @@ class MemberCategory(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def fine_for(self, overdue_days: int) -> Decimal:
+        """Every overdue day is charged once the grace period is over, up to the cap."""
+        if overdue_days <= self.fine_grace_days:
+            return Decimal("0.00")
+        return min(self.daily_fine * overdue_days, self.fine_cap)
+
 
 class Member(models.Model):
     user = models.OneToOneField(

@@ -318,7 +318,7 @@ def _fines(today: datetime, rules: dict[int, MemberCategory]) -> Iterator[Fine]:
     for loan_id, member_id, category_id, due, returned_at in rows.iterator(chunk_size=BATCH):
         returned = cast(datetime, returned_at)  # cast: the filter keeps returned loans only
         days = (returned.date() - due.date()).days
-        amount = services.fine_amount(rules[category_id], days)
+        amount = rules[category_id].fine_for(days)
         if amount > 0:
             recent = returned >= today - timedelta(days=60)
             yield Fine(

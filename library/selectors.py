@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypedDict, cast
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from common.actors import user_of
@@ -650,3 +651,29 @@ def member_ids_matching(term: str, cap: int) -> list[int]:
         | Q(user_id__in=people.values("user_id"))
     )
     return list(members.order_by().values_list("pk", flat=True)[:cap])
+
+
+def book_credits(book: Book) -> dict[str, Any]:
+    """The book's authors in credit order: part of its audited state (see `apps.py`)."""
+    credits = book.book_authors.order_by("position").values_list("author_id", flat=True)
+    return {"authors": list(credits)}
+
+
+def member_block(*, member: Member, now: datetime) -> ServiceError | None:
+    """Why `member` may not borrow now, or None."""
+    if not member.active:
+        return ServiceError("The membership is suspended.", field="member", code="member_inactive")
+    if member.loans.filter(returned_at__isnull=True, due_at__lt=now).exists():
+        return ServiceError(
+            "The member has overdue loans; return them first.",
+            field="member",
+            code="member_overdue",
+        )
+    unpaid = member.fines.filter(Fine.OWED).aggregate(total=Sum("amount"))["total"]
+    if unpaid and unpaid > member.category.max_unpaid_fines:
+        return ServiceError(
+            f"Unpaid fines of {unpaid} exceed {member.category.max_unpaid_fines}.",
+            field="member",
+            code="member_fines",
+        )
+    return None

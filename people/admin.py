@@ -18,7 +18,7 @@ from common.admin import ServiceDeleteAdmin
 from common.changelists import IndexedSearchAdmin
 from common.exceptions import ServiceError
 from common.search import all_words, any_id, ids, present
-from people import services
+from people import selectors, services
 from people.models import OrgUnit, Person, ReportingLine
 
 
@@ -31,7 +31,7 @@ class OrgUnitForm(forms.ModelForm):
         super().clean()
         data = self.cleaned_data
         try:
-            services.org_unit_validate_parent(self.instance, data.get("parent"))
+            selectors.org_unit_validate_parent(unit=self.instance, parent=data.get("parent"))
         except ServiceError as error:
             self.add_error("parent", error.message)
         return data
@@ -118,7 +118,7 @@ class ReportingLineForm(forms.ModelForm):
         if self.instance.pk or self.errors:
             return data
         try:
-            services.reporting_line_validate(
+            selectors.reporting_line_validate(
                 person=data["person"],
                 manager=data["manager"],
                 start=data["valid_from"],

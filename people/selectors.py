@@ -12,7 +12,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, QuerySet
 
-from common.exceptions import NotFoundError
+from common.exceptions import NotFoundError, ServiceError
+from common.validation import refuse_end_before_start
 from people.models import OrgUnit, Person, ReportingLine
 
 # The deepest reporting hierarchy a walk follows: cycles are refused at write time, the bound
@@ -189,3 +190,32 @@ def manages_during(
         "max_depth": MAX_ORG_DEPTH,
     }
     return _rows(REPORTING_REACH, params)[0][0] > 0
+
+
+# --- write-time rules, asked by the services (and the admin's forms, to show errors in place) ---
+def org_unit_validate_parent(*, unit: OrgUnit, parent: OrgUnit | None) -> None:
+    """Refuse a parent that is the unit itself or inside it."""
+    if parent is None or unit.pk is None:
+        return
+    if parent.pk in org_unit_descendant_ids(unit_id=unit.pk):
+        raise ServiceError(
+            f"{parent} is {unit} or inside it; a unit cannot sit below itself.",
+            field="parent",
+            code="cycle",
+        )
+
+
+def reporting_line_validate(
+    *, person: Person, manager: Person, start: datetime, end: datetime | None
+) -> None:
+    """Refuse a line to oneself, or one that would close a cycle at some time in its window."""
+    refuse_end_before_start(start, end, field="valid_to")
+    if person.pk == manager.pk:
+        raise ServiceError("Nobody reports to themselves.", field="manager", code="self")
+    if manages_during(manager_id=manager.pk, person_id=person.pk, start=start, end=end):
+        raise ServiceError(
+            f"{person} manages {manager} (directly or not) during that time; "
+            "this line would close a reporting cycle.",
+            field="manager",
+            code="cycle",
+        )

@@ -49,18 +49,6 @@ def _delete_and_record(actor: Actor, instance: OrgUnit | Person | ReportingLine)
 
 
 # --- units ------------------------------------------------------------------------------------
-def org_unit_validate_parent(unit: OrgUnit, parent: OrgUnit | None) -> None:
-    """Refuse a parent that is the unit itself or inside it."""
-    if parent is None or unit.pk is None:
-        return
-    if parent.pk in selectors.org_unit_descendant_ids(unit_id=unit.pk):
-        raise ServiceError(
-            f"{parent} is {unit} or inside it; a unit cannot sit below itself.",
-            field="parent",
-            code="cycle",
-        )
-
-
 @transaction.atomic
 def org_unit_create(
     *, actor: Actor, code: str, name: str, parent: OrgUnit | None = None
@@ -76,7 +64,7 @@ def org_unit_create(
 def org_unit_update(*, actor: Actor, unit: OrgUnit, name: str, parent: OrgUnit | None) -> OrgUnit:
     unit = selectors.org_unit_for_update(unit_id=unit.pk)
     before = snapshot(unit)
-    org_unit_validate_parent(unit, parent)
+    selectors.org_unit_validate_parent(unit=unit, parent=parent)
     unit.name, unit.parent = name, parent
     unit.full_clean()
     unit.save()
@@ -151,22 +139,6 @@ def person_delete(*, actor: Actor, person: Person) -> None:
 
 
 # --- reporting lines --------------------------------------------------------------------------
-def reporting_line_validate(
-    *, person: Person, manager: Person, start: datetime, end: datetime | None
-) -> None:
-    """Refuse a line to oneself, or one that would close a cycle at some time in its window."""
-    refuse_end_before_start(start, end, field="valid_to")
-    if person.pk == manager.pk:
-        raise ServiceError("Nobody reports to themselves.", field="manager", code="self")
-    if selectors.manages_during(manager_id=manager.pk, person_id=person.pk, start=start, end=end):
-        raise ServiceError(
-            f"{person} manages {manager} (directly or not) during that time; "
-            "this line would close a reporting cycle.",
-            field="manager",
-            code="cycle",
-        )
-
-
 def _close_open_line(actor: Actor, person: Person, start: datetime) -> ReportingLine | None:
     """End the person's open-ended line where the new one starts; it becomes history."""
     current = selectors.open_reporting_line_for_update(person=person)
@@ -203,7 +175,7 @@ def reporting_line_create(
 ) -> ReportingLine:
     """`person` reports to `manager` from `valid_from` (now); an open line ends there."""
     start = valid_from or timezone.now()
-    reporting_line_validate(person=person, manager=manager, start=start, end=valid_to)
+    selectors.reporting_line_validate(person=person, manager=manager, start=start, end=valid_to)
     before = selectors.org_neighbour_ids(person_id=person.pk, at=timezone.now())
     previous = _close_open_line(actor, person, start) if valid_to is None else None
     _refuse_overlap(person, start, valid_to)

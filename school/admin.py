@@ -82,7 +82,7 @@ class SectionForm(forms.ModelForm):
     def clean_capacity(self) -> int:
         capacity = self.cleaned_data["capacity"]
         try:
-            services.section_check_capacity(self.instance, capacity)
+            selectors.section_check_capacity(section=self.instance, capacity=capacity)
         except ServiceError as error:
             raise forms.ValidationError(error.message) from error
         return capacity
@@ -147,7 +147,7 @@ class EnrollmentForm(forms.ModelForm):
     def clean_status(self) -> str:
         status = self.cleaned_data["status"]
         try:
-            services.check_status_change(was=self.initial.get("status"), status=status)
+            selectors.check_status_change(was=self.initial.get("status"), status=status)
         except ServiceError as error:
             raise forms.ValidationError(error.message) from error
         return status

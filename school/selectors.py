@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from common.actors import Actor
-from common.exceptions import NotFoundError
+from common.exceptions import ConflictError, NotFoundError
 from people.models import Person, ReportingLine
 from school import policies  # a cycle by module: each reads the other's names at call time
 from school.models import Course, Enrollment, Section, TeachingAssignment, Term
@@ -285,3 +285,24 @@ def section_get(*, section_id: int) -> Section:
     if section is None:
         raise NotFoundError(f"No section with id {section_id}.", field="section")
     return section
+
+
+# --- write-time rules, asked by the services (and the admin's forms, to show errors in place) ---
+def section_check_capacity(*, section: Section, capacity: int) -> None:
+    """A section keeps at least the seats it has given (the admin's form asks it too)."""
+    if section.pk is not None and capacity < (taken := seats_taken(section=section)):
+        raise ConflictError(
+            f"Section {section} has {taken} students; its capacity cannot go below that.",
+            field="capacity",
+            code="below_seats_taken",
+        )
+
+
+def check_status_change(*, was: str | None, status: str) -> None:
+    """Staff grade, complete and drop; taking a seat again needs `enrollment_create`'s checks."""
+    if status == Enrollment.Status.ENROLLED and was != Enrollment.Status.ENROLLED:
+        raise ConflictError(
+            "Re-enrol with Add enrollment (or the API): it checks seats and the timetable.",
+            field="status",
+            code="re_enrol",
+        )

@@ -47,16 +47,6 @@ def _unplanned(actor: Actor, row: TimetableRow) -> None:
     deleted(actor, row)
 
 
-def section_check_capacity(section: Section, capacity: int) -> None:
-    """A section keeps at least the seats it has given (the admin's form asks it too)."""
-    if section.pk is not None and capacity < (taken := selectors.seats_taken(section=section)):
-        raise ConflictError(
-            f"Section {section} has {taken} students; its capacity cannot go below that.",
-            field="capacity",
-            code="below_seats_taken",
-        )
-
-
 @transaction.atomic
 def term_create(*, actor: Actor, **fields: Any) -> Term:
     return _planned(actor, Term(**fields))
@@ -98,7 +88,7 @@ def section_update(*, actor: Actor, section: Section, **fields: Any) -> Section:
     policies.check_may_plan(actor=actor)
     section = selectors.section_for_update(section_id=section.pk)
     if "capacity" in fields:
-        section_check_capacity(section, fields["capacity"])
+        selectors.section_check_capacity(section=section, capacity=fields["capacity"])
     return updated(actor, section, fields)
 
 
@@ -229,16 +219,6 @@ def enrollment_drop(*, actor: Actor, enrollment: Enrollment) -> Enrollment:
     return enrollment
 
 
-def check_status_change(*, was: str | None, status: str) -> None:
-    """Staff grade, complete and drop; taking a seat again needs `enrollment_create`'s checks."""
-    if status == Enrollment.Status.ENROLLED and was != Enrollment.Status.ENROLLED:
-        raise ConflictError(
-            "Re-enrol with Add enrollment (or the API): it checks seats and the timetable.",
-            field="status",
-            code="re_enrol",
-        )
-
-
 @transaction.atomic
 def enrollment_update(
     *, actor: Actor, enrollment: Enrollment, status: str, grade: str
@@ -246,7 +226,7 @@ def enrollment_update(
     """Set an enrolment's status and grade (staff only); re-enrolling is refused here."""
     enrollment = selectors.enrollment_for_update(enrollment_id=enrollment.pk)
     policies.check_may_grade(actor=actor)
-    check_status_change(was=enrollment.status, status=status)
+    selectors.check_status_change(was=enrollment.status, status=status)
     before = snapshot(enrollment)
     enrollment.status, enrollment.grade = status, grade
     enrollment.full_clean()

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from library.tests.factories import HoldFactory, LoanFactory, MemberFactory
 from people.tests.factories import PersonFactory
-from school.tests.directory_factories import EnrollmentFactory
+from school.tests.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery"

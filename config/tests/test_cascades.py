@@ -22,7 +22,7 @@ from library.tests.factories import AuthorFactory, BookFactory
 from people import services as people_services
 from people.models import Person
 from school.models import PersonPreferences, TeachingAssignment
-from school.tests.directory_factories import (
+from school.tests.factories import (
     PersonFactory,
     PersonPreferencesFactory,
     SectionFactory,

@@ -44,7 +44,7 @@ from library.tests.factories import (
 from people.models import Person
 from people.tests.factories import OrgUnitFactory
 from school.models import Enrollment
-from school.tests.directory_factories import (
+from school.tests.factories import (
     EnrollmentFactory,
     PersonFactory,
     PersonPreferencesFactory,

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from blog.models import Post
 from blog.tests.factories import PostFactory
 from library.tests.factories import BookFactory, HoldFactory, LoanFactory, MemberFactory
-from school.tests.directory_factories import EnrollmentFactory, PersonFactory
+from school.tests.factories import EnrollmentFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from delegation.tests.scenario import DAY, T0, School, build_school, lend
 from library.tests.factories import BookAuthorFactory
 from people import services as people_services
 from people.tests.factories import OrgUnitFactory
-from school.tests.directory_factories import make_school
+from school.tests.factories import make_school
 
 pytestmark = pytest.mark.django_db
 AT = (T0 + DAY).strftime("%Y-%m-%dT%H:%M")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from delegation.tests.scenario import build_school, lend
-from school.tests.directory_factories import (
+from school.tests.factories import (
     EnrollmentFactory,
     PersonPreferencesFactory,
     TeachingAssignmentFactory,

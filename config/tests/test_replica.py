@@ -28,7 +28,7 @@ from common.testing_faults import database_behind_proxy
 from delegation.tests.scenario import DAY, T0, School, build_school
 from library.models import Book, Loan
 from library.tests.factories import CopyFactory, MemberFactory
-from school.tests.directory_factories import PersonFactory, SectionFactory
+from school.tests.factories import PersonFactory, SectionFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, databases=["default", "replica"]),

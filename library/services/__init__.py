@@ -20,7 +20,6 @@ from library.services.circulation import (
     CheckoutResult,
     Refusal,
     ReturnResult,
-    fine_amount,
     fine_pay,
     fine_waive,
     hold_cancel,
@@ -28,9 +27,8 @@ from library.services.circulation import (
     loan_checkout,
     loan_renew,
     loan_return,
-    member_block,
 )
-from library.services.integrity import copy_status_repair, hold_queue_repair
+from library.services.integrity import copy_status_repair, hold_copy_repair, hold_queue_repair
 from library.services.members import (
     member_category_create,
     member_category_delete,
@@ -58,16 +56,15 @@ __all__ = [
     "copy_delete",
     "copy_status_repair",
     "copy_update",
-    "fine_amount",
     "fine_pay",
     "fine_waive",
     "hold_cancel",
+    "hold_copy_repair",
     "hold_place",
     "hold_queue_repair",
     "loan_checkout",
     "loan_renew",
     "loan_return",
-    "member_block",
     "member_category_create",
     "member_category_delete",
     "member_category_update",

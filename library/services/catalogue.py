@@ -28,12 +28,6 @@ CIRCULATING = (Copy.Status.ON_LOAN, Copy.Status.ON_HOLD_SHELF)
 HAND_SET = (Copy.Status.AVAILABLE, Copy.Status.LOST, Copy.Status.WITHDRAWN)
 
 
-def book_credits(book: Book) -> dict[str, Any]:
-    """The book's authors in credit order: part of its audited state (see `apps.py`)."""
-    credits = book.book_authors.order_by("position").values_list("author_id", flat=True)
-    return {"authors": list(credits)}
-
-
 @transaction.atomic
 def author_create(*, actor: Actor, name: str, born: int | None = None) -> Author:
     return created(actor, Author(name=name, born=born))

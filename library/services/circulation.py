@@ -49,12 +49,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils import timezone
 
 from common.actors import Actor, user_of
@@ -68,7 +67,6 @@ from library.models import (
     Hold,
     Loan,
     Member,
-    MemberCategory,
 )
 
 Action = CirculationEvent.Action
@@ -138,33 +136,6 @@ def _locked_member(member: Member) -> Member:
             f"No member has id {member.pk}.", field="member", code="member_not_found"
         )
     return locked
-
-
-def member_block(member: Member, now: datetime) -> ServiceError | None:
-    """Why `member` may not borrow now, or None."""
-    if not member.active:
-        return ServiceError("The membership is suspended.", field="member", code="member_inactive")
-    if member.loans.filter(returned_at__isnull=True, due_at__lt=now).exists():
-        return ServiceError(
-            "The member has overdue loans; return them first.",
-            field="member",
-            code="member_overdue",
-        )
-    unpaid = member.fines.filter(Fine.OWED).aggregate(total=Sum("amount"))["total"]
-    if unpaid and unpaid > member.category.max_unpaid_fines:
-        return ServiceError(
-            f"Unpaid fines of {unpaid} exceed {member.category.max_unpaid_fines}.",
-            field="member",
-            code="member_fines",
-        )
-    return None
-
-
-def fine_amount(category: MemberCategory, overdue_days: int) -> Decimal:
-    """Every overdue day is charged once the grace period is over, up to the category's cap."""
-    if overdue_days <= category.fine_grace_days:
-        return Decimal("0.00")
-    return min(category.daily_fine * overdue_days, category.fine_cap)
 
 
 def _renumber_after(book_id: int, position: int) -> None:
@@ -240,7 +211,7 @@ def _checkout_locked(
     try:
         policies.check_may_circulate(actor=actor)
         member = _locked_member(member)
-        if block := member_block(member, now):
+        if block := selectors.member_block(member=member, now=now):
             raise block
     except ServiceError as error:
         result.refused.extend(_refusal(barcode, error) for barcode in barcodes)
@@ -395,7 +366,7 @@ def loan_return(*, actor: Actor, loan: Loan, now: datetime | None = None) -> Ret
 
 def _assess_fine(loan: Loan, now: datetime) -> Fine | None:
     overdue_days = (timezone.localdate(now) - timezone.localdate(loan.due_at)).days
-    amount = fine_amount(loan.member.category, overdue_days)
+    amount = loan.member.category.fine_for(overdue_days)
     if amount <= 0:
         return None
     return Fine.objects.create(

@@ -1,8 +1,9 @@
-"""The invariants that span tables, found and repaired (`manage.py library_verify [--fix]`).
+"""Repairs of the invariants that span tables (`manage.py library_verify [--fix]`; `library.drift`
+finds what needs them).
 
 A copy is `on_loan` iff it has exactly one active loan, `on_hold_shelf` iff exactly one ready
 hold names it (a copy of the hold's own book), and each book's active holds are numbered 1..n.
-The services keep these in every transaction; the checks here report what a write behind
+The services keep these in every transaction; `library.drift` reports what a write behind
 their back left (see the README for why these are not constraint triggers).
 
 Each repair is well defined and recomputes under the same locks the services take (book, then
@@ -20,10 +21,6 @@ Every changed copy and hold gets an audit entry; a copy handed to a hold also ge
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,54 +33,9 @@ from library.services.catalogue import CIRCULATING
 from library.services.circulation import _shelve_or_hand_to_hold
 
 
-@dataclass(frozen=True)
-class Drift:
-    kind: str
-    message: str
-    repair: Callable[[Actor], None]
-
-
-def circulation_drift() -> list[Drift]:
-    """Every disagreement between copies, loans and holds, each with its repair."""
-    drift = [
-        Drift(
-            "hold_copy_of_other_book",
-            f"Ready hold {hold.pk} for book {hold.book_id} names copy {hold.copy} of book "
-            f"{hold.copy.book_id}.",
-            partial(_repair_foreign_copy, hold=hold),
-        )
-        for hold in selectors.holds_for_another_book()
-        if hold.copy is not None
-    ]
-    drift += [
-        Drift(
-            "copy_status",
-            f"Copy {found.copy.barcode} is {found.copy.status} with {found.active_loans} active "
-            f"loans and {found.ready_holds} ready holds naming it.",
-            partial(_repair_copy, copy=found.copy),
-        )
-        for found in selectors.copies_out_of_step()
-    ]
-    drift += [
-        Drift(
-            "hold_queue",
-            f"The hold queue of book {book_id} is not numbered 1..n.",
-            partial(_repair_queue, book_id=book_id),
-        )
-        for book_id in selectors.hold_queues_with_gaps()
-    ]
-    return drift
-
-
-def _repair_copy(actor: Actor, *, copy: Copy) -> None:
-    copy_status_repair(actor=actor, copy=copy)
-
-
-def _repair_queue(actor: Actor, *, book_id: int) -> None:
-    hold_queue_repair(actor=actor, book_id=book_id)
-
-
-def _repair_foreign_copy(actor: Actor, *, hold: Hold) -> None:
+def hold_copy_repair(*, actor: Actor, hold: Hold) -> None:
+    """Send a ready hold naming a copy of another book back to waiting; the copy goes where its
+    loans and holds say."""
     copy = hold.copy
     with transaction.atomic():
         selectors.book_for_update(hold.book_id)

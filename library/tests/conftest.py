@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from library.services.integrity import circulation_drift
+from library.drift import circulation_drift
 
 
 @pytest.fixture(autouse=True)

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from common.exceptions import ConflictError, NotFoundError, ServiceError
 from library import selectors, services
+from library.drift import circulation_drift
 from library.models import CirculationEvent, Copy, Fine, Hold, Loan
 from library.services import CheckoutMode
-from library.services.integrity import circulation_drift
 from library.tests.factories import (
     BookFactory,
     CopyFactory,
@@ -221,7 +221,7 @@ def test_available_copies_are_kept_for_members_waiting_ahead():
 )
 def test_fine_amount_charges_every_day_past_the_grace_period_up_to_the_cap(overdue_days, expected):
     category = MemberCategoryFactory.build(daily_fine=Decimal("0.50"), fine_grace_days=2)
-    assert services.fine_amount(category, overdue_days) == Decimal(expected)
+    assert category.fine_for(overdue_days) == Decimal(expected)
 
 
 def test_a_late_return_is_fined_and_the_copy_goes_back_on_the_shelf():

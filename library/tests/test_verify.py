@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 
 from common.models import AuditEntry
 from library import services
+from library.drift import circulation_drift
 from library.models import Book, CirculationEvent, Copy, Hold, Loan
-from library.services.integrity import circulation_drift
 from library.tests.factories import BookFactory, CopyFactory, LoanFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db

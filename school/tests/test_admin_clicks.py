@@ -16,7 +16,7 @@ from common.testing import Trail, admin_bulk_delete, admin_url
 from people.models import Person
 from school import services
 from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
-from school.tests.directory_factories import (
+from school.tests.factories import (
     CourseFactory,
     EnrollmentFactory,
     PersonFactory,

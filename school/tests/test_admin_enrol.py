@@ -12,7 +12,7 @@ from django.test import Client
 
 from common.testing import Trail, admin_url
 from school.models import Enrollment
-from school.tests.directory_factories import (
+from school.tests.factories import (
     EnrollmentFactory,
     PersonFactory,
     SectionFactory,

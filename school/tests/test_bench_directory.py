@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from school.tests.directory_factories import make_school
+from school.tests.factories import make_school
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

@@ -12,7 +12,7 @@ from common.testing import DOWN_CACHE, assert_constant_queries_for_page_sizes
 from school import selectors
 from school.filters import CourseFilter
 from school.models import Enrollment
-from school.tests.directory_factories import (
+from school.tests.factories import (
     CourseFactory,
     PersonFactory,
     SectionFactory,

@@ -15,7 +15,7 @@ from delegation.tests.factories import grant
 from people.models import Person
 from people.tests.factories import OrgUnitFactory
 from school.models import Enrollment
-from school.tests.directory_factories import (
+from school.tests.factories import (
     EnrollmentFactory,
     PersonFactory,
     PersonPreferencesFactory,

@@ -11,7 +11,7 @@ from django.test import Client
 
 from common.testing import ModelFactory, assert_constant_admin_changelist
 from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
-from school.tests.directory_factories import (
+from school.tests.factories import (
     CourseFactory,
     EnrollmentFactory,
     PersonPreferencesFactory,

@@ -16,7 +16,7 @@ from common.cache.counters import counters
 from common.testing import DOWN_CACHE, assert_constant_queries_for_page_sizes
 from school.directory import Plan
 from school.services import enrollment_create, preferences_update, teaching_assignment_create
-from school.tests.directory_factories import SectionFactory, make_school
+from school.tests.factories import SectionFactory, make_school
 
 if TYPE_CHECKING:
     from django.db.backends.postgresql.base import DatabaseWrapper as PostgresWrapper

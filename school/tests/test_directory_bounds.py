@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from common.testing import assert_constant_queries_for_page_sizes
 from people.models import Person
 from school.directory import CHAIN_DEPTH, REPORTS_SHOWN
-from school.tests.directory_factories import OrgUnitFactory, PersonFactory, ReportingLineFactory
+from school.tests.factories import OrgUnitFactory, PersonFactory, ReportingLineFactory
 from school.tests.test_directory_access import client_of
 
 pytestmark = pytest.mark.django_db

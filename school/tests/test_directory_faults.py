@@ -13,7 +13,7 @@ from common.breaker import CLOSED, breaker
 from common.testing_faults import FaultProxy
 from delegation.tests.neo4j import HUNG_GRAPH_DEADLINE as DEADLINE
 from delegation.tests.neo4j import cypher_graph
-from school.tests.directory_factories import make_school
+from school.tests.factories import make_school
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from common.testing import count_queries
-from school.tests.directory_factories import make_school
+from school.tests.factories import make_school
 
 pytestmark = pytest.mark.django_db
 URL = reverse("school:index")

@@ -15,7 +15,7 @@ from people.models import Person
 from people.tests.factories import UserFactory
 from school.models import Enrollment
 from school.services import enrollment_create, enrollment_drop, preferences_update
-from school.tests.directory_factories import (
+from school.tests.factories import (
     EnrollmentFactory,
     PersonFactory,
     SectionFactory,

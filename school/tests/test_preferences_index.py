@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from school.models import PersonPreferences
-from school.tests.directory_factories import PersonPreferencesFactory
+from school.tests.factories import PersonPreferencesFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -29,7 +29,7 @@ from library.models import Loan
 from library.tests.factories import BookFactory, CopyFactory, LoanFactory, MemberFactory
 from people.models import Person
 from school.models import Enrollment
-from school.tests.directory_factories import EnrollmentFactory, PersonFactory
+from school.tests.factories import EnrollmentFactory, PersonFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery"

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from common import outbox
 from common.models import OutboxEvent
-from delegation import services
+from delegation import selectors
 from delegation.graph import verify
 from delegation.graph.sql import SqlGraphBackend
 from delegation.management.commands._graph import neo4j_backend
@@ -56,7 +56,7 @@ class Command(BaseCommand):
             {
                 role
                 for role, _ in edges
-                if role in services.role_ancestors([p for r, p in edges if r == role], edges)
+                if role in selectors.role_ancestors([p for r, p in edges if r == role], edges)
             }
         )
         return self.report("sql reporting cycles", reporting) + self.report(

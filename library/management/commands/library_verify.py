@@ -1,4 +1,4 @@
-"""Report drift between copies, loans and holds; `--fix` repairs it (`services.integrity`)."""
+"""Report drift between copies, loans and holds; `--fix` repairs it (`library.drift`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from library.services.integrity import circulation_drift
+from library.drift import circulation_drift
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{found.kind}: {found.message}")
         if fix and drift:
             for found in drift:
-                found.repair(None)
+                found.repair(actor=None)
             repaired = len(drift)
             drift = circulation_drift()
             self.stdout.write(f"Ran {repaired} repairs; {len(drift)} findings remain.")
