@@ -45,9 +45,10 @@ from common.exceptions import ServiceError
 from delegation.graph import get_graph
 from people.api import NameKeyset
 from people.models import Person
+from people.policies import PUBLIC_FIELDS
 from school import selectors
 from school.caching import PER_PERSON
-from school.policies import PUBLIC_FIELDS, PUBLIC_PARTS, DirectoryAccess
+from school.policies import PUBLIC_PARTS, DirectoryAccess
 
 # Output field -> Person columns it needs.
 PROFILE_FIELDS: dict[str, tuple[str, ...]] = {

@@ -1,8 +1,9 @@
 """Who may do what in the school: object-level decisions, asked by services and selectors
 (never by views). The table of who sees what is in school/README.md.
 
-Enrolment: staff enrol and drop anyone; every other account enrols and drops only the person
-linked to it. System writes (actor None: seeds, management commands) are trusted.
+Enrolment: whoever may act for the student (`people.policies.may_act_for`): staff enrol and
+drop anyone; every other account enrols and drops only the person linked to it; system writes
+(actor None: seeds, management commands) are trusted.
 Directory: `directory_access` says, once per request, which rows' private parts and which
 grades the caller sees; the planner (`school.directory`) and the filters apply it.
 """
@@ -18,6 +19,7 @@ from common.exceptions import ForbiddenError, ServiceError
 from delegation import authz
 from delegation.authz import NOWHERE
 from delegation.graph.base import Scope
+from people import policies as people_policies
 from people import selectors as people_selectors
 from people.models import Person
 from school import selectors
@@ -32,24 +34,14 @@ def own_person(*, actor: Actor) -> Person:
 
 
 def may_enroll(*, actor: Actor, student: Person) -> bool:
-    if actor is None:
-        return True
-    user = user_of(actor)  # None for an anonymous actor
-    if user is None:
-        return False
-    return user.is_staff or (student.user_id is not None and student.user_id == user.pk)
+    return people_policies.may_act_for(actor=actor, person=student)
 
 
 def enrollments_visible_to(*, actor: Actor) -> Q:
     """Which enrolments the caller may name by id (drop, read): staff and system writes all of
     them, everyone else their own person's. Others' answer as missing ones do (404), so ids
     cannot be probed."""
-    if actor is None:
-        return Q()
-    user = user_of(actor)
-    if user is None:
-        return Q(pk__in=[])
-    return Q() if user.is_staff else Q(student__user_id=user.pk)
+    return people_policies.acted_for(actor=actor, path="student__")
 
 
 def check_may_enroll(*, actor: Actor, student: Person) -> None:
@@ -72,14 +64,11 @@ def check_may_plan(*, actor: Actor) -> None:
 
 
 # --- the directory ------------------------------------------------------------------------------
-# A person's public profile: what any signed-in member sees of anyone.
-PUBLIC_FIELDS = frozenset(
-    {"id", "name", "given_name", "family_name", "kind", "title", "active", "unit_id"}
-)
+# What any signed-in member sees of anyone besides the profile (`people.policies.PUBLIC_FIELDS`).
 PUBLIC_PARTS = frozenset({"unit", "teaching"})
-# Everything else (email, the org chart around them, roles and permissions, courses) is
-# private: seen by the person, by staff, and by holders of `school.view_directory` whose
-# scope covers the person's unit. Grades are narrower still; preferences are never shown.
+# Everything else is private (`people.policies.may_see_private`): seen by the person, by staff,
+# and by holders of `school.view_directory` whose scope covers the person's unit. Grades are
+# narrower still; preferences are never shown.
 VIEW_DIRECTORY = "school.view_directory"
 
 
@@ -93,7 +82,7 @@ class DirectoryAccess:
     taught_sections: frozenset[int] = frozenset()
 
     def sees_private(self, person_id: int, unit_id: int | None) -> bool:
-        return self.staff or person_id == self.own_person or self.scope.covers(unit_id)
+        return people_policies.may_see_private(viewer=self, person_id=person_id, unit_id=unit_id)
 
     def sees_grade(self, student_id: int, section_id: int) -> bool:
         """A student sees their own grades, a teacher those of their sections, staff all."""
@@ -104,9 +93,7 @@ class DirectoryAccess:
 
     def private_rows(self) -> Q:
         """People whose private fields the caller sees (so a filter on them may match)."""
-        if self.staff or self.scope.everywhere:
-            return Q()
-        return Q(pk=self.own_person) | Q(org_unit_id__in=self.scope.units)
+        return people_policies.private_rows(viewer=self)
 
     def preference_rows(self) -> Q:
         """People whose preferences a filter may match: staff's everyone, else one's own."""

@@ -181,7 +181,9 @@ def test_every_service_takes_actor_first_and_keywords_only(modules):
 def test_every_public_function_of_a_services_module_writes(modules):
     services = public_services(modules)
     found = [
-        f"{m.path.relative_to(ROOT)}: {v}" for m in modules for v in read_only_violations(m, services)
+        f"{m.path.relative_to(ROOT)}: {violation}"
+        for m in modules
+        for violation in read_only_violations(m, services)
     ]
     assert found == []
 
