@@ -19,6 +19,11 @@ ORG_CHART = frozenset({"manager_chain", "reports"})
 # Receivers (the directory cache) invalidate exactly those entries.
 org_changed = Signal()
 
+# Sent after a committed write changed a person's own fields. Arguments: `person_ids: set[int]`
+# and `fields: set[str]`, the names of the `Person` fields that changed. Receivers (the course
+# list's cache, which shows teachers' names) invalidate only what shows those fields.
+person_changed = Signal()
+
 
 def announce(person_ids: Iterable[int], facts: Collection[str] = PERSON_FACTS) -> None:
     """Send `org_changed` once the current transaction commits (never if it rolls back, so
@@ -27,4 +32,13 @@ def announce(person_ids: Iterable[int], facts: Collection[str] = PERSON_FACTS) -
     if ids and named:
         transaction.on_commit(
             lambda: org_changed.send(sender="services", person_ids=ids, facts=named)
+        )
+
+
+def announce_person_change(person_ids: Iterable[int], fields: Collection[str]) -> None:
+    """Send `person_changed` once the current transaction commits (never if it rolls back)."""
+    ids, changed = set(person_ids), set(fields)
+    if ids and changed:
+        transaction.on_commit(
+            lambda: person_changed.send(sender="services", person_ids=ids, fields=changed)
         )

@@ -7,7 +7,6 @@ class LibraryConfig(AppConfig):
     def ready(self) -> None:
         from common import staff_groups
         from common.audit import register_snapshot_extra
-        from library import caching  # noqa: F401 - connects the search cache's invalidation
         from library.models import Book
         from library.selectors import book_credits
 

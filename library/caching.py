@@ -8,9 +8,9 @@ cached per query string: the keys of the page's books and the bounded count. The
 (available copies, authors) are read from the database on every request, so circulation never
 makes a cached ranking stale and never invalidates one.
 
-Every catalogue write invalidates the whole family after it commits (the receivers below listen to
-model saves and deletes, so admin edits count like API writes): any book's change can move any
-ranking. A filter on circulation state (`available`) is never cached.
+Every write of a book (with its credits) or a category invalidates the whole family after it
+commits: the catalogue services call `catalogue_written`, and the admin writes through them. Any
+book's change can move any ranking. A filter on circulation state (`available`) is never cached.
 
 The lab page's measurement (`LAB`, per page size) is cached the same way and invalidated by the
 same writes; its "on shelf" column may lag circulation by the family's TTL, and the page says
@@ -20,15 +20,11 @@ when it was measured.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.http import QueryDict
 from django.utils.http import urlencode
 
 from common.cache.readthrough import Family, invalidate_on_commit
-from library.models import Book, BookAuthor, Category
 
 SEARCHES = Family("library.searches")  # per query string and page: {"count", "exact", "keys"}
 # The lab page's measurement per page size (`library.lab`): rows and SQL read the catalogue.
@@ -45,9 +41,7 @@ def search_ident(params: QueryDict, page_parameter: str) -> str | None:
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
-@receiver([post_save, post_delete], sender=Book)
-@receiver([post_save, post_delete], sender=BookAuthor)
-@receiver([post_save, post_delete], sender=Category)
-def _catalogue_changed(sender: Any, **kwargs: Any) -> None:
+def catalogue_written() -> None:
+    """After a book, its credits or a category is written: every ranking and the lab's figures."""
     invalidate_on_commit(SEARCHES)
     invalidate_on_commit(LAB)

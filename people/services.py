@@ -2,8 +2,9 @@
 
 Each write runs in one transaction with its audit entry and its outbox event (the graph projects
 these rows) and, after commit, announces whose org-chart facts changed
-(`common.events.org_changed`). Rules: a unit is never below itself, a reporting line never
-closes a cycle, and a person has one manager at a time. Only a unit or person nothing refers to
+(`common.events.org_changed`) and which of a person's own fields did (`person_changed`). Rules:
+a unit is never below itself, a reporting line never closes a cycle, and a person has one
+manager at a time. Only a unit or person nothing refers to
 can be deleted (people with history are deactivated instead); a reporting line entered by mistake
 can be, and its audit entry keeps it.
 """
@@ -19,7 +20,7 @@ from django.utils import timezone
 from common import outbox
 from common.actors import Actor
 from common.audit import audit_record, snapshot
-from common.events import ORG_CHART, PERSON_FACTS, announce
+from common.events import ORG_CHART, PERSON_FACTS, announce, announce_person_change
 from common.exceptions import ConflictError, ServiceError
 from common.models import AuditEntry
 from common.validation import refuse_end_before_start, refuse_while_referenced
@@ -118,12 +119,14 @@ def person_update(*, actor: Actor, person: Person, **changes: Any) -> Person:
         raise ServiceError(f"Cannot change {', '.join(sorted(unknown))}.", field=min(unknown))
     person = selectors.person_for_update(person_id=person.pk)
     before = snapshot(person)
+    changed = {name for name, value in changes.items() if getattr(person, name) != value}
     for name, value in changes.items():
         setattr(person, name, value)
     person.full_clean()
     person.save()
     _record(actor, AuditEntry.Action.UPDATE, person, before)
     announce(selectors.org_neighbour_ids(person_id=person.pk, at=timezone.now()), PERSON_FACTS)
+    announce_person_change({person.pk}, changed)
     return person
 
 

@@ -6,7 +6,7 @@ class SchoolConfig(AppConfig):
 
     def ready(self) -> None:
         from common import staff_groups
-        from school import caching  # noqa: F401 - connects the directory's cache invalidation
+        from school import caching  # noqa: F401 - connects the receivers of org_changed, person_changed
 
         timetable = ("term", "course", "section", "teachingassignment", "enrollment")
         staff_groups.register(

@@ -1,23 +1,25 @@
-"""The directory's cache families and what invalidates each, exactly and after commit.
+"""The directory's cache families, and what invalidates each, exactly and after commit.
 
-Invalidation listens to model saves and deletes rather than living in each service, so that
-admin edits invalidate just like API writes; every receiver defers to `transaction.on_commit`,
-so a rolled-back write invalidates nothing and a reader never caches a value from before a
-commit it could see. Org-chart and authorization changes arrive as `common.events.org_changed`
-(sent after commit by the delegation services) naming the people and facts affected.
+The services that write say what they changed (`timetable_written`, `enrollment_written`), and
+each call defers the invalidation to `transaction.on_commit`, so a rolled-back write invalidates
+nothing and a reader never caches a value from before a commit it could see. The admin writes
+through the same services. Changes made below `school` arrive as signals sent after commit:
+`common.events.org_changed` (org-chart and authorization facts, by the people and delegation
+services) and `common.events.person_changed` (a person's own fields, by `person_update`); their
+receivers here invalidate at once, the commit being behind them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models import Model
 from django.dispatch import receiver
 
-from common.cache.readthrough import Family, invalidate, invalidate_on_commit
-from common.events import PERSON_FACTS, org_changed
-from people.models import Person
-from school.models import Course, Enrollment, Section, TeachingAssignment, Term
+from common.cache.readthrough import Family, invalidate, invalidate_family, invalidate_on_commit
+from common.events import PERSON_FACTS, org_changed, person_changed
+from school import selectors
+from school.models import TeachingAssignment
 
 # The facts `org_changed` announces that the directory caches per person. Not `reports`: a
 # manager's direct reports are one indexed query, read on every request (school.directory).
@@ -32,6 +34,29 @@ TEACHING = Family("directory.teaching")  # per teacher: the sections they teach
 COURSE_LIST = Family("directory.course_list")  # per query string: a page of the course list
 
 PER_PERSON = {**GRAPH_FACTS, "courses": COURSES, "teaching": TEACHING}
+# What the course list shows of a person: a teacher's `name`, made of these fields.
+COURSE_LIST_PERSON_FIELDS = frozenset({"given_name", "family_name"})
+
+
+def timetable_written(*rows: Model) -> None:
+    """After a term, course, section or teaching row is written (for an update, pass the row
+    as it was and as it is, so a teaching row moved to another teacher clears both)."""
+    teaching = [row for row in rows if isinstance(row, TeachingAssignment)]
+    teachers = {row.teacher_id for row in teaching}
+    if teachers:
+        invalidate_on_commit(TEACHING, teachers)
+        invalidate_on_commit(COURSE_LIST)
+        return
+    # Titles, codes and times are copied into every enrolment and teaching entry that names
+    # them; staff edit the catalogue rarely, so the whole families go rather than a fan-out.
+    for family in (COURSES, TEACHING, COURSE_LIST):
+        invalidate_on_commit(family)
+
+
+def enrollment_written(*, student_id: int) -> None:
+    """After an enrolment is written: the student's courses, and the list's seat counts."""
+    invalidate_on_commit(COURSES, [student_id])
+    invalidate_on_commit(COURSE_LIST)
 
 
 @receiver(org_changed)
@@ -40,30 +65,9 @@ def _org_changed(sender: Any, person_ids: set[int], facts: set[str], **kwargs: A
         invalidate(GRAPH_FACTS[fact], person_ids)
 
 
-@receiver([post_save, post_delete], sender=Enrollment)
-def _enrollment_changed(sender: Any, instance: Enrollment, **kwargs: Any) -> None:
-    invalidate_on_commit(COURSES, [instance.student_id])
-    invalidate_on_commit(COURSE_LIST)  # enrolment counts
-
-
-@receiver([post_save, post_delete], sender=TeachingAssignment)
-def _teaching_changed(sender: Any, instance: TeachingAssignment, **kwargs: Any) -> None:
-    invalidate_on_commit(TEACHING, [instance.teacher_id])
-    invalidate_on_commit(COURSE_LIST)
-
-
-@receiver([post_save, post_delete], sender=Course)
-@receiver([post_save, post_delete], sender=Section)
-@receiver([post_save, post_delete], sender=Term)
-def _catalogue_changed(sender: Any, **kwargs: Any) -> None:
-    # Titles, codes and times are copied into every enrolment and teaching entry that names
-    # them; staff edit the catalogue rarely, so the whole families go rather than a fan-out.
-    for family in (COURSES, TEACHING, COURSE_LIST):
-        invalidate_on_commit(family)
-
-
-@receiver([post_save, post_delete], sender=Person)
-def _person_changed(sender: Any, **kwargs: Any) -> None:
-    # Teachers' names are copied into the course list. (Names in other people's manager chains
-    # and reports are the org chart's: `person_update` announces those people in org_changed.)
-    invalidate_on_commit(COURSE_LIST)
+@receiver(person_changed)
+def _person_changed(sender: Any, person_ids: set[int], fields: set[str], **kwargs: Any) -> None:
+    # Names in other people's manager chains and reports are the org chart's: `person_update`
+    # announces those people in org_changed.
+    if fields & COURSE_LIST_PERSON_FIELDS and selectors.teaches_any(person_ids=person_ids):
+        invalidate_family(COURSE_LIST)

@@ -306,3 +306,8 @@ def check_status_change(*, was: str | None, status: str) -> None:
             field="status",
             code="re_enrol",
         )
+
+
+def teaches_any(*, person_ids: Iterable[int]) -> bool:
+    """Whether any of these people teaches a section (so the course list shows their name)."""
+    return TeachingAssignment.objects.filter(teacher_id__in=list(person_ids)).exists()

@@ -1,13 +1,13 @@
 """Writes of the school: the timetable (terms, courses, sections, teaching), enrolment and
 preferences (the org chart's are in `people.services`).
 
-Each function runs in one transaction, validates with `full_clean` and appends its audit entry;
-the directory cache is invalidated after commit by `school.caching` (it listens to these models'
-saves, so admin edits invalidate too).
+Each function runs in one transaction, validates with `full_clean` and appends its audit entry,
+and tells `school.caching` what it wrote, which invalidates the directory's caches after commit.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +22,7 @@ from common.records import created, deleted, updated
 from common.validation import refuse_while_referenced
 from people import selectors as people_selectors
 from people.models import Person
-from school import policies, selectors
+from school import caching, policies, selectors
 from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
 from school.selectors import TimetableRow
 
@@ -30,12 +30,16 @@ from school.selectors import TimetableRow
 # --- the timetable: terms, courses, sections, teaching (staff) -----------------------------------
 def _planned(actor: Actor, row: TimetableRow) -> TimetableRow:
     policies.check_may_plan(actor=actor)
-    return created(actor, row)
+    caching.timetable_written(created(actor, row))
+    return row
 
 
 def _replanned(actor: Actor, row: TimetableRow, fields: dict[str, Any]) -> TimetableRow:
     policies.check_may_plan(actor=actor)
-    return updated(actor, selectors.timetable_row_for_update(row), fields)
+    locked = selectors.timetable_row_for_update(row)
+    was = copy.copy(locked)
+    caching.timetable_written(was, updated(actor, locked, fields))
+    return locked
 
 
 def _unplanned(actor: Actor, row: TimetableRow) -> None:
@@ -45,6 +49,7 @@ def _unplanned(actor: Actor, row: TimetableRow) -> None:
     row = selectors.timetable_row_for_update(row)
     refuse_while_referenced(row)
     deleted(actor, row)
+    caching.timetable_written(row)
 
 
 @transaction.atomic
@@ -89,7 +94,9 @@ def section_update(*, actor: Actor, section: Section, **fields: Any) -> Section:
     section = selectors.section_for_update(section_id=section.pk)
     if "capacity" in fields:
         selectors.section_check_capacity(section=section, capacity=fields["capacity"])
-    return updated(actor, section, fields)
+    updated(actor, section, fields)
+    caching.timetable_written(section)
+    return section
 
 
 @transaction.atomic
@@ -195,6 +202,7 @@ def enrollment_create(*, actor: Actor, student: Person, section: Section) -> Enr
     enrollment.save()
     action = AuditEntry.Action.UPDATE if existing else AuditEntry.Action.CREATE
     audit_record(actor=actor, action=action, instance=enrollment, before=before)
+    caching.enrollment_written(student_id=student.pk)
     return enrollment
 
 
@@ -216,6 +224,7 @@ def enrollment_drop(*, actor: Actor, enrollment: Enrollment) -> Enrollment:
     enrollment.full_clean()
     enrollment.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=enrollment, before=before)
+    caching.enrollment_written(student_id=enrollment.student_id)
     return enrollment
 
 
@@ -232,6 +241,7 @@ def enrollment_update(
     enrollment.full_clean()
     enrollment.save(update_fields=["status", "grade", "updated_at"])
     audit_record(actor=actor, action=AuditEntry.Action.UPDATE, instance=enrollment, before=before)
+    caching.enrollment_written(student_id=enrollment.student_id)
     return enrollment
 
 

@@ -2,7 +2,8 @@
 
 Each takes the acting user (`actor`, None for system writes), validates with `full_clean`
 (uniqueness of ISBN and barcode, the ISBN format, category cycles) and writes in one
-transaction together with its entry in the audit log (`common.audit`). Catalogue edits go to
+transaction together with its entry in the audit log (`common.audit`); book and category writes
+also invalidate the search cache after commit (`library.caching`). Catalogue edits go to
 the audit log, not the circulation log: they change reference data, and the question asked of
 them is "who changed what from what", which the audit entry's before/after answers; the
 circulation log records attempts to lend, return and hold for a member, with an outcome.
@@ -21,7 +22,7 @@ from common.actors import Actor
 from common.audit import snapshot
 from common.exceptions import ConflictError, ServiceError
 from common.records import audited, created, deleted, saved, updated
-from library import selectors
+from library import caching, selectors
 from library.models import Author, Book, BookAuthor, Category, Copy
 
 CIRCULATING = (Copy.Status.ON_LOAN, Copy.Status.ON_HOLD_SHELF)
@@ -47,17 +48,20 @@ def author_delete(*, actor: Actor, author: Author) -> None:
 def category_create(
     *, actor: Actor, name: str, slug: str, parent: Category | None = None
 ) -> Category:
+    caching.catalogue_written()
     return created(actor, Category(name=name, slug=slug, parent=parent))
 
 
 @transaction.atomic
 def category_update(*, actor: Actor, category: Category, **fields: Any) -> Category:
+    caching.catalogue_written()
     return updated(actor, category, fields)
 
 
 @transaction.atomic
 def category_delete(*, actor: Actor, category: Category) -> None:
     deleted(actor, category)
+    caching.catalogue_written()
 
 
 def _set_authors(book: Book, authors: Sequence[Author]) -> None:
@@ -75,6 +79,7 @@ def _set_authors(book: Book, authors: Sequence[Author]) -> None:
 def book_create(*, actor: Actor, authors: Sequence[Author] = (), **fields: Any) -> Book:
     book = saved(Book(**fields))
     _set_authors(book, authors)
+    caching.catalogue_written()
     return audited(actor, book, None)
 
 
@@ -88,6 +93,7 @@ def book_update(
     saved(book)
     if authors is not None:
         _set_authors(book, authors)
+    caching.catalogue_written()
     return audited(actor, book, before)
 
 
@@ -95,6 +101,7 @@ def book_update(
 def book_delete(*, actor: Actor, book: Book) -> None:
     """Delete a book with no copies and no holds; its credits go with it (in the audit entry)."""
     deleted(actor, book)
+    caching.catalogue_written()
 
 
 @transaction.atomic

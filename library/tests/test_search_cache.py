@@ -12,8 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from common.cache.readthrough import read_one
 from library import services
-from library.models import Copy
+from library.caching import LAB, SEARCHES
+from library.models import Book, Copy
 from library.tests.factories import BookFactory, CopyFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +86,28 @@ def test_a_page_past_the_end_is_a_404_and_caches_nothing(api_client, rivers):
         BookFactory(title="River more")
     found, _ = search(api_client, **past_the_end)
     assert found["count"] == 11 and len(found["results"]) == 1
+
+
+@pytest.mark.parametrize("family", [SEARCHES, LAB], ids=["searches", "lab"])
+def test_catalogue_writes_invalidate_each_family_and_circulation_writes_do_not(
+    family, rivers, staff_user, django_capture_on_commit_callbacks
+):
+    def books() -> int:
+        return Book.objects.count()
+
+    read_one(family, "ident", books)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.copy_create(actor=staff_user, book=rivers[0], barcode="C-1")
+        services.member_category_create(
+            actor=staff_user, code="c", name="C", loan_days=7, max_loans=3
+        )
+    assert read_one(family, "ident", books).source(family) == "cache"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.category_update(actor=staff_user, category=rivers[0].category, name="Renamed")
+    assert read_one(family, "ident", books).source(family) == "origin"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.book_create(
+            actor=staff_user, title="River delta", isbn="9780306406157", category=rivers[0].category
+        )
+    found = read_one(family, "ident", books)
+    assert (found.source(family), found.of(family)["ident"]) == ("origin", 4)
