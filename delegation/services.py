@@ -1,11 +1,11 @@
 """Writes to permissions, roles, assignments and delegations.
 
 Each write runs in one transaction that also appends the audit entry and the outbox events, and
-announces the people whose authority changed once it commits. Rules checked here, with a 400
-naming the input at fault: no self-delegation, no lending what the delegator does not hold (and
-may pass on) at the start of the delegation, expiry after start, no role inheritance cycle, a
-revocation between the delegation's start and now. A permission is deleted only once nothing
-grants or lends it.
+announces the people whose authority changed once it commits. Rules checked (most are reads, in
+`selectors`, which the admin's forms ask too), with a 400 naming the input at fault: no
+self-delegation, no lending what the delegator does not hold (and may pass on) at the start of
+the delegation, expiry after start, no role inheritance cycle, a revocation between the
+delegation's start and now. A permission is deleted only once nothing grants or lends it.
 """
 
 from __future__ import annotations
