@@ -1,4 +1,4 @@
-"""docs/architecture/layers.dot matches the contracts and the apps' imports (scripts/architecture.py).
+"""docs/architecture/layers.dot matches the contracts and the imports (scripts/architecture.py).
 
 Like the blog's schema history: a new import between apps, or a changed contract, fails here until
 the picture is regenerated (`.venv/bin/python scripts/architecture.py`) and committed.
