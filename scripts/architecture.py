@@ -36,7 +36,8 @@ LEGEND = (
 @dataclass(frozen=True)
 class Contracts:
     layers: list[list[str]]  # top first; the apps of one layer side by side
-    independent: list[set[str]]  # groups of apps that may not import each other
+    independent: list[set[str]]  # groups of apps that may not import each other (`a | b`, or
+    # an independence contract); `a : b` siblings may import each other
 
     def apps(self) -> list[str]:
         return [app for layer in self.layers for app in layer]
@@ -53,7 +54,12 @@ class Contracts:
             return True
         if any({importer, imported} <= group for group in self.independent):
             return False
-        return self.rank(importer) < self.rank(imported)
+        return self.rank(importer) <= self.rank(imported)
+
+
+def siblings(layer: str) -> list[str]:
+    """The apps of one layer: `a | b` (independent) or `a : b` (may import each other)."""
+    return [app.strip() for app in layer.replace(":", "|").split("|")]
 
 
 def read_contracts(pyproject: Path) -> Contracts:
@@ -62,7 +68,8 @@ def read_contracts(pyproject: Path) -> Contracts:
     independent: list[set[str]] = []
     for contract in contracts:
         if contract["type"] == "layers":
-            layers = [[app.strip() for app in layer.split("|")] for layer in contract["layers"]]
+            layers = [siblings(layer) for layer in contract["layers"]]
+            independent += [set(siblings(layer)) for layer in contract["layers"] if "|" in layer]
         elif contract["type"] == "independence":
             independent.append(set(contract["modules"]))
     return Contracts(layers=layers, independent=independent)
