@@ -1,7 +1,7 @@
 """What every large admin changelist shares: counts that stay cheap, search that resolves what staff
 type to ids through indexes, and a date drill-down that never scans the table.
 
-Django's admin, left alone, pays for its table's size on every page (issue 13: loans at 500k rows):
+Django's admin, left alone, pays for its table's size on every page (loans at 500k rows):
 - `COUNT(*)` of the filtered list, and another of the whole table (`show_full_result_count`);
 - search as `UPPER(col::text) LIKE UPPER('%term%')` on every search field, OR-ed across joins,
   which no b-tree, trigram or full-text index serves;

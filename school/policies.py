@@ -1,5 +1,5 @@
 """Who may do what in the school: object-level decisions, asked by services and selectors
-(never by views). The table of who sees what is in school/README.md.
+(never by views). The table of who sees what is the access policy in the root README.md.
 
 Enrolment: whoever may act for the student (`people.policies.may_act_for`): staff enrol and
 drop anyone; every other account enrols and drops only the person linked to it; system writes

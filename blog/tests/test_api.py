@@ -154,7 +154,7 @@ def test_comments_nested_under_their_post(member_client: APIClient) -> None:
 
 
 def test_a_thread_pages_oldest_first_by_cursor(api_client: APIClient) -> None:
-    """Issue 13: a post's comments were paged by number (OFFSET and COUNT(*)) however long."""
+    """A long thread's comments page by key: paging by number cost OFFSET and COUNT(*) per page."""
     post = PostFactory(slug="long")
     comments = CommentFactory.create_batch(5, post=post)
     url = f"{POSTS}long/comments/"

@@ -1,7 +1,7 @@
 """Faults injected by a real TCP proxy (`common.testing_faults`) between the app and its stores.
 
 These tests assert *bounds* on fail-fast behaviour, with margins of several times the expected
-figure so that slow CI machines pass: the issue asks for them ("fails within its timeout, then
+figure so that slow CI machines pass: the goal is a bound ("fails within its timeout, then
 at once"), and a bound that holds only thanks to the circuit breaker is what the tests check.
 They are not speed measurements, which stay in `manage.py bench_faults`.
 """

@@ -40,7 +40,7 @@ LOANS = reverse("library-api:loan-list")
 CHECKOUT = reverse("library-api:checkout")
 ENROLLMENTS = reverse("school-api:enrollments")
 HEALTH = reverse("api-health")
-# Pairs of the stale-read proof; `REPLICA_PAIRS=1000` runs the thousand (a few minutes).
+# Pairs of the stale-read proof; `REPLICA_PAIRS=1000` runs a thousand (a few minutes).
 PAIRS = int(os.environ.get("REPLICA_PAIRS", "100"))
 LAG_MS = 300
 

@@ -1,4 +1,4 @@
-"""Indexes for who-can's candidates (issue 13 item 5): the delegations lending a grant that are
+"""Indexes for who-can's candidates: the delegations lending a grant that are
 still valid at T, keyed by the grant and by when the delegation stops counting (the earlier of
 `expires_at` and `revoked_at`, `models.VALID_UNTIL`), so a rare grant's candidates cost only its
 valid rows however much expired history the table holds.

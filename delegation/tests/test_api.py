@@ -134,7 +134,7 @@ def test_assignment_bad_window_is_a_400(staff_client: APIClient, school: School)
 
 
 def test_assignments_page_newest_first_by_cursor(staff_client: APIClient, school: School):
-    """Issue 13: role assignments, which grow with the staff, were paged by number."""
+    """Role assignments grow with the staff, so they page by key, never by number."""
     made = [
         services.assignment_create(actor=None, person=PersonFactory(), role=school.editor)
         for _ in range(3)

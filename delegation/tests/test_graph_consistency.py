@@ -173,7 +173,7 @@ def open_writers() -> Iterator[list[OpenWriter]]:
 def test_an_open_transaction_holds_the_watermark_below_its_event(
     graph: Neo4jGraphBackend, school: School, open_writers: list[OpenWriter]
 ):
-    """Finding: a watermark of "the newest event applied" would pass an event that commits
+    """A watermark of "the newest event applied" would pass an event that commits
     later with a lower id. The drain applies the newer event but the watermark stays below
     the open one's, and reaches the top once it has committed and been drained."""
     graph.rebuild()

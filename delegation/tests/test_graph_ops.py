@@ -80,7 +80,7 @@ def test_consecutive_events_of_a_kind_share_one_statement_in_outbox_order():
 
 
 def test_a_run_sends_only_the_newest_state_of_each_element():
-    """Finding 3: a person moved twice in one batch must end in the last unit only."""
+    """A person moved twice in one batch must end in the last unit only."""
     events = [
         ("person.upsert", {"id": 1, "given_name": "A", "family_name": "B", "org_unit_id": 2}, 1),
         ("person.upsert", {"id": 5, "given_name": "C", "family_name": "D", "org_unit_id": 2}, 2),

@@ -65,7 +65,7 @@ def in_thread(work: Callable[[], Any]) -> threading.Thread:
 
 @pytest.mark.django_db(transaction=True)
 def test_overlapping_drains_cannot_undo_a_revocation(graph: Neo4jGraphBackend, school: School):
-    """Finding 1: drain A holds the delegation's upsert and applies it slowly while the revoke
+    """Drain A holds the delegation's upsert and applies it slowly while the revoke
     commits and a second drain runs. The second drain must not jump ahead; the graph ends
     revoked, like SQL, with nothing pending."""
     link = lend(school.alice, school.bob, permission=school.circulate, days=10)
@@ -118,7 +118,7 @@ def test_an_upsert_older_than_the_delete_stays_deleted(graph: Neo4jGraphBackend,
 
 
 def test_a_person_moved_twice_in_one_batch_ends_in_one_unit(graph: Neo4jGraphBackend, db: None):
-    """Finding 3: the second move must replace the first, not add a second MEMBER_OF edge."""
+    """The second move in a batch replaces the first, not adds a second MEMBER_OF edge."""
     first, second, third = OrgUnitFactory(), OrgUnitFactory(), OrgUnitFactory()
     person = PersonFactory(org_unit=first)
     graph.rebuild()
@@ -136,7 +136,7 @@ def test_a_person_moved_twice_in_one_batch_ends_in_one_unit(graph: Neo4jGraphBac
 
 
 def test_rebuild_never_shows_an_empty_graph(graph: Neo4jGraphBackend, school: School):
-    """Finding 2: readers asking during a rebuild keep getting SQL's answers."""
+    """Readers asking during a rebuild keep getting SQL's answers."""
     graph.rebuild()
     answers: list[bool] = []
 
@@ -151,7 +151,7 @@ def test_rebuild_never_shows_an_empty_graph(graph: Neo4jGraphBackend, school: Sc
 
 @pytest.mark.django_db(transaction=True)
 def test_rebuild_marks_done_only_what_it_applied(graph: Neo4jGraphBackend, school: School):
-    """Finding 2: an event committed while the rebuild runs stays pending, then applies."""
+    """An event committed while the rebuild runs stays pending, then applies."""
     late: list[int] = []
 
     def write_during_rebuild(statement: str, params: dict[str, Any]) -> None:

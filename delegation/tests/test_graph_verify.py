@@ -74,7 +74,7 @@ def test_a_projected_graph_verifies_clean(graph: Neo4jGraphBackend):
 
 
 def test_a_corrupted_property_is_reported_and_fixed(graph: Neo4jGraphBackend, school: School):
-    """Finding 7: with keys compared only, an edge whose revocation was lost looked fine."""
+    """With keys compared only, an edge whose revocation was lost looked fine."""
     link = revoked(graph)
     graph.run(
         "test",
@@ -94,7 +94,7 @@ def test_a_corrupted_property_is_reported_and_fixed(graph: Neo4jGraphBackend, sc
 
 
 def test_a_misplaced_edge_end_is_reported_and_fixed(graph: Neo4jGraphBackend, school: School):
-    """A person in two units (the same-batch move of finding 3) differs from SQL."""
+    """A person in two units (what two moves in one batch once left) differs from SQL."""
     other = OrgUnitFactory()
     graph.rebuild()
     graph.run(

@@ -119,7 +119,7 @@ def test_a_misspelt_or_malformed_placeholder_fails_at_import() -> None:
 
 @pytest.mark.parametrize("name", ["CHECK", "SCOPE", "HOLDINGS", "WHO_CAN", "PATHS"])
 def test_each_walk_step_reads_only_delegations_valid_at_t(name: str) -> None:
-    """Issue 14 item 9 on the SQL side: the recursive term's step to the next delegations is
+    """On the SQL side, the recursive term's step to the next delegations is
     an index probe that filters on validity itself (so lapsed history is not walked, then
     dropped); on PostgreSQL inside the fenced LATERAL subquery, where an outer filter could
     not reach."""

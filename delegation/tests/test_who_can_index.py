@@ -1,4 +1,4 @@
-"""who-can's candidates for a rare grant skip expired history (issue 13 item 5, PostgreSQL).
+"""who-can's candidates for a rare grant skip expired history (PostgreSQL).
 
 Found by `bench_delegation --expired 150000`: the delegation candidate scan walked every
 delegation in person order (`Rows Removed by Filter: 199966`) for a permission that a few

@@ -1,4 +1,4 @@
-"""Indexes for the admin's search and filters (issue 15, issue 13's admin at scale).
+"""Indexes for the admin's search and filters, at the large seed's scale.
 
 - `author_name_trgm`: GIN trigram on UPPER(name), the expression Django's `icontains` compiles
   to, so the search of books by an author's name is indexed (PostgreSQL only; SQLite searches

@@ -1,4 +1,4 @@
-"""Indexes for keyset pages (issue 13): fines newest first, and the unreturned loans newest
+"""Indexes for keyset pages: fines newest first, and the unreturned loans newest
 first. Built online: the large seed has 113k fines and 500k loans, and circulation goes on."""
 
 from django.db import migrations, models

@@ -328,7 +328,7 @@ def test_return_and_renew_actions_log_and_keep_circulation_in_step(admin_client,
 
 
 def test_cancelling_a_ready_hold_passes_its_copy_to_the_next_member(admin_client, staff_user):
-    """The issue's reproduction: deleting the ready hold left the copy stuck on the shelf."""
+    """Deleting the ready hold once left the copy stuck on the shelf."""
     copy = CopyFactory()
     first = services.hold_place(actor=None, member=MemberFactory(), book=copy.book)
     second = services.hold_place(actor=None, member=MemberFactory(), book=copy.book)

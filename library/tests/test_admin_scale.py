@@ -1,4 +1,4 @@
-"""`common.changelists` on the loan list (issue 13): counts exact up to the cap, then
+"""`common.changelists` on the loan list: counts exact up to the cap, then
 PostgreSQL's estimate; pages read by key; every page reachable past an estimate; the bounded
 year filter in place of `date_hierarchy`."""
 

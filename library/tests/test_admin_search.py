@@ -1,4 +1,4 @@
-"""The library admin finds things the way staff ask (issue 15): loans by title, username, barcode,
+"""The library admin finds things the way staff ask: loans by title, username, barcode,
 card number; books by author; the overdue, due-this-week, ready and unpaid filters; links from a
 member (and a person) to their loans, holds and fines and from a book to its copies and queue.
 Each search and filter keeps a constant query count at two page sizes."""

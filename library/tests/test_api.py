@@ -81,7 +81,7 @@ def test_hold_and_event_lists_are_constant(staff_client, catalogue):
 
 def test_the_optimized_book_list_needs_two_queries(api_client, catalogue):
     # The books (category joined, availability as a subquery) and authors; keyset pages count
-    # nothing (issue 13: COUNT(*) over 100k books on every page)
+    # nothing (a COUNT(*) over 100k books on every page otherwise)
     assert assert_constant_queries_for_page_sizes(api_client, url("book-list")) == 2
     searched = assert_constant_queries_for_page_sizes(api_client, url("book-list"), q="volume")
     # the match probe, the bounded count, the page's keys by rank, their books, their authors
@@ -167,7 +167,7 @@ def test_search_counts_up_to_the_cap_and_says_when_there_are_more(api_client, se
 
 
 def test_search_ranks_keys_alone_then_reads_the_page_rows_by_key(api_client, catalogue):
-    """Issue 13: the ranking statement selected every column, the category join and the
+    """The ranking statement once selected every column, the category join and the
     available-copies subquery, which kept PostgreSQL from ranking 56,000 matches in parallel."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -1,4 +1,4 @@
-"""Keyset pages of the library's large lists (issue 13): every row once, in order, at any depth,
+"""Keyset pages of the library's large lists: every row once, in order, at any depth,
 even across ties longer than DRF's own cursor could skip; forged cursors and page numbers are 400s;
 the orderings are served by their indexes."""
 
@@ -106,7 +106,7 @@ def test_holds_page_newest_first(staff_client) -> None:
 
 @pytest.mark.parametrize("name", ["author-list", "member-list", "hold-list"])
 def test_the_lists_that_grow_refuse_page_numbers(staff_client, name: str) -> None:
-    """Issue 13: authors, members and holds still paged by number (OFFSET and COUNT(*))."""
+    """Authors, members and holds page by key: by number each page cost OFFSET and COUNT(*)."""
     response = staff_client.get(url(name), {"page": 2})
     assert response.status_code == 400 and "page" in response.json()["error"]["fields"]
     assert "count" not in staff_client.get(url(name)).json()

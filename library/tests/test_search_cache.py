@@ -1,6 +1,6 @@
 """The book search's rankings cached per query string (`library.caching`), on real Redis.
 
-Issue 13: "river" ranks 56,000 matches on every request, about 40 ms of both cores, for anyone
+Uncached, "river" ranks 56,000 matches on every request, about 40 ms of both cores, for anyone
 who asks, anonymously. A ranking depends on the catalogue alone, so a repeated search reads its
 count and page keys from the cache and only the page's rows from the database.
 """

@@ -1,5 +1,6 @@
-"""`library_verify`: the drift the issue found is reported, `--fix` repairs it audited, and the
-database itself refuses what one table can hold (the NULL gap of the hold check is closed)."""
+"""`library_verify`: drift (a ready hold deleted, its copy stuck) is reported, `--fix`
+repairs it audited, and the database itself refuses what one table can hold (the NULL gap
+of the hold check is closed)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def test_a_clean_library_verifies(capsys):
 
 
 def test_a_deleted_ready_hold_is_reported_and_fix_hands_the_copy_to_the_next(capsys):
-    """The issue: deleting a ready hold left B0000001-0 stuck on the hold shelf."""
+    """Deleting a ready hold once left B0000001-0 stuck on the hold shelf."""
     copy = CopyFactory(barcode="B0000001-0")
     ready = services.hold_place(actor=None, member=MemberFactory(), book=copy.book)
     waiting = services.hold_place(actor=None, member=MemberFactory(), book=copy.book)

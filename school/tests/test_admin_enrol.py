@@ -1,4 +1,4 @@
-"""Enrolment in the admin (issue 15: "a registrar cannot enrol a student in the admin"): the add
+"""Enrolment in the admin (a registrar must be able to enrol a student there): the add
 form calls `enrollment_create`, and its refusals come back as messages in its words, with the
 student and section still chosen and nothing written."""
 

@@ -1,4 +1,4 @@
-"""The directory's org-chart parts are bounded (issue 13): `reports` holds direct reports only,
+"""The directory's org-chart parts are bounded: `reports` holds direct reports only,
 the first REPORTS_SHOWN by name with the count of all and a cursor link to the rest;
 `manager_chain` the nearest CHAIN_DEPTH managers with a link to the whole chain. The rest of
 the reports are `people/{id}/reports/`, private like the part."""
@@ -118,7 +118,7 @@ def test_the_manager_chain_stops_at_its_depth_and_links_to_the_rest(
 def test_a_page_with_every_part_stays_small_however_many_report_to_one(
     staff_client: APIClient,
 ) -> None:
-    """The finding: the principal's entry listed all 12,027 people below them."""
+    """Unbounded, the principal's entry listed all 12,027 people below them."""
     head = PersonFactory(family_name="AAA")
     for _ in range(60):
         ReportingLineFactory(person=PersonFactory(), manager=head)

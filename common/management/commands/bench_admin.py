@@ -5,7 +5,7 @@ username, card number, name), its filters and a deep page (`?p=1000`, or the las
 it), each rendered by the admin itself (`ModelAdmin.changelist_view` through RequestFactory,
 template included, as a superuser), so the time is the page's: counts, search resolution, the
 page, its related rows, the filters' choices. Prints the median over `--runs` and the queries
-of one run side by side, against the goal of issue 13 (p50 <= 300 ms on the large seed).
+of one run side by side, against the goal (p50 <= 300 ms on the large seed).
 
 It runs inside a transaction it rolls back (the superuser it creates leaves nothing behind), so
 it may be pointed at a copy of the large seed without changing it. Run on

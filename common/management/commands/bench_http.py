@@ -10,7 +10,7 @@ connections, and prints requests/s, p50 and p99 side by side:
   API's throttles;
 - `/api/health/` and real endpoints: the books list (anonymous), the directory page (token).
 
-The token is a member's (not staff). The goal of issue 13 (an authenticated read costs at most
+The token is a member's (not staff). The goal (an authenticated read costs at most
 2x a plain DRF read) is printed with the ratio of the time per request. Throttle rates are
 raised so that nothing answers 429 while the throttles still count every request. Uses
 DATABASE_URL and REDIS_URL as they are: run it on a database of its own (it migrates; `--seed`

@@ -40,7 +40,7 @@ from school.models import Enrollment, Section
 from school.policies import EVERYTHING
 
 EVERY = ",".join(EXPANSIONS)
-# The goals of issue 13 for the bounded directory.
+# The goals for the bounded directory: a page's size, and cold reads against the floor.
 MAX_PAGE_KB = 100
 MAX_COLD_OVER_FLOOR = 2.0
 MAX_WARM_P50_MS = 10.0
@@ -267,7 +267,7 @@ class Command(BaseCommand):
             self._table(results)
 
     def _bounded(self, size: int, iterations: int) -> dict[str, Any]:
-        """Issue 13's goals, side by side: size, cold, warm and the one-statement floor."""
+        """The goals, side by side: size, cold, warm and the one-statement floor."""
         every = Plan.parse(fields=None, expand=EVERY)
         reports = Plan.parse(fields=None, expand="reports")
         top = principal()
