@@ -216,9 +216,6 @@ CACHE_TTLS: dict[str, int] = {
     "directory.courses": 900,
     "directory.teaching": 900,
     "directory.course_list": 300,
-    # Token -> user for API authentication (common.authentication); every revocation
-    # invalidates it, the TTL only bounds memory.
-    "auth.token": 300,
     # Book search rankings (library.caching): every catalogue write invalidates them.
     "library.searches": 900,
     # The lab page's measurement per page size: anyone may reload it, each miss runs every
@@ -229,9 +226,6 @@ CACHE_TTLS: dict[str, int] = {
 # processes could not (an outage it slept through) before reading it again; None: never.
 # The socket timeout: an outage shorter than that fails no invalidation.
 CACHE_IDLE_RECHECK: float | None = env.float("REDIS_TIMEOUT", default=0.25)
-# Seconds a process serves a token lookup from its own memory (no round trip); a revocation
-# reaches the other workers' copies within this (the writer's at once). 0: always ask Redis.
-AUTH_TOKEN_LOCAL_TTL = env.float("AUTH_TOKEN_LOCAL_TTL", default=5.0)
 
 
 # --- Metrics ----------------------------------------------------------------------------------
@@ -328,8 +322,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: its `WWW-Authenticate: Token` header makes anonymous calls 401, not 403.
+    # DRF's own: one indexed query (the token joined to its user) per request, so a revoked
+    # token or a deactivated user is refused at once by every worker.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "common.authentication.CachedTokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
