@@ -11,6 +11,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from common import breaker, testing_replica
+from common.authentication import local_tokens
 from common.db.replica import ROUTER
 from common.testing_faults import FaultProxy
 from delegation.tests.neo4j import HUNG_GRAPH_DEADLINE, neo4j_behind_proxy, neo4j_url, use_neo4j
@@ -22,9 +23,11 @@ if TYPE_CHECKING:
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
     """Each test starts with an empty cache (the test Redis database is the suite's own) and
-    every circuit breaker closed: an outage a test made is not the next test's."""
+    every circuit breaker closed: an outage a test made is not the next test's; nor does a
+    worker-held token lookup outlive its test."""
     breaker.reset_all()
     cache.clear()
+    local_tokens.clear()
     yield
     breaker.reset_all()
 

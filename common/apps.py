@@ -8,9 +8,10 @@ class CommonConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from common import deadlines, staff_groups
+        from common import authentication, deadlines, staff_groups
 
         deadlines.connect_signals()
+        authentication.connect_signals()
         post_migrate.connect(staff_groups.sync_after_migrate)
         staff_groups.register(
             "Auditors",

@@ -13,8 +13,8 @@ from common.models import AuditEntry
 
 @transaction.atomic
 def token_revoke(*, actor: Actor, user: Any) -> bool:
-    """Delete `user`'s API token; True when there was one. Every request reads the token from
-    the database (DRF's `TokenAuthentication`), so it is refused once this commits. The audit
+    """Delete `user`'s API token; True when there was one. Workers forget its lookup within
+    `AUTH_TOKEN_LOCAL_TTL` (this one at once: `common.authentication`). The audit
     entry names the token by its user: its key is a credential, and no log keeps one."""
     token = Token.objects.select_for_update().filter(user=user).first()
     if token is None:

@@ -12,12 +12,12 @@ before, so the table shows what each layer costs:
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.authentication import CachedTokenAuthentication
 from common.throttling import AnonWindowThrottle, UserWindowThrottle
 
 BODY = {"ok": True}
@@ -37,7 +37,7 @@ class PlainDrf(APIView):
 
 
 class TokenDrf(PlainDrf):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [CachedTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
 

@@ -226,6 +226,9 @@ CACHE_TTLS: dict[str, int] = {
 # processes could not (an outage it slept through) before reading it again; None: never.
 # The socket timeout: an outage shorter than that fails no invalidation.
 CACHE_IDLE_RECHECK: float | None = env.float("REDIS_TIMEOUT", default=0.25)
+# Seconds a worker remembers an API token's lookup (common.authentication); a revocation reaches
+# the other workers within this (the writer's at once). 0: every request asks the database.
+AUTH_TOKEN_LOCAL_TTL = env.float("AUTH_TOKEN_LOCAL_TTL", default=5.0)
 
 
 # --- Metrics ----------------------------------------------------------------------------------
@@ -322,10 +325,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: its `WWW-Authenticate: Token` header makes anonymous calls 401, not 403.
-    # DRF's own: one indexed query (the token joined to its user) per request, so a revoked
-    # token or a deactivated user is refused at once by every worker.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "common.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
