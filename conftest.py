@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def _empty_cache() -> Iterator[None]:
     """Each test starts with an empty cache (the test Redis database is the suite's own) and
     every circuit breaker closed: an outage a test made is not the next test's; nor does a
-    process-held token lookup outlive its test."""
+    worker-held token lookup outlive its test."""
     breaker.reset_all()
     cache.clear()
     local_tokens.clear()

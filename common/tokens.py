@@ -13,9 +13,9 @@ from common.models import AuditEntry
 
 @transaction.atomic
 def token_revoke(*, actor: Actor, user: Any) -> bool:
-    """Delete `user`'s API token; True when there was one. Its cached lookups go after commit
-    (the delete's signal, `common.authentication`). The audit entry names the token by its
-    user: its key is a credential, and no log keeps one."""
+    """Delete `user`'s API token; True when there was one. Workers forget its lookup within
+    `AUTH_TOKEN_LOCAL_TTL` (this one at once: `common.authentication`). The audit
+    entry names the token by its user: its key is a credential, and no log keeps one."""
     token = Token.objects.select_for_update().filter(user=user).first()
     if token is None:
         return False

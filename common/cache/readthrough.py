@@ -189,18 +189,11 @@ def _token(raw: bytes | None) -> str | None:
 
 
 def _get_bytes(keys: list[str]) -> dict[str, bytes]:
-    return (
-        _call("get_many_bytes", keys)
-        if hasattr(cache, "get_many_bytes")
-        else _call("get_many", keys)
-    )
+    return _call("get_many_bytes", keys)  # every configured backend is a `BytesCache`
 
 
 def _set_bytes(values: dict[str, bytes], timeout: int) -> None:
-    if hasattr(cache, "get_many_bytes"):
-        _call("set_many_bytes", values, timeout)
-    else:  # a plain Django cache (a test's own): it pickles the bytes, which reads back alike
-        _call("set_many", values, timeout=timeout)
+    _call("set_many_bytes", values, timeout)
 
 
 def _lock_key(slots: Iterable[Slot]) -> str:

@@ -216,9 +216,6 @@ CACHE_TTLS: dict[str, int] = {
     "directory.courses": 900,
     "directory.teaching": 900,
     "directory.course_list": 300,
-    # Token -> user for API authentication (common.authentication); every revocation
-    # invalidates it, the TTL only bounds memory.
-    "auth.token": 300,
     # Book search rankings (library.caching): every catalogue write invalidates them.
     "library.searches": 900,
     # The lab page's measurement per page size: anyone may reload it, each miss runs every
@@ -229,8 +226,8 @@ CACHE_TTLS: dict[str, int] = {
 # processes could not (an outage it slept through) before reading it again; None: never.
 # The socket timeout: an outage shorter than that fails no invalidation.
 CACHE_IDLE_RECHECK: float | None = env.float("REDIS_TIMEOUT", default=0.25)
-# Seconds a process serves a token lookup from its own memory (no round trip); a revocation
-# reaches the other workers' copies within this (the writer's at once). 0: always ask Redis.
+# Seconds a worker remembers an API token's lookup (common.authentication); a revocation reaches
+# the other workers within this (the writer's at once). 0: every request asks the database.
 AUTH_TOKEN_LOCAL_TTL = env.float("AUTH_TOKEN_LOCAL_TTL", default=5.0)
 
 
