@@ -19,7 +19,7 @@ also runs `seed_demo --size small`).
 `--replica` (DATABASE_REPLICA_URL set to a streaming replica of DATABASE_URL) measures the
 database-reading endpoints twice, side by side: the server without the replica, then with it,
 plus a read carrying a consistency token; then, on the server with it, `--pairs` write-then-read
-pairs through the API (`common.bench_replica`): p50/p99 of the token-carrying reads, stale reads,
+pairs through the API (`devtools.bench.replica`): p50/p99 of the token-carrying reads, stale reads,
 which store served them, what choosing the store cost a request, the share of all requests
 whose reads the replica served, and the checkouts and enrolments per second the primary took.
 """
@@ -210,7 +210,7 @@ class Command(BenchCommand):
         )
 
     def _capacity(self, port: int, staff: str, options: dict[str, Any]) -> tuple[float, float]:
-        """Checkouts and enrolments per second the primary took (`common.bench_replica`)."""
+        """Checkouts and enrolments per second the primary took (`devtools.bench.replica`)."""
         clients, seconds = options["connections"], options["seconds"]
         lend = bench_replica.checkout_cycles(port, staff, clients)
         enrol = bench_replica.enrolment_cycles(port, staff, clients)
