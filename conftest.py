@@ -10,11 +10,12 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from common import breaker, testing_replica
+from common import breaker
 from common.authentication import local_tokens
 from common.db.replica import ROUTER
-from common.testing_faults import FaultProxy
 from delegation.tests.neo4j import HUNG_GRAPH_DEADLINE, neo4j_behind_proxy, neo4j_url, use_neo4j
+from devtools import standby
+from devtools.faults import FaultProxy
 
 if TYPE_CHECKING:
     from delegation.graph.neo4j import Neo4jGraphBackend
@@ -52,11 +53,11 @@ def replica(settings: Any) -> Iterator[None]:
     standby applying commits at once again after the test. Mark the test
     `django_db(transaction=True, databases=["default", "replica"])`: the replica sees only what
     commits."""
-    testing_replica.replica_url()
+    standby.replica_url()
     settings.DATABASE_ROUTERS = [ROUTER]
-    testing_replica.apply_delay(0)
+    standby.apply_delay(0)
     yield
-    testing_replica.apply_delay(0)
+    standby.apply_delay(0)
 
 
 @pytest.fixture

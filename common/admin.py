@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import cache
 from typing import Any, TypeVar
 
 from django import forms
@@ -15,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.module_loading import module_has_submodule
 
 from common.changelists import IndexedSearchAdmin, year_filter
 from common.exceptions import ServiceError
@@ -113,8 +115,7 @@ class EntityFilter(admin.SimpleListFilter):
     parameter_name = "entity"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
-        names = {str(model._meta.model_name) for label in PROJECT_APPS for model in _models(label)}
-        return [(name, name) for name in sorted(names)]
+        return [(name, name) for name in sorted(_audited_models())]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(entity=self.value()) if self.value() else queryset
@@ -135,18 +136,16 @@ class KindFilter(admin.SimpleListFilter):
         return queryset.filter(kind=self.value()) if self.value() else queryset
 
 
-# The apps whose services write audit entries.
-PROJECT_APPS = ("people", "delegation", "school", "library", "blog")
 VERBS = ("upsert", "delete")
 
 
-def _models(label: str) -> list[type[models.Model]]:
-    return list(apps.get_app_config(label).get_models())
-
-
+@cache
 def _audited_models() -> dict[str, type[models.Model]]:
-    """Audited model by the name an entry stores (`person`, `delegation`...)."""
-    return {str(m._meta.model_name): m for label in PROJECT_APPS for m in _models(label)}
+    """Audited model by the name an entry stores (`person`, `delegation`...): the models of the
+    apps with a `services` module, whose services write the audit entries (ARCHITECTURE.md's
+    shape of an app). The app registry is fixed once Django has started, hence the cache."""
+    audited = [c for c in apps.get_app_configs() if module_has_submodule(c.module, "services")]
+    return {str(m._meta.model_name): m for config in audited for m in config.get_models()}
 
 
 def _change_url(entry: AuditEntry) -> str:
@@ -183,7 +182,7 @@ class AuditEntryAdmin(IndexedSearchAdmin, ReadOnlyAdmin):
     fields = readonly_fields = ("at", "actor", "action", "entity", "object", "changes")
     search_fields = ["entity", "entity_id", "actor__username"]
     search_help_text = (
-        "An id (42), a kind and an id (person 42), a kind (delegation) or the username of who "
+        "An id (42), a kind and an id (person 42), a kind (loan) or the username of who "
         "made the change (the entity index and the actor's key)."
     )
 

@@ -41,15 +41,16 @@ def render(dot: str) -> Picture:
     return Picture(dot, svg[svg.find("<svg") :])
 
 
-def org_dot(rows: list[dict], highlight: int | None, title: str) -> str:
-    """People or units top-down; each row has `id`, `name`, and `parent` (None at the top)."""
+def org_dot(rows: list[dict], highlight: int | None, title: str, count: str = "") -> str:
+    """People or units top-down; each row has `id`, `name`, and `parent` (None at the top), and
+    the number under its name when `count` names the row's key for it ("3 people")."""
     lines = [
         "digraph org {",
         "  rankdir=TB; node [shape=box, style=rounded, fontname=Helvetica, fontsize=10];",
         f"  labelloc=t; label={quote(title)};",
     ]
     for row in rows:
-        extra = f"\\n{row['people']} people" if "people" in row else ""
+        extra = f"\\n{row[count]} {count}" if count in row else ""
         bold = ', style="rounded,bold"' if row["id"] == highlight else ""
         lines.append(f'  n{row["id"]} [label="{quote(row["name"])[1:-1]}{extra}"{bold}];')
         if row.get("parent") is not None:

@@ -230,7 +230,9 @@ def _units(graph: GraphBackend, data: dict, at: datetime) -> Result:
     unit = selectors.unit_get(data["unit"]) if data.get("unit") else None
     tree = graph.unit_tree(unit.pk if unit else None)
     rows = [{**row, "parent": row["parent_id"] if row["depth"] else None} for row in tree.items]
-    picture = pictures.render(pictures.org_dot(rows, unit.pk if unit else None, "units"))
+    picture = pictures.render(
+        pictures.org_dot(rows, unit.pk if unit else None, "units", count="people")
+    )
     table = [{k: v for k, v in row.items() if k != "parent_id"} for row in rows]
     summary = counted(len(tree.items), "unit")
     return Result("unit tree", _parents_named(table, "parent unit"), summary, picture, tree.query)

@@ -26,7 +26,11 @@ def unit_tree(request: HttpRequest) -> HttpResponse:
         }
         for unit, _ in rows
     ]
-    picture = graphviz.render(graphviz.org_dot(nodes, None, "org units")) if rows else None
+    picture = (
+        graphviz.render(graphviz.org_dot(nodes, None, "org units", count="people"))
+        if rows
+        else None
+    )
     return render(request, "people/unit_tree.html", {"rows": rows, "picture": picture})
 
 

@@ -26,9 +26,9 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 
-from common import testing_browser  # noqa: E402
 from config.demo_accounts import MEMBER_CARD  # noqa: E402
 from delegation.models import Delegation  # noqa: E402
+from devtools import chromium  # noqa: E402
 
 WIDTH, HEIGHT = 1200, 800
 STAFF_LOGIN = "/admin/login/"
@@ -80,7 +80,7 @@ SHOTS = [
 def take(browser: WebDriver, base_url: str, shot: Shot, out: Path) -> Path:
     browser.delete_all_cookies()
     if shot.username:
-        testing_browser.sign_in(
+        chromium.sign_in(
             browser, base_url, shot.username, settings.DEMO_PASSWORD, login_path=shot.login_path
         )
     else:
@@ -89,7 +89,7 @@ def take(browser: WebDriver, base_url: str, shot: Shot, out: Path) -> Path:
     show = "true" if shot.toolbar else "false"
     browser.execute_script("localStorage.setItem('djdt.show', arguments[0])", show)
     browser.get(base_url + shot.path())
-    testing_browser.wait_for(browser, "main, #content")
+    chromium.wait_for(browser, "main, #content")
     if shot.scroll_to:
         browser.execute_script(
             "const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView();",
@@ -103,7 +103,7 @@ def take(browser: WebDriver, base_url: str, shot: Shot, out: Path) -> Path:
 
 def main(base_url: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    browser = testing_browser.launch(width=WIDTH, height=HEIGHT)
+    browser = chromium.launch(width=WIDTH, height=HEIGHT)
     try:
         for shot in SHOTS:
             sys.stdout.write(f"  {take(browser, base_url, shot, out)}\n")

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
 from blog.models import AuthorProfile, Comment, Post, Tag
-from common.testing import ModelFactory
+from devtools.testing import ModelFactory
 
 
 class UserFactory(ModelFactory[User]):

@@ -5,7 +5,7 @@ from django.test import Client
 from blog.models import AuthorProfile, Comment, Post, Tag
 from blog.schema_version import current_schema_version
 from blog.tests.factories import CommentFactory, PostFactory, TagFactory
-from common.testing import assert_constant_admin_changelist
+from devtools.testing import assert_constant_admin_changelist
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from blog.models import AuthorProfile, Comment, Post, Tag
 from blog.tests.factories import AuthorProfileFactory, CommentFactory, PostFactory, TagFactory
-from common.testing import Trail, admin_bulk_delete, admin_url
+from devtools.testing import Trail, admin_bulk_delete, admin_url
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from blog.tests.factories import (
     PostFactory,
     TagFactory,
 )
-from common.testing import Trail, assert_constant_queries_for_page_sizes
 from delegation.tests.factories import grant_user
+from devtools.testing import Trail, assert_constant_queries_for_page_sizes
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.test import Client
 from blog.models import Post
 from blog.schema_version import current_schema_version
 from blog.tests.factories import CommentFactory, PostFactory, TagFactory
-from common.testing import count_queries
+from devtools.testing import count_queries
 
 pytestmark = pytest.mark.django_db
 

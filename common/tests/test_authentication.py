@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from common.authentication import CachedTokenAuthentication
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("config.bench_urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("devtools.bench.urls")]
 
 URL = "/bench/drf-token/"
 

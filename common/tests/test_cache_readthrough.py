@@ -26,7 +26,7 @@ from common.cache.readthrough import (
     read_slots,
 )
 from common.models import PendingInvalidation
-from common.testing import DOWN_CACHE
+from devtools.testing import DOWN_CACHE
 
 FAMILY = Family("test.things")
 

@@ -1,4 +1,4 @@
-"""Faults injected by a real TCP proxy (`common.testing_faults`) between the app and its stores.
+"""Faults injected by a real TCP proxy (`devtools.faults`) between the app and its stores.
 
 These tests assert *bounds* on fail-fast behaviour, with margins of several times the expected
 figure so that slow CI machines pass: the goal is a bound ("fails within its timeout, then
@@ -24,7 +24,7 @@ from common.breaker import CLOSED, OPEN
 from common.cache.backends import strict
 from common.cache.readthrough import Family, invalidate_on_commit, read_one
 from common.models import PendingInvalidation
-from common.testing_faults import FaultProxy, database_behind_proxy
+from devtools.faults import FaultProxy, database_behind_proxy
 
 COOLDOWN = 0.2
 # Far above the 0.25 s socket timeout and the breaker's microseconds, far below what the calls

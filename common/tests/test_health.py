@@ -15,7 +15,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from common.breaker import CircuitOpenError
 from common.cache.backends import strict
 from common.health import check_cache
-from common.testing import DOWN_CACHE
+from devtools.testing import DOWN_CACHE
 
 pytestmark = pytest.mark.django_db
 

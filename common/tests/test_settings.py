@@ -30,6 +30,8 @@ print(json.dumps({
     "routers": settings.DATABASE_ROUTERS,
     "toolbar": "debug_toolbar" in settings.INSTALLED_APPS,
     "debug": settings.DEBUG,
+    "devtools": "devtools" in settings.INSTALLED_APPS,
+    "urlconf": settings.ROOT_URLCONF,
 }))
 """
 
@@ -120,6 +122,17 @@ def test_production_and_test_settings_have_no_toolbar() -> None:
     assert production["toolbar"] is False
     assert production["debug"] is False
     assert "debug_toolbar" not in settings.INSTALLED_APPS
+
+
+def test_only_local_and_test_settings_install_devtools() -> None:
+    secrets_set = {"DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "campus.example"}
+    production = resolved("config.settings.production", **secrets_set)
+    assert (production["devtools"], production["urlconf"]) == (False, "config.urls")
+    assert resolved("config.settings.local")["devtools"] is True
+    assert "devtools" in settings.INSTALLED_APPS
+    # bench_http's server: production settings, with the floor views beside the site's URLs.
+    bench = resolved("devtools.bench.settings", **secrets_set)
+    assert (bench["devtools"], bench["urlconf"]) == (False, "devtools.bench.urls")
 
 
 def test_production_passes_check_deploy() -> None:

@@ -72,10 +72,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# `manage.py bench_http` sets DJANGO_BENCH_URLS for its gunicorn: the site's URLs plus the floor
-# views it measures against (config/bench_urls.py). Never set in production.
-BENCH_URLS = env.bool("DJANGO_BENCH_URLS", default=False)
-ROOT_URLCONF = "config.bench_urls" if BENCH_URLS else "config.urls"
+ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

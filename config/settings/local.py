@@ -4,11 +4,12 @@ from debug_toolbar.settings import PANELS_DEFAULTS
 from django.http import HttpRequest
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, MIDDLEWARE, env
+from .base import BASE_DIR, INSTALLED_APPS, MIDDLEWARE, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
-INSTALLED_APPS = [*INSTALLED_APPS, "debug_toolbar"]
+# devtools: the benchmark commands and the test helpers, never installed in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "debug_toolbar", "devtools"]
 # Right after Server-Timing, so the toolbar sees the queries of every later middleware and view.
 MIDDLEWARE = [MIDDLEWARE[0], "debug_toolbar.middleware.DebugToolbarMiddleware", *MIDDLEWARE[1:]]
 INTERNAL_IPS = ["127.0.0.1", "::1"]
@@ -29,3 +30,6 @@ DEBUG_TOOLBAR_PANELS = [
     *PANELS_DEFAULTS,
 ]
 DEBUG_TOOLBAR_CONFIG = {"SHOW_TOOLBAR_CALLBACK": "config.settings.local.show_toolbar"}
+
+# Where the bench commands write their tables (devtools.bench.report).
+BENCH_REPORTS_DIR = BASE_DIR / "docs" / "benchmarks"

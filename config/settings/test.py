@@ -32,7 +32,9 @@ REST_FRAMEWORK = {
 if os.environ.get("TEST_DATABASE_REPLICA_URL"):
     DATABASES["replica"] = replica_config(os.environ["TEST_DATABASE_REPLICA_URL"])
 DATABASE_ROUTERS = []
-INSTALLED_APPS = [*INSTALLED_APPS, "django_migration_linter"]
+INSTALLED_APPS = [*INSTALLED_APPS, "django_migration_linter", "devtools"]
+# The bench commands that tests run print their tables and never rewrite docs/benchmarks/.
+BENCH_REPORTS_DIR = None
 # Lint only our own apps' migrations, from the first commit on (Django's own are not ours).
 MIGRATION_LINTER_OPTIONS = {
     "include_apps": ["common", "people", "school", "library", "blog", "delegation"],

@@ -15,8 +15,8 @@ from blog.models import Comment
 from blog.tests.factories import CommentFactory
 from common.exceptions import ConflictError
 from common.models import AuditEntry
-from common.testing import Trail
 from delegation import services as delegation_services
+from devtools.testing import Trail
 from library.services import catalogue
 from library.tests.factories import AuthorFactory, BookFactory
 from people import services as people_services

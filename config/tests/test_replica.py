@@ -21,11 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from common import breaker, consistency, metrics, testing_replica
+from common import breaker, consistency, metrics
 from common.breaker import CLOSED
 from common.db import replica
-from common.testing_faults import database_behind_proxy
 from delegation.tests.scenario import DAY, T0, School, build_school
+from devtools import standby
+from devtools.faults import database_behind_proxy
 from library.models import Book, Loan
 from library.tests.factories import CopyFactory, MemberFactory
 from school.tests.factories import PersonFactory, SectionFactory
@@ -78,7 +79,7 @@ def test_reads_go_to_the_replica_and_writes_with_their_reads_to_the_primary(
     staff_client: APIClient,
 ):
     member, copy = MemberFactory(), CopyFactory()
-    testing_replica.caught_up()
+    standby.caught_up()
 
     read = _get(staff_client, BOOKS)
     written = _post(staff_client, CHECKOUT, {"member": member.pk, "copies": [copy.barcode]})
@@ -101,7 +102,7 @@ def test_transactions_locks_and_migrations_stay_on_the_primary():
 
 
 def test_the_admin_reads_the_primary(admin_client: Any):
-    testing_replica.caught_up()
+    standby.caught_up()
     response = admin_client.get(reverse("admin:library_desk"))
     assert response.status_code == 200
     assert not answered_by_replica(response)
@@ -119,7 +120,7 @@ def _stale_reads(client: APIClient, pairs: int, *, with_token: bool) -> int:
     just lent. Returns how many of `pairs` reads were stale."""
     members = [MemberFactory() for _ in range(pairs)]
     copies = [CopyFactory() for _ in range(pairs)]
-    testing_replica.caught_up()
+    standby.caught_up()
     stale = 0
     for member, copy in zip(members, copies, strict=True):
         lent = _post(client, CHECKOUT, {"member": member.pk, "copies": [copy.barcode]})
@@ -133,7 +134,7 @@ def _stale_reads(client: APIClient, pairs: int, *, with_token: bool) -> int:
 
 
 def test_write_then_read_with_the_token_is_never_stale_without_it_is(staff_client: APIClient):
-    testing_replica.apply_delay(LAG_MS)
+    standby.apply_delay(LAG_MS)
 
     with_token = _stale_reads(staff_client, PAIRS, with_token=True)
     without_token = _stale_reads(staff_client, PAIRS, with_token=False)
@@ -148,7 +149,7 @@ def test_a_token_the_replica_has_reached_is_served_by_it(staff_client: APIClient
     lent = _post(
         staff_client, CHECKOUT, {"member": MemberFactory().pk, "copies": [CopyFactory().barcode]}
     )
-    testing_replica.caught_up()
+    standby.caught_up()
     read = _get(staff_client, LOANS, lent[consistency.HEADER])
     assert read.status_code == 200 and answered_by_replica(read)
     assert metrics.read_route_counts()[("replica", "token_reached")] >= 1
@@ -156,7 +157,7 @@ def test_a_token_the_replica_has_reached_is_served_by_it(staff_client: APIClient
 
 def test_pages_keep_the_token_in_the_session(client: Any, member_user: User):
     client.force_login(member_user)
-    testing_replica.apply_delay(LAG_MS)
+    standby.apply_delay(LAG_MS)
     member = MemberFactory(user=member_user)
     copy = CopyFactory()
     due = timezone.now() + timedelta(days=14)
@@ -181,12 +182,12 @@ def test_an_enrolment_leaves_no_stale_course_list_in_the_cache(
     300 ms behind) must not store the seat count from before it."""
     PersonFactory(user=member_user)
     section = SectionFactory()
-    testing_replica.caught_up()
-    testing_replica.apply_delay(LAG_MS)
+    standby.caught_up()
+    standby.apply_delay(LAG_MS)
 
     enrolled = _post(member_client, ENROLLMENTS, {"section": section.pk})
     at_once = _get(member_client, reverse("school-api:courses"))
-    testing_replica.caught_up()
+    standby.caught_up()
     later = _get(member_client, reverse("school-api:courses"))
 
     assert enrolled.status_code == 201, enrolled.content
@@ -196,8 +197,8 @@ def test_an_enrolment_leaves_no_stale_course_list_in_the_cache(
 
 def test_delegation_then_its_list_and_check_include_it(staff_client: APIClient):
     school: School = build_school()
-    testing_replica.caught_up()
-    testing_replica.apply_delay(LAG_MS)
+    standby.caught_up()
+    standby.apply_delay(LAG_MS)
 
     created = _post(
         staff_client,
@@ -229,9 +230,9 @@ def test_delegation_then_its_list_and_check_include_it(staff_client: APIClient):
 
 # --- faults -------------------------------------------------------------------------------------
 def test_a_stopped_replica_leaves_reads_to_the_primary_until_it_is_back(api_client: APIClient):
-    testing_replica.caught_up()
+    standby.caught_up()
     assert answered_by_replica(_get(api_client, BOOKS))
-    testing_replica.stop()
+    standby.stop()
     try:
         for _ in range(5):
             response = _get(api_client, BOOKS)
@@ -240,7 +241,7 @@ def test_a_stopped_replica_leaves_reads_to_the_primary_until_it_is_back(api_clie
         assert health["status"] == "degraded" and "replica" in health["degraded"]
         assert health["breakers"]["database.replica"]["state"] != CLOSED
     finally:
-        testing_replica.start()
+        standby.start()
     _wait_for(lambda: answered_by_replica(_get(api_client, BOOKS)))
 
 
@@ -263,7 +264,7 @@ def test_a_hung_replica_costs_one_deadline_then_nothing(api_client: APIClient, s
 
 
 def test_a_lagging_replica_shows_its_lag_and_tokens_go_to_the_primary(staff_client: APIClient):
-    testing_replica.apply_delay(3000)
+    standby.apply_delay(3000)
     lent = _post(
         staff_client, CHECKOUT, {"member": MemberFactory().pk, "copies": [CopyFactory().barcode]}
     )

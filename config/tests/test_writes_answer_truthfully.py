@@ -18,10 +18,10 @@ from rest_framework.test import APIClient
 
 from common import breaker
 from common.db.postgresql.base import DatabaseWrapper
-from common.testing_faults import FaultProxy
 from common.tests.test_faults import database_proxy  # noqa: F401  (the fixture)
 from delegation.models import Delegation
 from delegation.tests.scenario import build_school, lend
+from devtools.faults import FaultProxy
 
 API = "/api/delegation/delegations"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import factory
 from django.contrib.auth.models import User
 
-from common.testing import ModelFactory
 from delegation import services
 from delegation.models import Permission, Role, RoleAssignment
+from devtools.testing import ModelFactory
 from people.models import OrgUnit, Person
 from people.tests.factories import PersonFactory
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from common.testing_faults import FaultProxy
+from devtools.faults import FaultProxy
 
 if TYPE_CHECKING:
     from delegation.graph.neo4j import Neo4jGraphBackend

@@ -7,7 +7,6 @@ from django.test import Client
 from django.urls import reverse
 
 from common.models import AuditEntry, OutboxEvent
-from common.testing import assert_constant_admin_changelist
 from delegation import services
 from delegation.models import (
     Delegation,
@@ -16,6 +15,7 @@ from delegation.models import (
     RoleAssignment,
 )
 from delegation.tests.scenario import T0, School, lend
+from devtools.testing import assert_constant_admin_changelist
 from people import services as people_services
 from people.models import OrgUnit, Person, ReportingLine
 from people.tests.factories import PersonFactory

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from common.testing import Trail, admin_bulk_delete, admin_url
 from delegation import services
 from delegation.models import Delegation, Permission, Role, RoleAssignment
 from delegation.tests.scenario import T0, School, lend
+from devtools.testing import Trail, admin_bulk_delete, admin_url
 from people.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db

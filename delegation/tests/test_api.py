@@ -8,10 +8,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from common.models import AuditEntry
-from common.testing import assert_constant_queries_for_page_sizes
 from delegation import services
 from delegation.models import Delegation
 from delegation.tests.scenario import DAY, T0, School, lend
+from devtools.testing import assert_constant_queries_for_page_sizes
 from people.tests.factories import PersonFactory
 
 API = "/api/delegation"

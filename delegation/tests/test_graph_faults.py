@@ -13,13 +13,13 @@ from django.contrib.auth.models import User
 
 from common import deadlines
 from common.breaker import CLOSED, breaker
-from common.testing_faults import FaultProxy
 from delegation.authz import user_can
 from delegation.graph.neo4j import OUTAGE
 from delegation.graph.sql import SqlGraphBackend
 from delegation.tests.neo4j import HUNG_GRAPH_DEADLINE as DEADLINE
 from delegation.tests.neo4j import cypher_graph
 from delegation.tests.scenario import DAY, T0, School, lend
+from devtools.faults import FaultProxy
 
 FAIL_FAST = 0.3
 

@@ -12,10 +12,10 @@ from rest_framework.test import APIClient
 
 from common.exceptions import ConflictError
 from common.models import AuditEntry
-from common.testing import Trail
 from delegation import services
 from delegation.models import Delegation
 from delegation.tests.scenario import DAY, T0, School, lend
+from devtools.testing import Trail
 
 API = "/api/delegation/delegations"
 TERMS = {"expires_at": (T0 + 700 * DAY).isoformat(), "weight": 4, "max_redelegations": 1}

@@ -9,7 +9,7 @@ import factory
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from common.testing import ModelFactory
+from devtools.testing import ModelFactory
 from library.models import (
     Author,
     Book,

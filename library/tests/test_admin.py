@@ -6,7 +6,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from common.testing import assert_constant_admin_changelist
+from devtools.testing import assert_constant_admin_changelist
 from library import services
 from library.models import (
     Author,

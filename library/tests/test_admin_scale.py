@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from common.changelists import EstimatedCountPaginator
-from common.testing import admin_url
+from devtools.testing import admin_url
 from library.models import Loan
 from library.tests.factories import LoanFactory
 

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from common.testing import admin_url, assert_constant_admin_changelist
+from devtools.testing import admin_url, assert_constant_admin_changelist
 from library import services
 from library.models import Book, Copy, Fine, Hold, Loan, Member
 from library.tests.factories import (

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from common.testing import assert_constant_queries_for_page_sizes
+from devtools.testing import assert_constant_queries_for_page_sizes
 from library import services
 from library.models import Book, CirculationEvent, Copy, Hold, Loan
 from library.tests.factories import (

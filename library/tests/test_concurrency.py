@@ -10,7 +10,7 @@ from typing import cast
 import pytest
 from django.db import connection
 
-from common.testing import race_past_the_checks, record_outcome
+from devtools.testing import race_past_the_checks, record_outcome
 from library import services
 from library.models import CirculationEvent, Copy, Hold, Loan
 from library.tests.factories import (

@@ -8,7 +8,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
-from common.testing import ModelFactory
+from devtools.testing import ModelFactory
 from people.models import OrgUnit, Person, ReportingLine
 
 # A fixed moment for tests that reason about validity windows.

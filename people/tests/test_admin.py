@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 
-from common.testing import assert_constant_admin_changelist
+from devtools.testing import assert_constant_admin_changelist
 from people.models import OrgUnit, Person, ReportingLine
 
 pytestmark = pytest.mark.django_db

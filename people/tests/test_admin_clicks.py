@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from common.testing import Trail, admin_bulk_delete, admin_url
+from devtools.testing import Trail, admin_bulk_delete, admin_url
 from people import services
 from people.models import OrgUnit, Person, ReportingLine
 from people.tests.factories import OrgUnitFactory, PersonFactory

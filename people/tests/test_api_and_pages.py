@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from common.testing import assert_constant_queries_for_page_sizes
+from devtools.testing import assert_constant_queries_for_page_sizes
 from people import services
 from people.tests.factories import PersonFactory, UserFactory
 

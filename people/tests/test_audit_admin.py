@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from common.models import AuditEntry, OutboxEvent
-from common.testing import assert_constant_admin_changelist
+from devtools.testing import assert_constant_admin_changelist
 from people import services
 from people.tests.factories import PersonFactory
 
@@ -56,3 +56,12 @@ def test_naming_the_objects_costs_no_query_per_row(admin_client_: Client):
     for _ in range(12):
         services.person_update(actor=None, person=PersonFactory(), title="Head")
     assert_constant_admin_changelist(admin_client_, AuditEntry, sizes=(3, 10))
+
+
+def test_the_entity_filter_offers_the_models_of_the_apps_with_services(admin_client_: Client):
+    """Read from the app registry (the apps whose services audit), not from a list of apps."""
+    html = admin_client_.get(URL).content.decode()
+    for kind in ("person", "delegation", "section", "book", "post"):
+        assert f'href="?entity={kind}"' in html
+    for kind in ("auditentry", "user", "token"):
+        assert f'href="?entity={kind}"' not in html

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 
 from common.exceptions import ConflictError
-from common.testing import Trail
+from devtools.testing import Trail
 from people import services
 from people.models import OrgUnit, Person, ReportingLine
 from people.tests.factories import T0, PersonFactory

@@ -6,7 +6,7 @@ import datetime
 
 import factory
 
-from common.testing import ModelFactory
+from devtools.testing import ModelFactory
 from people.models import Person, ReportingLine
 from people.tests import factories as org_factories
 from people.tests.factories import OrgUnitFactory

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from common.exceptions import ForbiddenError
-from common.testing import Trail, admin_bulk_delete, admin_url
+from devtools.testing import Trail, admin_bulk_delete, admin_url
 from people.models import Person
 from school import services
 from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 
-from common.testing import Trail, admin_url
+from devtools.testing import Trail, admin_url
 from school.models import Enrollment
 from school.tests.factories import (
     EnrollmentFactory,

@@ -8,7 +8,7 @@ from django.test import override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from common.testing import DOWN_CACHE, assert_constant_queries_for_page_sizes
+from devtools.testing import DOWN_CACHE, assert_constant_queries_for_page_sizes
 from school import selectors, services
 from school.filters import CourseFilter
 from school.models import Enrollment

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Model
 from django.test import Client
 
-from common.testing import ModelFactory, assert_constant_admin_changelist
+from devtools.testing import ModelFactory, assert_constant_admin_changelist
 from school.models import Course, Enrollment, PersonPreferences, Section, TeachingAssignment, Term
 from school.tests.factories import (
     CourseFactory,

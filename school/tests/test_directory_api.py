@@ -13,7 +13,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from common.cache.counters import counters
-from common.testing import DOWN_CACHE, assert_constant_queries_for_page_sizes
+from devtools.testing import DOWN_CACHE, assert_constant_queries_for_page_sizes
 from school.directory import Plan
 from school.services import enrollment_create, preferences_update, teaching_assignment_create
 from school.tests.factories import SectionFactory, make_school

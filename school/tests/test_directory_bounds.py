@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from common.testing import assert_constant_queries_for_page_sizes
+from devtools.testing import assert_constant_queries_for_page_sizes
 from people.models import Person
 from school.directory import CHAIN_DEPTH, REPORTS_SHOWN
 from school.tests.factories import OrgUnitFactory, PersonFactory, ReportingLineFactory

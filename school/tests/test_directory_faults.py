@@ -10,9 +10,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from common.breaker import CLOSED, breaker
-from common.testing_faults import FaultProxy
 from delegation.tests.neo4j import HUNG_GRAPH_DEADLINE as DEADLINE
 from delegation.tests.neo4j import cypher_graph
+from devtools.faults import FaultProxy
 from school.tests.factories import make_school
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from common.testing import count_queries
+from devtools.testing import count_queries
 from school.tests.factories import make_school
 
 pytestmark = pytest.mark.django_db

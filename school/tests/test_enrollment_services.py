@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.exceptions import ConflictError, ServiceError
-from common.testing import race_past_the_checks
+from devtools.testing import race_past_the_checks
 from people.models import Person
 from people.tests.factories import UserFactory
 from school.models import Enrollment

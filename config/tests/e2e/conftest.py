@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from common import testing_browser
+from devtools import chromium
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -41,7 +41,7 @@ PHASES = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 def _browser_or_skip() -> None:
-    absent = testing_browser.missing()
+    absent = chromium.missing()
     if not absent:
         return
     reason = (
@@ -58,7 +58,7 @@ def browser(request: pytest.FixtureRequest) -> Iterator[WebDriver]:
     """A fresh headless Chromium per test (no cookies carried over); on failure its screenshot
     and page source are saved under `artifacts_dir()`, named after the test."""
     _browser_or_skip()
-    driver = testing_browser.launch()
+    driver = chromium.launch()
     try:
         yield driver
     finally:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from common import testing_browser
 from config.tests.e2e.conftest import _browser_or_skip
+from devtools import chromium
 
 
 @pytest.fixture
 def no_chromium(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(testing_browser, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setattr(chromium, "CHROMIUM", "/nonexistent/chromium")
 
 
 def test_without_chromium_outside_ci_the_tests_skip_naming_the_package(

@@ -3,7 +3,7 @@ their loans and fine, a student their grades, the explorer answers a check and d
 names of the people in its proof, a librarian finds the desk on the admin index and lends and
 takes back a copy, and the library lab shows its tables beside the debug toolbar's panels.
 
-Everyone signs in through a login form (`testing_browser.sign_in`), never with a session made
+Everyone signs in through a login form (`chromium.sign_in`), never with a session made
 behind the server's back. The assertions name stable things (form field names, the desk's
 operation buttons, the toolbar's panel ids, the strategies' names, the people's names), not the
 pages' wording, which other changes improve."""
@@ -21,8 +21,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from common.testing_browser import WAIT_SECONDS, sign_in, wait_for, wait_for_url
 from delegation.tests.scenario import build_school, lend
+from devtools.chromium import WAIT_SECONDS, sign_in, wait_for, wait_for_url
 from library import lab
 from library import services as library_services
 from library.models import Loan

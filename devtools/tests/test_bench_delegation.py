@@ -5,15 +5,21 @@ from __future__ import annotations
 import json
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 
 from common.models import OutboxEvent
-from delegation.bench import naive_check
-from delegation.bench_backends import MEASURES
 from delegation.graph.neo4j import Neo4jGraphBackend
 from delegation.graph.sql import SqlGraphBackend
 from delegation.models import Delegation
-from delegation.tests.scenario import DAY, T0, School, lend
+from delegation.tests.scenario import DAY, T0, School, build_school, lend
+from devtools.bench.delegation import naive_check
+from devtools.bench.delegation_backends import MEASURES
+
+
+@pytest.fixture
+def school(db: None) -> School:
+    return build_school()
 
 
 def test_naive_baseline_agrees_with_sql(school: School):

@@ -18,9 +18,9 @@ from typing import Any
 from django.db import connection
 
 from common import outbox
-from delegation.bench import Timing, timed_ms
 from delegation.graph.base import GraphBackend
 from delegation.models import Delegation, Permission
+from devtools.bench.delegation import Timing, timed_ms
 from people.models import Person
 
 EXPIRED_BATCH = 5000

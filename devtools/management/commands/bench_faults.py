@@ -2,7 +2,7 @@
 outages measured.
 
 Starts gunicorn (production settings, `--workers` workers) on 127.0.0.1 with PostgreSQL and
-Redis each behind a fault proxy (`common.testing_faults`), and the graph on Neo4j at a proxy
+Redis each behind a fault proxy (`devtools.faults`), and the graph on Neo4j at a proxy
 with nothing behind it (a graph store that accepts and never answers). Then, for each fault, it
 runs a bounded load (`--clients` threads over http.client, each request with a 10 s timeout)
 before, during (`--seconds`) and after the fault, and prints one table per fault: requests,
@@ -50,11 +50,12 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from common.testing_faults import FaultProxy
+from devtools.bench.report import BenchCommand
+from devtools.faults import FaultProxy
 
 LOAD = ["/api/library/books/?page_size=5", "/api/school/courses/", "/blog/", "/api/health/"]
 # The directory with graph parts (signed in), a permission-gated page, and health: each asks
@@ -608,7 +609,7 @@ def goal_rows(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
     return rows
 
 
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = "Outages of PostgreSQL, Redis and the graph, measured against gunicorn (one table each)."
 
     def add_arguments(self, parser: CommandParser) -> None:

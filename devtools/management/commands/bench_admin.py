@@ -23,11 +23,13 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.db import connection, transaction
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+
+from devtools.bench.report import BenchCommand
 
 GOAL_MS = 300.0
 DEEP_PAGE = 1000
@@ -81,7 +83,7 @@ PAGES: list[tuple[str, str, dict[str, str]]] = [
 ]
 
 
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = "Time every large admin changelist (plain, search, filter, deep page) in one run."
 
     def add_arguments(self, parser: CommandParser) -> None:

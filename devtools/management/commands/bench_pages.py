@@ -25,13 +25,14 @@ from urllib.parse import parse_qs, urlparse
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db.models import Count, QuerySet
 from django.test import RequestFactory
 from django.urls import resolve
 from rest_framework.test import force_authenticate
 
 from common.pagination import CursorPagination
+from devtools.bench.report import BenchCommand
 
 GOAL_RATIO = 1.5
 
@@ -147,7 +148,7 @@ def timed(run: Any, repeat: int) -> float:
     return round(median(samples), 2)
 
 
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = "Benchmark keyset pages: the first page against a deep one, per list."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,8 +1,8 @@
 """The site's URLs plus the floor views `manage.py bench_http` compares the API with.
 
-Served only when `DJANGO_BENCH_URLS=true` (`settings.BENCH_URLS`, which `bench_http` sets for the
-gunicorn it starts): production URLs never carry these views. Each adds one layer to the one
-before, so the table shows what each layer costs:
+Served only by the gunicorn `bench_http` starts (`devtools.bench.settings`): production URLs never
+carry these views. Each adds one layer to the one before, so the table shows what each layer
+costs:
 
 - `/bench/django/`: a plain Django view (the whole middleware stack, nothing else);
 - `/bench/drf/`: a DRF view with no authentication, permission or throttle;

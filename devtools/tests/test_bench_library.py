@@ -1,4 +1,4 @@
-"""The benchmark and the seed run end to end on small data (timings are printed, never asserted)."""
+"""bench_library runs end to end on small data (timings are printed, never asserted)."""
 
 from __future__ import annotations
 
@@ -8,33 +8,13 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from library import seed
-from library.management.commands import bench_library
-from library.models import Book, Copy, Hold, Loan, Member
+from devtools.management.commands import bench_library
+from library.tests.test_seed import small_library  # noqa: F401  (the fixture)
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def small_library(monkeypatch) -> None:
-    monkeypatch.setitem(seed.SIZES, "small", (12, 5, 6, 40))
-    seed.seed(size="small", log=lambda line: None)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_library")]
 
 
-def test_seed_is_idempotent_and_consistent(small_library):
-    counts = [Book.objects.count(), Copy.objects.count(), Member.objects.count()]
-    loans = Loan.objects.count()
-    seed.seed(size="small", log=lambda line: None)
-    assert [Book.objects.count(), Copy.objects.count(), Member.objects.count()] == counts
-    assert Loan.objects.count() == loans == 40
-    active = Loan.objects.filter(returned_at__isnull=True).values_list("copy_id", flat=True)
-    assert set(Copy.objects.filter(status=Copy.Status.ON_LOAN).values_list("id", flat=True)) == set(
-        active
-    )
-    assert Hold.objects.exists()
-
-
-def test_bench_library_prints_every_section_as_json(small_library):
+def test_bench_library_prints_every_section_as_json():
     out = StringIO()
     call_command("bench_library", "--json", "--repeat", "1", stdout=out)
     results = json.loads(out.getvalue())
@@ -56,7 +36,7 @@ def test_bench_library_prints_every_section_as_json(small_library):
     assert [row["pagination"] for row in results["pagination"]] == ["offset"] * 2 + ["cursor"] * 2
 
 
-def test_bench_library_prints_tables(small_library):
+def test_bench_library_prints_tables():
     out = StringIO()
     call_command("bench_library", "--repeat", "1", stdout=out)
     text = out.getvalue()
@@ -66,7 +46,7 @@ def test_bench_library_prints_tables(small_library):
     assert "Loan list, newest first" in text
 
 
-def test_bench_library_lab_shows_a_second_miss_measuring_nothing(small_library):
+def test_bench_library_lab_shows_a_second_miss_measuring_nothing():
     out = StringIO()
     call_command("bench_library", "--lab", "--json", "--repeat", "1", stdout=out)
     rows = json.loads(out.getvalue())["lab"]

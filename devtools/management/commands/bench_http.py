@@ -1,8 +1,8 @@
 """`manage.py bench_http [--seconds 10] [--threads 2] [--connections 16] [--workers 4] [--json]`.
 
 The API's floor, measured over HTTP: starts gunicorn (production settings, `--workers` sync
-workers) on a free loopback port with the bench-only floor views (`config/bench_urls.py`,
-`DJANGO_BENCH_URLS=true`), drives each endpoint in turn with `wrk` (Debian's package, installed
+workers) on a free loopback port with the bench-only floor views (`devtools.bench.settings`,
+`devtools/bench/urls.py`), drives each endpoint in turn with `wrk` (Debian's package, installed
 with apt-get when missing) for `--seconds` with `--threads` threads and `--connections`
 connections, and prints requests/s, p50 and p99 side by side:
 
@@ -19,7 +19,7 @@ also runs `seed_demo --size small`).
 `--replica` (DATABASE_REPLICA_URL set to a streaming replica of DATABASE_URL) measures the
 database-reading endpoints twice, side by side: the server without the replica, then with it,
 plus a read carrying a consistency token; then, on the server with it, `--pairs` write-then-read
-pairs through the API (`common.bench_replica`): p50/p99 of the token-carrying reads, stale reads,
+pairs through the API (`devtools.bench.replica`): p50/p99 of the token-carrying reads, stale reads,
 which store served them, what choosing the store cost a request, the share of all requests
 whose reads the replica served, and the checkouts and enrolments per second the primary took.
 """
@@ -39,12 +39,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from common import bench_replica
-from common.management.commands.bench_faults import Server, request, server_env
+from devtools.bench import replica as bench_replica
+from devtools.bench.report import BenchCommand
+from devtools.management.commands.bench_faults import Server, request, server_env
 
 TOKEN = "token"
 ENDPOINTS: list[tuple[str, str, bool]] = [
@@ -129,10 +130,10 @@ def bench_env() -> dict[str, str]:
     """bench_faults' production environment (throttles counted, never refusing), the stores
     as they are, and the floor views."""
     env = server_env(os.environ["DATABASE_URL"], settings.REDIS_URL, "")
-    return {**env, "DJANGO_BENCH_URLS": "true"}
+    return {**env, "DJANGO_SETTINGS_MODULE": "devtools.bench.settings"}
 
 
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = "Requests/s and p50/p99 of the API's floor and real endpoints, driven by wrk."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -146,6 +147,9 @@ class Command(BaseCommand):
             "--replica", action="store_true", help="off vs on, DATABASE_REPLICA_URL"
         )
         parser.add_argument("--pairs", type=int, default=1000, help="with --replica")
+
+    def report_name(self, options: dict[str, Any]) -> str | None:
+        return "bench_http_replica" if options["replica"] else "bench_http"
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -206,7 +210,7 @@ class Command(BaseCommand):
         )
 
     def _capacity(self, port: int, staff: str, options: dict[str, Any]) -> tuple[float, float]:
-        """Checkouts and enrolments per second the primary took (`common.bench_replica`)."""
+        """Checkouts and enrolments per second the primary took (`devtools.bench.replica`)."""
         clients, seconds = options["connections"], options["seconds"]
         lend = bench_replica.checkout_cycles(port, staff, clients)
         enrol = bench_replica.enrolment_cycles(port, staff, clients)

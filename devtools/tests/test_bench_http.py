@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import Resolver404, resolve
 
-from common.management.commands.bench_http import parse_wrk
+from devtools.management.commands.bench_http import parse_wrk
 
 WRK = """Running 10s test @ http://127.0.0.1:8000/bench/drf/
   2 threads and 16 connections
@@ -35,4 +35,4 @@ def test_wrk_output_is_read_with_its_units():
 def test_the_floor_views_are_not_in_the_production_urlconf():
     with pytest.raises(Resolver404):
         resolve("/bench/drf/", urlconf="config.urls")
-    assert resolve("/bench/drf/", urlconf="config.bench_urls")
+    assert resolve("/bench/drf/", urlconf="devtools.bench.urls")

@@ -35,7 +35,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Greatest
@@ -43,6 +43,7 @@ from django.test import RequestFactory
 from rest_framework.renderers import JSONRenderer
 
 from common.cache.readthrough import invalidate, invalidate_family
+from devtools.bench.report import BenchCommand
 from library import lab, selectors
 from library.api import BookListView
 from library.caching import LAB, SEARCHES
@@ -95,7 +96,7 @@ def _plan(queryset: Any) -> str:
     return "other"
 
 
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = "Benchmark loading strategies, search and pagination of the library (one run)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -106,6 +107,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--lab", action="store_true", dest="lab_only", help="Only the lab page's cost."
         )
+
+    def report_name(self, options: dict[str, Any]) -> str | None:
+        return "bench_library_lab" if options["lab_only"] else "bench_library"
 
     def handle(
         self, *args: Any, as_json: bool, repeat: int, lab_only: bool, **options: Any

@@ -4,7 +4,7 @@ Used by the end-to-end tests (`config/tests/e2e/`) and by `scripts/screenshots.p
 downloads a browser or a driver: naming the driver's path makes Selenium skip Selenium Manager,
 and `chromium` and `chromium-driver` come from one Debian source package at one version, so the
 driver always speaks the browser's protocol (`scripts/lib.sh` `ensure_chromium` installs both).
-Development only (selenium is in requirements-dev.in), like `common.testing`.
+Development only (selenium is in requirements-dev.in), like `devtools.testing`.
 """
 
 from __future__ import annotations

@@ -17,11 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from blog import schema_version, selectors
 from blog.models import Post
 from common.telemetry import collect
+from devtools.bench.report import BenchCommand
 
 PAGE = 20
 
@@ -73,7 +74,7 @@ def _measure(run: Callable[[], Any], runs: int) -> dict[str, float]:
     return {"queries": queries, "ms": round(statistics.median(timings) * 1000, 3)}
 
 
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = "Compare post-list loading strategies and schema-guard strategies (one run)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -3,11 +3,11 @@
 On the seeded org (`seed_demo --size large`), first the bounded answers side by side: for "50
 people, every expansion" and "the principal with expand=reports", the answer's size in KB, cold
 and warm p50/p95, and the floor (the same answer as one hand-written SQL statement,
-`school.directory_floor`), each goal met or missed. Then a page of people with every expansion,
-cold (the directory's cache families invalidated before each run) and warm, and with the cache
-disabled; store calls at two page sizes (they must not grow); then a replay of single-person
-reads with Zipf-distributed ids and a share of writes, each write followed by reads of the
-people it affected, compared with a read that bypasses the cache (a stale read is any
+`devtools.bench.directory_floor`), each goal met or missed. Then a page of people with every
+expansion, cold (the directory's cache families invalidated before each run) and warm, and with
+the cache disabled; store calls at two page sizes (they must not grow); then a replay of
+single-person reads with Zipf-distributed ids and a share of writes, each write followed by reads
+of the people it affected, compared with a read that bypasses the cache (a stale read is any
 difference).
 
 Run with DJANGO_DEBUG=false: DEBUG keeps a log of every query, which costs time.
@@ -24,16 +24,18 @@ from dataclasses import replace
 from itertools import accumulate
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 
 from common import telemetry
 from common.cache.counters import counters, difference, hit_ratio
 from common.cache.readthrough import invalidate_family
 from common.exceptions import ServiceError
+from devtools.bench import directory_floor
+from devtools.bench.report import BenchCommand
 from people import services as people_services
 from people.models import Person, ReportingLine
-from school import directory_floor, services
+from school import services
 from school.caching import PER_PERSON
 from school.directory import EXPANSIONS, Answer, Plan, resolve
 from school.models import Enrollment, Section
@@ -94,7 +96,7 @@ def answer_kb(answer: Answer) -> float:
 
 
 def floor(sql: str, iterations: int, **params: Any) -> dict[str, float]:
-    """p50/p95 of the one-statement answer (`school.directory_floor`)."""
+    """p50/p95 of the one-statement answer (`devtools.bench.directory_floor`)."""
     samples = [directory_floor.run(sql, **params)[1] for _ in range(iterations)]
     return {
         "p50_ms": round(percentile(samples, 0.5), 2),
@@ -238,7 +240,7 @@ class Replay:
         self.counted_from = counters.families()
 
 
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = "Benchmark the people directory: cold vs warm vs no cache, and a Zipf replay."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -358,7 +360,10 @@ class Command(BaseCommand):
                 f"{warm['p50_ms']:>10.2f}{warm['p95_ms']:>10.2f}{one['p50_ms']:>11.2f}"
                 f"{one['p95_ms']:>11.2f}{row['cold_over_floor']:>12.2f}"
             )
-        write("(floor: the same answer as one hand-written SQL statement, school.directory_floor)")
+        write(
+            "(floor: the same answer as one hand-written SQL statement, "
+            "devtools.bench.directory_floor)"
+        )
         for label, row in bounded.items():
             verdicts = ", ".join(
                 f"{goal}: {'met' if met else 'MISSED'}" for goal, met in row["goals"].items()

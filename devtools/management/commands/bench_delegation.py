@@ -22,11 +22,16 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.db import connection, transaction
 
-from delegation.bench import Timing, naive_check, timed_ms
-from delegation.bench_backends import (
+from delegation.graph import get_graph
+from delegation.graph.base import GraphBackend
+from delegation.graph.sql import SqlGraphBackend
+from delegation.models import Delegation, Permission
+from delegation.seed import BASE
+from devtools.bench.delegation import Timing, naive_check, timed_ms
+from devtools.bench.delegation_backends import (
     MEASURES,
     Cell,
     draw_workload,
@@ -34,11 +39,7 @@ from delegation.bench_backends import (
     measure,
     queue_upserts,
 )
-from delegation.graph import get_graph
-from delegation.graph.base import GraphBackend
-from delegation.graph.sql import SqlGraphBackend
-from delegation.models import Delegation, Permission
-from delegation.seed import BASE
+from devtools.bench.report import BenchCommand
 from people.models import Person
 
 if TYPE_CHECKING:  # the driver is imported only when the graph is Neo4j
@@ -47,7 +48,7 @@ if TYPE_CHECKING:  # the driver is imported only when the graph is Neo4j
 NEO4J = "Neo4j"
 
 
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = "Measure check (SQL vs naive) and who-can latency on this database."
 
     def add_arguments(self, parser: CommandParser) -> None:
