@@ -16,15 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 COMMON = ROOT / "common"
 NOT_INDEXED = {"__init__.py", "tests", "migrations", "templates"}
 # Test and benchmark helpers on their way to the dev-only app; the index leaves them out.
-LEAVING = {
-    "testing.py",
-    "testing_faults.py",
-    "testing_replica.py",
-    "testing_browser.py",
-    "bench_replica.py",
-}
-
-
 def test_the_layers_picture_is_up_to_date() -> None:
     result = subprocess.run(
         [sys.executable, "scripts/architecture.py", "--check"],
@@ -43,7 +34,7 @@ def indexed_common_modules() -> set[str]:
 
 
 def common_modules() -> set[str]:
-    modules = {path.name for path in COMMON.glob("*.py") if path.name not in NOT_INDEXED | LEAVING}
+    modules = {path.name for path in COMMON.glob("*.py") if path.name not in NOT_INDEXED}
     packages = {
         f"{path.name}/"
         for path in COMMON.iterdir()
