@@ -15,7 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 COMMON = ROOT / "common"
 NOT_INDEXED = {"__init__.py", "tests", "migrations", "templates"}
-# Test and benchmark helpers on their way to the dev-only app; the index leaves them out.
+
+
 def test_the_layers_picture_is_up_to_date() -> None:
     result = subprocess.run(
         [sys.executable, "scripts/architecture.py", "--check"],
