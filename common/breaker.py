@@ -1,17 +1,15 @@
 """Circuit breakers: one per store (database, cache, graph), so that an outage fails fast.
 
 A breaker is *closed* while its store answers. After `CIRCUIT_BREAKER_FAILURES` consecutive
-failures it *opens*: calls fail at once with `CircuitOpenError` instead of waiting for a timeout.
-Opening starts one probe thread, which every `CIRCUIT_BREAKER_COOLDOWN` seconds tries the store
-(*half-open* while it tries; calls still fail fast): no request ever waits for a probe, at most
-one probe per breaker runs at a time, and recovery does not wait for traffic. A probe that
-succeeds runs the breaker's recovery hooks (a fresh connection pool, the cache invalidations that
-could not be applied) and then closes the breaker.
+failures, or one `trip`, it *opens*: calls fail at once with `CircuitOpenError`. Opening starts
+one probe thread, which tries the store every `CIRCUIT_BREAKER_COOLDOWN` seconds: no request
+waits for a probe, and recovery does not wait for traffic. A probe that succeeds runs the
+breaker's recovery hooks (a fresh connection pool, the cache invalidations that could not be
+applied), then closes the breaker. State is per process: each gunicorn worker learns of an
+outage on its own, and no store is needed to share it.
 
-State is per process (each gunicorn worker learns of an outage on its own, at the cost of a few
-timeouts), which needs no store to share it. Written here rather than taken from pybreaker, the
-usual library, because pybreaker holds one lock for the whole guarded call, which would serialise
-every database query of a threaded process.
+Not pybreaker: its `call` holds the breaker's lock while the guarded function runs, so a
+threaded process makes one query at a time (ARCHITECTURE.md, "Home-made, and why").
 """
 
 from __future__ import annotations
@@ -27,20 +25,12 @@ from django.conf import settings
 
 logger = logging.getLogger("common.breaker")
 
-CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
+CLOSED, OPEN = "closed", "open"
 T = TypeVar("T")
 
 
 class CircuitOpenError(Exception):
     """The store's breaker is open: the call was not attempted."""
-
-
-def _failures_to_open() -> int:
-    return int(getattr(settings, "CIRCUIT_BREAKER_FAILURES", 2))
-
-
-def _cooldown() -> float:
-    return float(getattr(settings, "CIRCUIT_BREAKER_COOLDOWN", 0.5))
 
 
 @dataclass
@@ -49,11 +39,10 @@ class Breaker:
     # Raises unless the store answers; run in the probe thread (set by the store's client code).
     probe: Callable[[], None] | None = None
     # Run in the probe thread after a successful probe, before the breaker closes; their store
-    # calls go through (the probe thread is admitted while half-open).
+    # calls go through (the probe thread is admitted while the breaker is open).
     on_recovery: list[Callable[[], None]] = field(default_factory=list)
     state: str = CLOSED
     failures: int = 0
-    opened_at: float = 0.0
     last_error: str = ""
     opened_count: int = 0
     # Bumped by reset(): a probe started before it must not change the state after it.
@@ -62,14 +51,17 @@ class Breaker:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def call(self, function: Callable[[], T], failures: tuple[type[BaseException], ...]) -> T:
-        """`function()` unless the breaker is open; `failures` are the errors that count."""
+        """`function()` unless the breaker is open; `failures` are the errors that count. The
+        lock is taken only to count: calls run side by side."""
         self.admit()
         try:
             result = function()
         except failures as error:
             self.failed(error)
             raise
-        self.succeeded()
+        if self.failures:
+            with self._lock:
+                self.failures = 0
         return result
 
     def admit(self) -> None:
@@ -78,16 +70,11 @@ class Breaker:
             return
         raise CircuitOpenError(f"{self.name} unavailable (circuit {self.state}: {self.last_error})")
 
-    def succeeded(self) -> None:
-        if self.failures:
-            with self._lock:
-                self.failures = 0
-
     def failed(self, error: BaseException) -> None:
         with self._lock:
             self.failures += 1
             self.last_error = _describe(error)
-            if self.failures >= _failures_to_open():
+            if self.failures >= int(getattr(settings, "CIRCUIT_BREAKER_FAILURES", 2)):
                 self._open()
 
     def trip(self, error: BaseException) -> None:
@@ -105,7 +92,6 @@ class Breaker:
                 "opened": self.opened_count,
             }
             if self.state != CLOSED:
-                data["open_for_s"] = round(time.monotonic() - self.opened_at, 3)
                 data["error"] = self.last_error
             return data
 
@@ -119,7 +105,7 @@ class Breaker:
         if self.state != CLOSED:
             return
         logger.error("circuit %s opened: %s", self.name, self.last_error)
-        self.state, self.opened_at = OPEN, time.monotonic()
+        self.state = OPEN
         self.opened_count += 1
         threading.Thread(
             target=self._probe_until_closed,
@@ -132,30 +118,25 @@ class Breaker:
         """Probe every cool-down, without waiting for traffic, until the store answers."""
         self._prober = threading.get_ident()
         while True:
-            time.sleep(_cooldown())
-            with self._lock:
-                if epoch != self._epoch:
-                    return
-                self.state = HALF_OPEN
+            time.sleep(float(getattr(settings, "CIRCUIT_BREAKER_COOLDOWN", 0.5)))
+            if epoch != self._epoch:
+                return
             try:
-                self._probe_once()
+                if self.probe is not None:
+                    self.probe()
+                for hook in self.on_recovery:
+                    hook()
             except Exception as error:  # noqa: BLE001 - any failure means still down
                 with self._lock:
                     if epoch != self._epoch:
                         return
-                    self.state, self.last_error = OPEN, _describe(error)
+                    self.last_error = _describe(error)
                 continue
             with self._lock:
                 if epoch == self._epoch:
                     self.state, self.failures, self._prober = CLOSED, 0, None
             logger.warning("circuit %s closed: the store answers again", self.name)
             return
-
-    def _probe_once(self) -> None:
-        if self.probe is not None:
-            self.probe()
-        for hook in self.on_recovery:
-            hook()
 
 
 def _describe(error: BaseException) -> str:

@@ -1,10 +1,10 @@
 """Client-side deadlines for stores that may hang: accept a connection, then never answer.
 
-A server-side timeout (PostgreSQL's `statement_timeout`) cannot help when the network or a proxy
-in between stops forwarding: the answer never comes and a blocked read waits forever. TCP does
-not help either (keepalives and `tcp_user_timeout` need unacknowledged data or a silent peer; a
-hung proxy acknowledges everything). So each blocking call of a request carries a deadline
-enforced by the client:
+Neither store's client bounds a read once connected: libpq's `statement_timeout`, keepalives
+and `tcp_user_timeout` leave a query on a hung proxy blocked (the server never hears of it, the
+proxy's kernel acknowledges every byte and probe), and the neo4j driver reads without a timeout
+unless the server hints one (120 s on Neo4j 5's defaults). Measured in ARCHITECTURE.md, "Home-made,
+and why". So each blocking call of a request carries a deadline enforced here:
 
 - **Database** (`Watchdog`): one thread per process looks at the operations in flight; one past
   its deadline gets its socket shut down, so the blocked read returns an error at once. The
@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.signals import request_finished, request_started
@@ -75,15 +76,13 @@ def connect_signals() -> None:
 
 
 # --- socket watchdog (database) ----------------------------------------------------------------
+@dataclass(slots=True)
 class Armed:
     """One operation in flight: `fired` once the watchdog shut its socket down."""
 
-    __slots__ = ("deadline", "fileno", "fired", "seconds")
-
-    def __init__(self, fileno: int, seconds: float) -> None:
-        self.fileno, self.seconds = fileno, seconds
-        self.deadline = time.monotonic() + seconds
-        self.fired = False
+    fileno: int
+    deadline: float
+    fired: bool = False
 
 
 class Watchdog:
@@ -101,7 +100,7 @@ class Watchdog:
 
     @contextlib.contextmanager
     def guard(self, fileno: int, seconds: float) -> Iterator[Armed]:
-        armed = Armed(fileno, seconds)
+        armed = Armed(fileno, time.monotonic() + seconds)
         key = id(armed)
         with self._lock:
             self._armed[key] = armed

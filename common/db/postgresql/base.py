@@ -10,23 +10,22 @@ wait for the old pool's back-off nor meet its dead connections.
 
 A PostgreSQL that *hangs* (connections accepted, answers never sent) is bounded on the client:
 
-- a new connection by libpq's `connect_timeout` (`DB_CONNECT_TIMEOUT`);
+- a new connection by libpq's `connect_timeout` (`DB_CONNECT_TIMEOUT`), and a request's wait
+  for the pool by its `timeout` (`DB_POOL_TIMEOUT`; a whole wait opens the breaker);
 - every query, COMMIT and ROLLBACK of a request by `DB_QUERY_DEADLINE`: the watchdog of
-  `common.deadlines` shuts the socket down, the blocked read fails, the breaker opens;
+  `common.deadlines` shuts the socket down, the blocked read fails, the breaker opens (no libpq
+  option can: ARCHITECTURE.md, "Home-made, and why");
 - the pool's lending by a check that costs no round trip (`_sound`), instead of psycopg's
-  `check_connection` (an empty query per lending, which a hung server never answers).
+  `check_connection` (an empty query per lending, which a hung server never answers). Django
+  passes its own `check=` to the pool, so this one wraps Django's public `get_new_connection`.
 
-The first request of an outage does not wait out the pool either: a connection attempt of the
-pool that is refused or times out opens the breaker (`GuardedConnection`), and the request
-waits for the pool in slices of `POOL_WAIT_SLICE`, so it answers 503 a slice after the refusal,
-not a pool timeout.
+Everything here wraps Django's and psycopg's public methods (calling them, adding around them).
 """
 
 from __future__ import annotations
 
 import contextlib
 import select
-import time
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any, cast
@@ -35,13 +34,10 @@ import psycopg
 from django.conf import settings
 from django.db import OperationalError, connections
 from django.db.backends.postgresql import base
-from psycopg import IsolationLevel
 from psycopg_pool import PoolTimeout
 
 from common import deadlines
 from common.breaker import Breaker, CircuitOpenError, breaker
-
-POOL_WAIT_SLICE = 0.02  # seconds between looks at the breaker while waiting for the pool
 
 
 class DatabaseUnavailable(psycopg.OperationalError):
@@ -127,35 +123,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise
 
     def _lend_sound(self, conn_params: dict[str, Any]) -> Any:
-        """A pooled connection whose socket shows no sign of death (see `_sound`); dead ones
-        go back to the pool closed, which discards them. Bounded: each dead one leaves the pool,
-        and a fresh connection is sound."""
-        pool = self.pool
-        for _ in range(pool.max_size + 1):
-            connection = self._getconn(conn_params)
+        """Django's pooled connection, if its socket shows no sign of death (see `_sound`); a
+        dead one goes back to the pool closed, which discards it. Bounded: each dead one leaves
+        the pool, and a fresh connection is sound."""
+        for _ in range(self.pool.max_size):
+            connection = super().get_new_connection(conn_params)
             if _sound(connection):
                 return connection
             connection.close()
-            pool.putconn(connection)
-        return self._getconn(conn_params)
-
-    def _getconn(self, conn_params: dict[str, Any]) -> Any:
-        """Django's pooled `get_new_connection`, waiting in slices: a breaker opened meanwhile
-        (a failed connect of the pool's) ends the wait at once. With an isolation level in
-        OPTIONS, Django's own method (which also sets it), unsliced."""
-        if "isolation_level" in self.settings_dict["OPTIONS"]:
-            return super().get_new_connection(conn_params)
-        self.isolation_level = IsolationLevel.READ_COMMITTED  # what Django sets without one
-        pool = self.pool
-        pool.open()
-        give_up = time.monotonic() + pool.timeout
-        while True:
-            try:
-                return pool.getconn(timeout=POOL_WAIT_SLICE)
-            except PoolTimeout:
-                self.breaker.admit()  # CircuitOpenError once a failed connect opened it
-                if time.monotonic() >= give_up:
-                    raise
+            self.pool.putconn(connection)
+        return super().get_new_connection(conn_params)
 
     # --- deadlines ---------------------------------------------------------------------------
     def _execute_within_deadline(
