@@ -27,7 +27,7 @@ import psycopg
 
 from common import deadlines
 from common.breaker import Breaker
-from common.testing_faults import FaultProxy
+from devtools.faults import FaultProxy
 
 CAP = 20.0  # seconds a blocked call is waited for
 LIBPQ = {
