@@ -11,8 +11,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from common.html_tables import misshapen, tables
 from delegation.tests.scenario import DAY, T0, School, build_school, lend
+from devtools.html_tables import misshapen, tables
 from library.tests.factories import BookAuthorFactory
 from people import services as people_services
 from people.tests.factories import OrgUnitFactory
